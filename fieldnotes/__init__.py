@@ -1,0 +1,34 @@
+"""Fieldnotes: contextual-inquiry field research, captured offline and synced."""
+from flask import Flask
+from whitenoise import WhiteNoise
+
+from fieldnotes import errors, security
+from fieldnotes.config import Config
+from fieldnotes.extensions import db, login_manager, migrate
+from fieldnotes.routing import IdConverter
+from fieldnotes.secret import load_secret_key
+
+
+def create_app(config=None):
+    """Build the app; `config` (a mapping) overrides settings, as tests do."""
+    app = Flask(__name__, static_folder="../static", template_folder="../templates",
+                instance_relative_config=True)
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    app.config["SECRET_KEY"] = load_secret_key(app)
+    app.url_map.converters["id"] = IdConverter
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)  # SQLite can only ALTER in batches
+    login_manager.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+
+    from fieldnotes import auth, demo, studies, visits
+    for feature in (auth, studies, visits, demo):
+        app.register_blueprint(feature.bp)
+
+    # Static files straight from WhiteNoise: compressed, cached, no Flask request.
+    app.wsgi_app = WhiteNoise(app.wsgi_app, root=app.static_folder, prefix="static/")
+    return app

@@ -1,0 +1,24 @@
+"""flask create-user."""
+import click
+
+from fieldnotes.auth import bp
+from fieldnotes.auth.models import User
+from fieldnotes.auth.passwords import password_problems
+from fieldnotes.auth.service import create_user
+from fieldnotes.extensions import db
+
+
+@bp.cli.command("create-user")
+@click.argument("email")
+@click.option("--name", prompt=True, help="The name other members see.")
+@click.password_option(help="Asked twice when not given.")
+def create_user_command(email, name, password):
+    """Create an account that can sign in."""
+    if db.session.scalar(User.by_email(email)) is not None:
+        raise click.ClickException(f"There is already an account for {email}.")
+    problems = password_problems(password, email, name)
+    if problems:
+        raise click.ClickException(" ".join(problems))
+    create_user(email, name, password)
+    db.session.commit()
+    click.echo(f"Created {email.strip().lower()}.")

@@ -1,0 +1,119 @@
+"""User accounts, their signed-in sessions, invites and failed sign-ins."""
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from fieldnotes.extensions import db
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+def token_digest(token):
+    """Tokens are stored hashed, so a leaked database holds no usable session or invite."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class User(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None until an invite is accepted
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sessions: Mapped[list["LoginSession"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan")
+
+    def set_password(self, password):
+        # scrypt, salted; tests choose a cheaper method to stay fast.
+        self.password_hash = generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"])
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @classmethod
+    def by_email(cls, email):
+        return select(cls).where(cls.email == normalise_email(email))
+
+    def __repr__(self):
+        return f"<User {self.email}>"
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. Deleting the row signs that browser out, even a copied cookie.
+
+    Flask-Login alone cannot end a session whose cookie was copied before
+    logout (flask-login#480); the cookie here only names this row.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    @classmethod
+    def start(cls, user, user_agent=""):
+        """Add a new session for `user` and return (session, token); the caller commits."""
+        token = secrets.token_urlsafe(32)
+        session = cls(user=user, token_hash=token_digest(token), user_agent=user_agent[:300])
+        db.session.add(session)
+        return session, token
+
+
+class SessionUser(UserMixin):
+    """What Flask-Login holds: the user and the session token that signed them in."""
+
+    def __init__(self, user, token):
+        self.user = user
+        self.token = token
+
+    def get_id(self):
+        return self.token
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+    @property
+    def is_active(self):
+        return self.user.is_active
+
+
+class Invite(db.Model):
+    """A link that lets someone added by email set their password."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class FailedLogin(db.Model):
+    """A failed sign-in, counted per account and per address.
+
+    In the database rather than in memory, so every worker and machine
+    shares the same count.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,45 @@
+"""Form and JSON schemas for accounts."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from fieldnotes.auth.passwords import MAX_LENGTH, password_problems
+from fieldnotes.text import Text
+
+Email = validate.And(validate.Length(max=254), validate.Email(error="Enter an email address like ana@example.org."))
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(max=MAX_LENGTH))
+    remember = fields.Boolean(load_default=False)
+
+
+class NewPasswordSchema(Schema):
+    """A new password typed twice, checked against the common-password lists."""
+
+    password = fields.String(required=True)
+    confirm = fields.String(required=True)
+
+    def __init__(self, *args, user_inputs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_inputs = tuple(user_inputs)  # the user's email and name make weak passwords
+
+    @validates_schema
+    def check(self, data, **kwargs):
+        if data["password"] != data["confirm"]:
+            raise ValidationError("The two passwords differ.", "confirm")
+        problems = password_problems(data["password"], *self.user_inputs)
+        if problems:
+            raise ValidationError(problems, "password")
+
+
+class ChangePasswordSchema(NewPasswordSchema):
+    current = fields.String(required=True, validate=validate.Length(max=MAX_LENGTH))
+
+
+class InviteAcceptSchema(NewPasswordSchema):
+    name = Text(required=True, validate=validate.Length(min=1, max=120))
+
+
+class UserSchema(Schema):
+    email = Text(required=True, validate=Email)
+    name = Text(required=True, validate=validate.Length(min=1, max=120))

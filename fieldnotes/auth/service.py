@@ -1,0 +1,65 @@
+"""Signing in and out, invites: the steps views and commands share."""
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_login import login_user, logout_user
+from sqlalchemy import delete, select
+
+from fieldnotes.auth.models import Invite, LoginSession, SessionUser, User, token_digest, utcnow
+from fieldnotes.extensions import db, login_manager
+
+
+@login_manager.user_loader
+def load_session(token):
+    """The cookie names a LoginSession; a deleted one (logout elsewhere) means anonymous."""
+    row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == token_digest(token)))
+    if row is None or not row.user.is_active:
+        return None
+    return SessionUser(row.user, token)
+
+
+def sign_in(user, remember, user_agent=""):
+    """Start a fresh session (a new id at every sign-in, ASVS 7.2.4); the caller commits."""
+    _, token = LoginSession.start(user, user_agent)
+    login_user(SessionUser(user, token), remember=remember)
+
+
+def sign_out(session_user):
+    """End this browser's session only; other devices stay signed in. The caller commits."""
+    db.session.execute(delete(LoginSession).where(
+        LoginSession.token_hash == token_digest(session_user.token)))
+    logout_user()
+
+
+def end_other_sessions(session_user):
+    """Sign out every other browser, as after a password change; the caller commits."""
+    db.session.execute(delete(LoginSession).where(
+        LoginSession.user_id == session_user.id,
+        LoginSession.token_hash != token_digest(session_user.token)))
+
+
+def create_invite(user):
+    """Return the raw token of a new invite for `user`; only its hash is stored. The caller commits."""
+    token = secrets.token_urlsafe(32)
+    days = current_app.config["INVITE_DAYS"]
+    db.session.add(Invite(user=user, token_hash=token_digest(token),
+                          expires_at=utcnow() + timedelta(days=days)))
+    return token
+
+
+def find_invite(token):
+    """The unused, unexpired invite for `token`, or None."""
+    invite = db.session.scalar(select(Invite).where(Invite.token_hash == token_digest(token)))
+    if invite is None or invite.used_at is not None or invite.expires_at < utcnow():
+        return None
+    return invite
+
+
+def create_user(email, name, password=None):
+    """Add a user; without a password they can only join through an invite. The caller commits."""
+    user = User(email=email.strip().lower(), name=name)
+    if password:
+        user.set_password(password)
+    db.session.add(user)
+    return user

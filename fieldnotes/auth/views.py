@@ -1,0 +1,123 @@
+"""Sign-in, sign-out, password and invite pages."""
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.security import generate_password_hash
+
+from fieldnotes.auth import bp
+from fieldnotes.auth.models import User, normalise_email, utcnow
+from fieldnotes.auth.ratelimit import record_failure, seconds_until_allowed
+from fieldnotes.auth.schemas import ChangePasswordSchema, InviteAcceptSchema, LoginSchema
+from fieldnotes.auth.service import end_other_sessions, find_invite, sign_in, sign_out
+from fieldnotes.errors import wants_json
+from fieldnotes.extensions import db, login_manager
+from fieldnotes.forms import load_form
+
+# Checked when the email is unknown, so both failures take the same time.
+DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_json():
+        abort(401, "Sign in to continue.")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def safe_next(target):
+    """Only same-site paths: an open redirect after sign-in is a phishing aid."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("studies.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    errors = {}
+    if request.method == "POST":
+        data, errors = load_form(LoginSchema())
+        if data:
+            response = attempt_sign_in(data)
+            if response is not None:
+                return response
+            errors = {"form": ["That email and password do not match an account."]}
+    status = 422 if errors else 200
+    return render_template("auth/login.html", errors=errors, form=request.form), status
+
+
+def attempt_sign_in(data):
+    """Sign in and return a redirect, or None when the email and password don't match."""
+    email, address = normalise_email(data["email"]), request.remote_addr or "unknown"
+    wait = seconds_until_allowed(email, address)
+    if wait:
+        raise TooManyRequests(f"Too many failed sign-ins. Try again in {wait} seconds.",
+                              retry_after=wait)
+    user = db.session.scalar(User.by_email(email))
+    if user is None or not user.is_active or not user.check_password(data["password"]):
+        if user is None:
+            User(password_hash=DUMMY_HASH).check_password(data["password"])
+        record_failure(email, address)
+        db.session.commit()
+        return None
+    sign_in(user, remember=data["remember"], user_agent=request.user_agent.string)
+    db.session.commit()
+    return redirect(safe_next(request.args.get("next")), code=303)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    sign_out(current_user._get_current_object())
+    db.session.commit()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    errors = {}
+    if request.method == "POST":
+        schema = ChangePasswordSchema(user_inputs=(current_user.email, current_user.name))
+        data, errors = load_form(schema)
+        if data and not current_user.user.check_password(data["current"]):
+            errors = {"current": ["That is not your current password."]}
+        elif data:
+            current_user.user.set_password(data["password"])
+            end_other_sessions(current_user._get_current_object())
+            db.session.commit()
+            flash("Password changed. Every other device was signed out.")
+            return redirect(url_for("auth.account"), code=303)
+    return render_template("auth/account.html", errors=errors), 422 if errors else 200
+
+
+@bp.post("/account/sign-out-others")
+@login_required
+def sign_out_others():
+    end_other_sessions(current_user._get_current_object())
+    db.session.commit()
+    flash("Every other device was signed out.")
+    return redirect(url_for("auth.account"), code=303)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token):
+    invite = find_invite(token)
+    if invite is None:
+        abort(404, "This invite link is not valid: it may have expired or been used already.")
+    errors = {}
+    if request.method == "POST":
+        data, errors = load_form(InviteAcceptSchema(user_inputs=(invite.user.email,)))
+        if data:
+            invite.user.name = data["name"]
+            invite.user.set_password(data["password"])
+            invite.used_at = utcnow()
+            sign_in(invite.user, remember=True, user_agent=request.user_agent.string)
+            db.session.commit()
+            flash("Welcome to Fieldnotes.")
+            return redirect(url_for("studies.index"), code=303)
+    return render_template("auth/invite.html", invite=invite, errors=errors), 422 if errors else 200

@@ -1,0 +1,51 @@
+"""Every setting, read from FIELDNOTES_* environment variables, with its default."""
+import os
+from datetime import timedelta
+
+
+def env(name, default=None):
+    return os.environ.get(f"FIELDNOTES_{name}", default)
+
+
+def as_bool(value):
+    return str(value).lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    # "development" generates and keeps a secret key under instance/;
+    # "production" refuses to start without FIELDNOTES_SECRET_KEY.
+    ENV = env("ENV", "development")
+    SECRET_KEY = env("SECRET_KEY")
+
+    # A relative SQLite path lands in instance/ (Flask-SQLAlchemy 3).
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", "sqlite:///fieldnotes.sqlite")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Researchers go offline for days: a remembered login lasts weeks.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(env("REMEMBER_DAYS", "30")))
+    PERMANENT_SESSION_LIFETIME = timedelta(days=int(env("SESSION_DAYS", "14")))
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Secure cookies need HTTPS; production sets it, the local dev server can't.
+    SESSION_COOKIE_SECURE = as_bool(env("SECURE_COOKIES", ENV == "production"))
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+
+    # Flask has no upload limit by default; media uploads come in chunks below this.
+    MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024)))
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    # Failed sign-ins allowed per window, per account and per address.
+    LOGIN_WINDOW = timedelta(minutes=int(env("LOGIN_WINDOW_MINUTES", "15")))
+    LOGIN_LIMIT_PER_ACCOUNT = int(env("LOGIN_LIMIT_PER_ACCOUNT", "10"))
+    LOGIN_LIMIT_PER_ADDRESS = int(env("LOGIN_LIMIT_PER_ADDRESS", "50"))
+
+    # Invite links for new members expire.
+    INVITE_DAYS = int(env("INVITE_DAYS", "14"))
+
+    # Where photos and audio live (content-addressed); back it up with the database.
+    MEDIA_ROOT = env("MEDIA_ROOT")

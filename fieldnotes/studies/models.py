@@ -1,0 +1,109 @@
+"""A study, its members, and the journey, roles and tags that notes are filed under."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldnotes.auth.models import User, utcnow
+from fieldnotes.extensions import db
+from fieldnotes.studies.defaults import Audience
+from fieldnotes.studies.permissions import StudyRole
+
+
+def enum_column(enum_class):
+    # Stored as the readable value, and as VARCHAR so adding a value needs no ALTER TYPE.
+    return Enum(enum_class, native_enum=False, length=20,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class StudyStatus(enum.StrEnum):
+    PLANNING = "planning"
+    FIELDWORK = "fieldwork"
+    SYNTHESIS = "synthesis"
+    CLOSED = "closed"
+
+
+class Study(db.Model):
+    """One research programme."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    goal: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[Audience] = mapped_column(enum_column(Audience))
+    status: Mapped[StudyStatus] = mapped_column(enum_column(StudyStatus), default=StudyStatus.PLANNING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="study", cascade="all, delete-orphan")
+    touchpoints: Mapped[list["Touchpoint"]] = relationship(
+        back_populates="study", order_by="Touchpoint.position", cascade="all, delete-orphan")
+    roles: Mapped[list["Role"]] = relationship(
+        back_populates="study", order_by="Role.position", cascade="all, delete-orphan")
+    tags: Mapped[list["Tag"]] = relationship(
+        back_populates="study", order_by="Tag.name", cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<Study {self.id} {self.name!r}>"
+
+
+class Membership(db.Model):
+    __table_args__ = (UniqueConstraint("study_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[StudyRole] = mapped_column(enum_column(StudyRole))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    study: Mapped[Study] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+    @classmethod
+    def of_user(cls, user_id):
+        """The user's memberships, studies by name: what the navigation shows."""
+        return (select(cls).join(cls.study).where(cls.user_id == user_id).order_by(Study.name))
+
+
+class JourneyTerm:
+    """What touchpoints and roles share: a name, a place in the order, retirement.
+
+    A retired term is not offered for new notes but stays on old ones.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int]
+    retired: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def active(self):
+        return not self.retired
+
+
+class Touchpoint(JourneyTerm, db.Model):
+    """A stage of the customer journey where the customer meets the company."""
+
+    __table_args__ = (UniqueConstraint("study_id", "name"),)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    study: Mapped[Study] = relationship(back_populates="touchpoints")
+
+
+class Role(JourneyTerm, db.Model):
+    """The observed person's role, e.g. finance executive or end user."""
+
+    __table_args__ = (UniqueConstraint("study_id", "name"),)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    study: Mapped[Study] = relationship(back_populates="roles")
+
+
+class Tag(db.Model):
+    """A free label within one study."""
+
+    __table_args__ = (UniqueConstraint("study_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    study: Mapped[Study] = relationship(back_populates="tags")

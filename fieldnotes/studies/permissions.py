@@ -1,0 +1,62 @@
+"""Who may do what in a study: the one place that decides.
+
+Every view asks `require(study_id, action)`; a non-member gets 404, as if
+the study did not exist, and a member without the right gets 403.
+"""
+import enum
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from fieldnotes.extensions import db
+
+
+class StudyRole(enum.StrEnum):
+    OWNER = "owner"            # sets up the study, its journey and members
+    RESEARCHER = "researcher"  # goes into the field and captures notes
+    DESIGNER = "designer"      # browses, tags, groups notes, builds boards
+    VIEWER = "viewer"          # executive: boards and the evidence on them
+
+
+O, R, D, V = StudyRole.OWNER, StudyRole.RESEARCHER, StudyRole.DESIGNER, StudyRole.VIEWER
+
+RULES = {
+    "view_study": {O, R, D, V},
+    "view_notes": {O, R, D},         # viewers see curated boards, not raw notes
+    "capture": {O, R},
+    "edit_notes": {O, R, D},
+    "manage_fieldwork": {O, R},      # site visits and participants
+    "view_fieldwork": {O, R, D},
+    "see_real_names": {O},
+    "manage_study": {O},             # settings, journey, roles, members
+    "manage_tags": {O, R, D},
+    "build_boards": {O, D},
+    "view_boards": {O, R, D, V},
+}
+
+
+def allows(role, action):
+    return role in RULES[action]
+
+
+def membership_of(study_id, user):
+    from fieldnotes.studies.models import Membership
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Membership).where(
+        Membership.study_id == study_id, Membership.user_id == user.id))
+
+
+def require(study_id, action):
+    """Return the current user's Membership (with .study) for `action`.
+
+    :raise 404: not a member, or no such study (indistinguishable on purpose).
+    :raise 403: a member whose role does not allow `action`.
+    """
+    membership = membership_of(study_id, current_user)
+    if membership is None:
+        abort(404)
+    if not allows(membership.role, action):
+        abort(403, f"Your role in this study ({membership.role}) does not allow this.")
+    return membership

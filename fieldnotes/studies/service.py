@@ -1,0 +1,123 @@
+"""Creating studies and changing their journey, roles, tags and members. Callers commit."""
+from flask import abort
+from sqlalchemy import func, select
+
+from fieldnotes.auth.models import User
+from fieldnotes.auth.service import create_invite, create_user
+from fieldnotes.extensions import db
+from fieldnotes.studies.defaults import ROLES, TOUCHPOINTS
+from fieldnotes.studies.models import Membership, Role, Study, Tag, Touchpoint
+from fieldnotes.studies.permissions import StudyRole
+
+TERM_KINDS = {"touchpoints": Touchpoint, "roles": Role}
+
+
+def create_study(owner, name, audience, goal="", status=None):
+    """A new study with its audience's default journey and roles, owned by `owner`."""
+    study = Study(name=name, audience=audience, goal=goal)
+    if status:
+        study.status = status
+    study.touchpoints = [Touchpoint(name=n, position=i) for i, n in enumerate(TOUCHPOINTS)]
+    study.roles = [Role(name=n, position=i) for i, n in enumerate(ROLES[audience])]
+    study.memberships = [Membership(user=owner, role=StudyRole.OWNER)]
+    db.session.add(study)
+    return study
+
+
+def term_named(model, study, name, exclude_id=None):
+    query = select(model).where(model.study_id == study.id, func.lower(model.name) == name.lower())
+    if exclude_id:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def add_term(model, study, name):
+    """Append a touchpoint or role at the end of the order.
+
+    :raise ValueError: the study already has one by that name (case-insensitive).
+    """
+    if term_named(model, study, name):
+        raise ValueError(f"There is already one called “{name}”.")
+    last = db.session.scalar(select(func.max(model.position)).where(model.study_id == study.id))
+    term = model(study=study, name=name, position=(last if last is not None else -1) + 1)
+    db.session.add(term)
+    return term
+
+
+def rename_term(term, name):
+    """:raise ValueError: another term of the study has that name."""
+    if term_named(type(term), term.study, name, exclude_id=term.id):
+        raise ValueError(f"There is already one called “{name}”.")
+    term.name = name
+
+
+def move_term(term, step):
+    """Swap `term` with its neighbour before (step -1) or after (+1) it in the journey."""
+    model = type(term)
+    terms = db.session.scalars(select(model).where(model.study_id == term.study_id)
+                               .order_by(model.position, model.id)).all()
+    i = terms.index(term)
+    j = i + step
+    if 0 <= j < len(terms):
+        terms[i], terms[j] = terms[j], terms[i]
+    for position, each in enumerate(terms):
+        each.position = position
+
+
+def get_term(model, study_id, term_id):
+    """:raise 404: no such term in this study (ids from other studies included)."""
+    term = db.session.get(model, term_id)
+    if term is None or term.study_id != study_id:
+        abort(404)
+    return term
+
+
+def add_tag(study, name):
+    """:raise ValueError: the study already has that tag."""
+    if term_named(Tag, study, name):
+        raise ValueError(f"The tag “{name}” already exists.")
+    tag = Tag(study=study, name=name)
+    db.session.add(tag)
+    return tag
+
+
+def add_member(study, email, role):
+    """Add `email` to the study with `role`.
+
+    Returns (membership, invite_token); the token is set when the email had no
+    account yet, and the owner passes the link on.
+    :raise ValueError: already a member.
+    """
+    user = db.session.scalar(User.by_email(email))
+    token = None
+    if user is None:
+        user = create_user(email, name=email.split("@")[0])
+        db.session.flush()
+        token = create_invite(user)
+    elif db.session.scalar(select(Membership).where(
+            Membership.study_id == study.id, Membership.user_id == user.id)):
+        raise ValueError(f"{user.email} is already a member of this study.")
+    elif user.password_hash is None:
+        token = create_invite(user)  # invited elsewhere and not joined yet: a fresh link
+    membership = Membership(study=study, user=user, role=role)
+    db.session.add(membership)
+    return membership, token
+
+
+def owner_count(study_id):
+    return db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.study_id == study_id, Membership.role == StudyRole.OWNER))
+
+
+def change_role(membership, role):
+    """:raise ValueError: it would leave the study without an owner."""
+    if membership.role == StudyRole.OWNER and role != StudyRole.OWNER and owner_count(membership.study_id) == 1:
+        raise ValueError("A study needs at least one owner: make someone else owner first.")
+    membership.role = role
+
+
+def remove_member(membership):
+    """:raise ValueError: it would leave the study without an owner."""
+    if membership.role == StudyRole.OWNER and owner_count(membership.study_id) == 1:
+        raise ValueError("A study needs at least one owner: make someone else owner first.")
+    db.session.delete(membership)

@@ -1,0 +1,85 @@
+"""Fixtures: every test runs on SQLite, and again on PostgreSQL when
+FIELDNOTES_TEST_DATABASE_URL names a database (as in CI)."""
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from fieldnotes import create_app
+from fieldnotes.extensions import db
+from tests.factories import PASSWORD
+
+POSTGRES_URL = os.environ.get("FIELDNOTES_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test secret key, not for production",
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
+}
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """Create the tables once per run on the PostgreSQL test database."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": POSTGRES_URL})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return POSTGRES_URL
+
+
+def empty_postgres(url):
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
+        return
+    url = request.getfixturevalue("postgres_schema")
+    yield url
+    empty_postgres(url)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "MEDIA_ROOT": str(tmp_path / "media")})
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email="ana@example.org", password=PASSWORD, remember=False):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "true"
+        return self.client.post("/login", data=data)
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
