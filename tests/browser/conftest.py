@@ -1,0 +1,89 @@
+"""Real headless Chromium (Debian's, driven by Playwright) against the real app on a real port."""
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+# Debian's Chromium when present; else Playwright's own (scripts/ensure-chromium).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Without the background-networking flags Chromium keeps dialling out, and this
+# machine's closed network refuses it (shared/testing.md).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    return {**args, "executable_path": CHROMIUM} if CHROMIUM else args
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Every page is a phone unless a test opens a laptop context itself."""
+    return {**browser_context_args, **PHONE}
+
+
+class LiveServer:
+    """The app on 127.0.0.1, stoppable and restartable on the same port.
+
+    A fresh port per test is a fresh origin, so no service worker or
+    IndexedDB leaks between tests; restarting on the same port plays "the
+    same phone, after the server came back".
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.port = 0
+        self.server = None
+        self.thread = None
+
+    def start(self):
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(5)
+            self.server = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+def sign_in(page, live_server, email, password):
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def assert_accessible(page):
+    """axe-core (bundled, offline) finds no violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    assert violations == [], results.generate_report()
