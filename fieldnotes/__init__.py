@@ -30,5 +30,6 @@ def create_app(config=None):
         app.register_blueprint(feature.bp)
 
     # Static files straight from WhiteNoise: compressed, cached, no Flask request.
-    app.wsgi_app = WhiteNoise(app.wsgi_app, root=app.static_folder, prefix="static/")
+    app.wsgi_app = WhiteNoise(app.wsgi_app, root=app.static_folder, prefix="static/",
+                              add_headers_function=security.add_static_headers)
     return app

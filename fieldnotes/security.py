@@ -67,3 +67,8 @@ def add_security_headers(response):
     if request.path.startswith("/api/") or response.mimetype == "text/html":
         headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def add_static_headers(headers, path, url):
+    """WhiteNoise answers static files before Flask sees them: give them nosniff too."""
+    headers["X-Content-Type-Options"] = "nosniff"
