@@ -1,0 +1,126 @@
+"""Participant pages: the list, one participant, recording, editing and erasing one.
+
+Real names are private: only members allowed "see_real_names" (owners) get
+the field, in pages and in forms; for everyone else the schema refuses it.
+"""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from marshmallow import ValidationError
+
+from fieldnotes.extensions import db
+from fieldnotes.forms import load_form
+from fieldnotes.studies.permissions import allows, require
+from fieldnotes.visits import bp
+from fieldnotes.visits.models import Participant, SiteVisit
+from fieldnotes.visits.schemas import MAX_ID, ParticipantSchema
+from fieldnotes.visits.service import (create_participant, erase_participant, get_participant, role_choices,
+                                       update_participant)
+
+FORM_FIELDS = ("pseudonym", "role_id", "organisation", "real_name", "consent_given", "consent_on",
+               "consent_notes", "consent_quotes", "consent_photos", "consent_audio")
+
+
+def visit_named(study_id, raw):
+    """The study's visit whose id is the string `raw`, or None (whatever `raw` holds)."""
+    visit_id = int(raw) if raw and raw.isdecimal() and len(raw) < 11 else 0
+    visit = db.session.get(SiteVisit, visit_id) if 1 <= visit_id <= MAX_ID else None
+    return visit if visit is not None and visit.study_id == study_id else None
+
+
+def participant_schema(membership, new):
+    hidden = () if allows(membership.role, "see_real_names") else ("real_name",)
+    return ParticipantSchema(exclude=hidden + (() if new else ("visit_id",)))
+
+
+def participant_form(membership, values, participant=None, visit=None, errors=None):
+    study = membership.study
+    return render_template("visits/participant_form.html", study=study, participant=participant,
+                           visit=visit, values=values,
+                           role_options=[(r.id, f"{r.name} (retired)" if r.retired else r.name)
+                                         for r in role_choices(study, participant)],
+                           see_real_names=allows(membership.role, "see_real_names"),
+                           errors=errors or {}), 422 if errors else 200
+
+
+def save_participant(membership, participant=None):
+    """Validate the posted form and save; a 303 onwards, or the form again with errors."""
+    study = membership.study
+    data, errors = load_form(participant_schema(membership, new=participant is None))
+    if data:
+        try:
+            if participant:
+                update_participant(participant, study, data)
+            else:
+                participant = create_participant(study, data)
+        except ValidationError as error:
+            errors = error.messages
+    if errors:
+        db.session.rollback()
+        visit = visit_named(study.id, request.form.get("visit_id")) if participant is None else None
+        return participant_form(membership, request.form.to_dict(), participant, visit, errors)
+    db.session.commit()
+    flash(f"Participant {participant.pseudonym} saved.")
+    if data.get("visit_id"):
+        return redirect(url_for("visits.show", study_id=study.id, visit_id=data["visit_id"]), code=303)
+    return redirect(url_for("visits.participant", study_id=study.id, participant_id=participant.id), code=303)
+
+
+@bp.get("/studies/<id:study_id>/participants")
+@login_required
+def participants(study_id):
+    membership = require(study_id, "view_fieldwork")
+    rows = db.session.scalars(Participant.of_study(study_id)).all()
+    return render_template("visits/participants.html", study=membership.study, membership=membership,
+                           participants=rows, see_real_names=allows(membership.role, "see_real_names"))
+
+
+@bp.route("/studies/<id:study_id>/participants/new", methods=["GET", "POST"])
+@login_required
+def create_participant_page(study_id):
+    membership = require(study_id, "manage_fieldwork")
+    if request.method == "POST":
+        return save_participant(membership)
+    visit = None
+    if request.args.get("visit_id"):
+        visit = visit_named(study_id, request.args["visit_id"]) or abort(404)
+    # Met on a visit: most likely works at the organisation visited.
+    values = {"visit_id": visit.id, "organisation": visit.organisation} if visit else {}
+    return participant_form(membership, values, visit=visit)
+
+
+@bp.get("/studies/<id:study_id>/participants/<id:participant_id>")
+@login_required
+def participant(study_id, participant_id):
+    membership = require(study_id, "view_fieldwork")
+    return render_template("visits/participant.html", study=membership.study, membership=membership,
+                           participant=get_participant(study_id, participant_id),
+                           see_real_names=allows(membership.role, "see_real_names"))
+
+
+@bp.route("/studies/<id:study_id>/participants/<id:participant_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_participant(study_id, participant_id):
+    membership = require(study_id, "manage_fieldwork")
+    participant = get_participant(study_id, participant_id)
+    if request.method == "POST":
+        return save_participant(membership, participant)
+    values = {key: getattr(participant, key) for key in FORM_FIELDS}
+    if not allows(membership.role, "see_real_names"):
+        del values["real_name"]
+    return participant_form(membership, values, participant)
+
+
+@bp.route("/studies/<id:study_id>/participants/<id:participant_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase(study_id, participant_id):
+    """Ask first; erase only when the confirming button was pressed."""
+    membership = require(study_id, "manage_study")
+    participant = get_participant(study_id, participant_id)
+    if request.method == "POST" and request.form.get("confirm") == "erase":
+        erase_participant(participant)
+        db.session.commit()
+        # The flash names no one: erasure means the name is gone from here too.
+        flash("Participant erased.")
+        return redirect(url_for("visits.participants", study_id=study_id), code=303)
+    return render_template("visits/erase.html", study=membership.study, participant=participant,
+                           see_real_names=True), 422 if request.method == "POST" else 200

@@ -1,0 +1,147 @@
+"""Recording site visits and participants, and erasing a participant. Callers commit.
+
+Every id a form sends (role, researchers, participants, visit) is checked
+against the study here: an id from another study is a field error, never a link.
+"""
+from flask import abort
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from fieldnotes.auth.models import User
+from fieldnotes.extensions import db
+from fieldnotes.studies.models import Membership, Role
+from fieldnotes.visits.models import Participant, SiteVisit
+
+VISIT_FIELDS = ("visited_on", "organisation", "place", "summary")
+PARTICIPANT_FIELDS = ("pseudonym", "role_id", "organisation", "real_name", "consent_given", "consent_on",
+                      "consent_notes", "consent_quotes", "consent_photos", "consent_audio")
+
+# Features built on this one (notes, media) add a function(participant) here that
+# removes what they hold about the participant; erase_participant runs them first.
+ERASERS = []
+
+
+def get_visit(study_id, visit_id):
+    """:raise 404: no such visit in this study (ids from other studies included)."""
+    visit = db.session.get(SiteVisit, visit_id)
+    if visit is None or visit.study_id != study_id:
+        abort(404)
+    return visit
+
+
+def get_participant(study_id, participant_id):
+    """:raise 404: no such participant in this study (ids from other studies included)."""
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.study_id != study_id:
+        abort(404)
+    return participant
+
+
+def researcher_choices(study, visit=None):
+    """Members of the study, plus anyone already on the visit who has since left it."""
+    members = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                                 .where(Membership.study_id == study.id).order_by(User.name)).all()
+    former = [u for u in (visit.researchers if visit else []) if u not in members]
+    return members + former
+
+
+def role_choices(study, participant=None):
+    """Active roles, plus a retired one the participant already has."""
+    return [r for r in study.roles if r.active or (participant and r.id == participant.role_id)]
+
+
+def _in_study(model, study_id, ids):
+    if not ids:
+        return []
+    rows = db.session.scalars(select(model).where(model.study_id == study_id, model.id.in_(ids))).all()
+    return rows if len(rows) == len(set(ids)) else None
+
+
+def check_visit_links(study, data, visit=None):
+    """Return the (researchers, participants) the ids name.
+
+    :raise ValidationError: an id is not a member or participant of this study.
+    """
+    allowed = {u.id: u for u in researcher_choices(study, visit)}
+    errors = {}
+    ids = set(data["researcher_ids"])
+    if not ids <= allowed.keys():
+        errors["researcher_ids"] = ["Choose researchers from the members of this study."]
+    participants = _in_study(Participant, study.id, data["participant_ids"])
+    if participants is None:
+        errors["participant_ids"] = ["Choose participants from this study."]
+    if errors:
+        raise ValidationError(errors)
+    return sorted((allowed[i] for i in ids), key=lambda u: u.name), participants
+
+
+def create_visit(study, data):
+    """:raise ValidationError: see check_visit_links."""
+    researchers, participants = check_visit_links(study, data)
+    visit = SiteVisit(study_id=study.id, researchers=researchers, participants=participants,
+                      **{k: data[k] for k in VISIT_FIELDS})
+    db.session.add(visit)
+    return visit
+
+
+def update_visit(visit, study, data):
+    """Replace the visit's fields and people with the form's. :raise ValidationError: see check_visit_links."""
+    researchers, participants = check_visit_links(study, data, visit)
+    for key in VISIT_FIELDS:
+        setattr(visit, key, data[key])
+    visit.researchers = researchers
+    visit.participants = participants
+    return visit
+
+
+def check_participant(study, data, participant=None):
+    """Return the visit named by data["visit_id"], if any.
+
+    :raise ValidationError: the role or visit is not this study's, or the pseudonym is taken.
+    """
+    errors = {}
+    if data.get("role_id") is not None:
+        roles = role_choices(study, participant)
+        if data["role_id"] not in {r.id for r in roles}:
+            errors["role_id"] = ["Choose one of this study’s roles."]
+    query = select(Participant.id).where(Participant.study_id == study.id,
+                                         func.lower(Participant.pseudonym) == data["pseudonym"].lower())
+    if participant is not None:
+        query = query.where(Participant.id != participant.id)
+    if db.session.scalar(query) is not None:
+        errors["pseudonym"] = [f"Another participant in this study is already called “{data['pseudonym']}”."]
+    visit = None
+    if data.get("visit_id") is not None:
+        visit = db.session.get(SiteVisit, data["visit_id"])
+        if visit is None or visit.study_id != study.id:
+            errors["visit_id"] = ["That visit is not part of this study."]
+    if errors:
+        raise ValidationError(errors)
+    return visit
+
+
+def create_participant(study, data):
+    """A new participant, added to data["visit_id"]'s visit when given. :raise ValidationError."""
+    visit = check_participant(study, data)
+    participant = Participant(study_id=study.id, **{k: data.get(k) for k in PARTICIPANT_FIELDS})
+    db.session.add(participant)
+    if visit is not None:
+        visit.participants.append(participant)
+    return participant
+
+
+def update_participant(participant, study, data):
+    """Replace the fields the form sent; real_name stays when the form could not show it."""
+    check_participant(study, data, participant)
+    for key in PARTICIPANT_FIELDS:
+        if key in data:
+            setattr(participant, key, data[key])
+    return participant
+
+
+def erase_participant(participant):
+    """Delete the participant and every record that names them; the caller commits."""
+    for eraser in ERASERS:
+        eraser(participant)
+    participant.visits = []
+    db.session.delete(participant)
