@@ -1,6 +1,7 @@
 """Form and JSON schemas for accounts."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from fieldnotes.auth.models import normalise_email
 from fieldnotes.auth.passwords import MAX_LENGTH, password_problems
 from fieldnotes.text import Text
 
@@ -8,9 +9,18 @@ Email = validate.And(validate.Length(max=254), validate.Email(error="Enter an em
 
 
 class LoginSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(max=254))
+    # Text, not String: a NUL would reach PostgreSQL in the lookup and the failure count (a 500).
+    email = Text(required=True)
     password = fields.String(required=True, validate=validate.Length(max=MAX_LENGTH))
     remember = fields.Boolean(load_default=False)
+
+    @post_load
+    def normalise(self, data, **kwargs):
+        # Checked after lower-casing, which can lengthen it ("İ" becomes two characters).
+        data["email"] = normalise_email(data["email"])
+        if len(data["email"]) > 254:
+            raise ValidationError("Use at most 254 characters.", "email")
+        return data
 
 
 class NewPasswordSchema(Schema):

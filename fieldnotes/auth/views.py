@@ -7,7 +7,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.security import generate_password_hash
 
 from fieldnotes.auth import bp
-from fieldnotes.auth.models import User, normalise_email, utcnow
+from fieldnotes.auth.models import User, utcnow
 from fieldnotes.auth.ratelimit import record_failure, seconds_until_allowed
 from fieldnotes.auth.schemas import ChangePasswordSchema, InviteAcceptSchema, LoginSchema
 from fieldnotes.auth.service import end_other_sessions, find_invite, sign_in, sign_out
@@ -27,8 +27,13 @@ def unauthorized():
 
 
 def safe_next(target):
-    """Only same-site paths: an open redirect after sign-in is a phishing aid."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only same-site paths: an open redirect after sign-in is a phishing aid.
+
+    Browsers read "/\\evil.example" as "//evil.example" and drop tabs and
+    newlines from URLs, so backslashes and control characters are refused too.
+    """
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable() and not urlsplit(target).netloc):
         return target
     return url_for("studies.index")
 
@@ -51,14 +56,14 @@ def login():
 
 def attempt_sign_in(data):
     """Sign in and return a redirect, or None when the email and password don't match."""
-    email, address = normalise_email(data["email"]), request.remote_addr or "unknown"
+    email, address = data["email"], request.remote_addr or "unknown"
     wait = seconds_until_allowed(email, address)
     if wait:
         raise TooManyRequests(f"Too many failed sign-ins. Try again in {wait} seconds.",
                               retry_after=wait)
     user = db.session.scalar(User.by_email(email))
     if user is None or not user.is_active or not user.check_password(data["password"]):
-        if user is None:
+        if user is None or user.password_hash is None:  # invited, not joined: same time as a wrong password
             User(password_hash=DUMMY_HASH).check_password(data["password"])
         record_failure(email, address)
         db.session.commit()
