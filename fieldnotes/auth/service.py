@@ -49,9 +49,14 @@ def create_invite(user):
 
 
 def find_invite(token):
-    """The unused, unexpired invite for `token`, or None."""
+    """The unused, unexpired invite for `token`, or None.
+
+    Someone invited to two studies holds two links; once they have joined
+    (set a password) through either, the other must not reset that password.
+    """
     invite = db.session.scalar(select(Invite).where(Invite.token_hash == token_digest(token)))
-    if invite is None or invite.used_at is not None or invite.expires_at < utcnow():
+    if (invite is None or invite.used_at is not None or invite.expires_at < utcnow()
+            or invite.user.password_hash is not None):
         return None
     return invite
 
