@@ -29,9 +29,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Secure cookies need HTTPS; production sets it, the local dev server can't.
-    SESSION_COOKIE_SECURE = as_bool(env("SECURE_COOKIES", ENV == "production"))
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    # The cookie settings follow from it in cookie_settings(), applied by create_app.
+    SECURE_COOKIES = as_bool(env("SECURE_COOKIES", ENV == "production"))
 
     # Flask has no upload limit by default; media uploads come in chunks below this.
     MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024)))
@@ -49,3 +48,12 @@ class Config:
 
     # Where photos and audio live (content-addressed); back it up with the database.
     MEDIA_ROOT = env("MEDIA_ROOT")
+
+
+def cookie_settings(secure):
+    """Both cookies Secure and `__Host-` named on HTTPS (ASVS 3.3): the prefix
+    makes browsers refuse one set by a sibling subdomain or over plain HTTP."""
+    prefix = "__Host-" if secure else ""
+    return {"SESSION_COOKIE_SECURE": secure, "REMEMBER_COOKIE_SECURE": secure,
+            "SESSION_COOKIE_NAME": f"{prefix}session", "REMEMBER_COOKIE_NAME": f"{prefix}remember",
+            "REMEMBER_COOKIE_PATH": "/", "REMEMBER_COOKIE_DOMAIN": None}

@@ -3,6 +3,8 @@ from urllib.parse import urlsplit
 
 from flask import abort, request
 
+from fieldnotes.config import cookie_settings
+
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -22,6 +24,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def init_app(app):
+    app.config.update(cookie_settings(app.config["SECURE_COOKIES"]))
     app.before_request(refuse_cross_site_writes)
     app.after_request(add_security_headers)
 
