@@ -10,9 +10,12 @@ from fieldnotes.secret import load_secret_key
 
 
 def create_app(config=None):
-    """Build the app; `config` (a mapping) overrides settings, as tests do."""
+    """Build the app; `config` (a mapping) overrides settings, as tests do.
+
+    INSTANCE_PATH in it (absolute) moves instance/, where the development key lives.
+    """
     app = Flask(__name__, static_folder="../static", template_folder="../templates",
-                instance_relative_config=True)
+                instance_path=(config or {}).get("INSTANCE_PATH"), instance_relative_config=True)
     app.config.from_object(Config)
     if config:
         app.config.update(config)
