@@ -69,11 +69,12 @@ def change_member(study_id, membership_id):
 def remove(study_id, membership_id):
     study = require(study_id, "manage_study").study
     membership = get_membership(study_id, membership_id)
+    email = membership.user.email  # read now: a deleted row is detached after the commit
     try:
         remove_member(membership)
     except ValueError as error:
         db.session.rollback()
         return members_page(study, {f"member-{membership_id}": {"role": [str(error)]}}, status=422)
     db.session.commit()
-    flash(f"{membership.user.email} removed from the study.")
+    flash(f"{email} removed from the study.")
     return redirect(url_for("studies.members", study_id=study_id), code=303)
