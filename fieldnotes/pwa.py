@@ -1,0 +1,100 @@
+"""The installable capture app: service worker, manifest, offline page and the capture screen."""
+import hashlib
+import re
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from fieldnotes.extensions import db
+from fieldnotes.studies.models import Membership
+from fieldnotes.studies.permissions import allows, require
+
+bp = Blueprint("pwa", __name__, cli_group=None)
+
+VERSION_LINE = re.compile(r'^const VERSION = "([^"]*)";', re.MULTILINE)
+CAPTURE_PATH = re.compile(r"^/studies/[1-9][0-9]{0,9}/capture$")
+# What the worker precaches; a change to any of these files names a new cache.
+SHELL = ["css/app.css", "js/app.js", "js/db.js", "js/outbox.js", "js/flush.js", "js/pull.js",
+         "js/media.js", "js/capture-form.js", "js/chips.js", "js/recorder.js", "js/notes-list.js",
+         "js/sync-badge.js", "js/status.js", "js/hygiene.js", "js/sw-update.js", "js/export.js",
+         "js/net.js", "js/context.js",
+         "icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-192.png",
+         "icons/icon-maskable-512.png"]
+
+
+def shell_digest(static_folder):
+    digest = hashlib.sha256()
+    for name in SHELL + ["sw.js"]:
+        digest.update((Path(static_folder) / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """Served from the root so its scope is the whole site (MDN: scope defaults to the script's folder).
+
+    The cache name carries a digest of the shell, so a deploy that changes any
+    file installs a new worker; tests add PWA_VERSION_SUFFIX to play an update.
+    """
+    source = (Path(current_app.static_folder) / "sw.js").read_text()
+    suffix = current_app.config.get("PWA_VERSION_SUFFIX", "")
+    version = f"{{}}-{shell_digest(current_app.static_folder)}{'-' + suffix if suffix else ''}"
+    source = VERSION_LINE.sub(lambda m: f'const VERSION = "{version.format(m.group(1))}";', source, 1)
+    shell = ", ".join(f'"{url_for("static", filename=name)}"' for name in SHELL)
+    source = source.replace('"__SHELL__"', shell + ', "/offline", "/manifest.webmanifest"')
+    response = Response(source, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The install manifest; `?start=/studies/<id>/capture` makes the app open on that study."""
+    start = request.args.get("start", "")
+    icons = [{"src": url_for("static", filename=f"icons/icon-{size}.png"), "sizes": f"{size}x{size}",
+              "type": "image/png", "purpose": "any"} for size in (192, 512)]
+    icons += [{"src": url_for("static", filename=f"icons/icon-maskable-{size}.png"),
+               "sizes": f"{size}x{size}", "type": "image/png", "purpose": "maskable"}
+              for size in (192, 512)]
+    body = {
+        "id": "/",
+        "name": "Fieldnotes",
+        "short_name": "Fieldnotes",
+        "description": "Capture field research notes on your phone, online or not.",
+        "start_url": start if CAPTURE_PATH.match(start) else url_for("pwa.start"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": "#1f5f5b",
+        "background_color": "#fbfaf7",
+        "icons": icons,
+    }
+    response = current_app.json.response(body)
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/capture")
+@login_required
+def start():
+    """Where the installed app opens without a study: the first study the user captures in."""
+    for membership in db.session.scalars(Membership.of_user(current_user.id)):
+        if allows(membership.role, "capture"):
+            return redirect(url_for("pwa.capture", study_id=membership.study_id))
+    return redirect(url_for("studies.index"))
+
+
+@bp.get("/offline")
+def offline():
+    return render_template("capture/offline.html")
+
+
+@bp.get("/studies/<id:study_id>/capture")
+@login_required
+def capture(study_id):
+    membership = require(study_id, "capture")
+    return render_template("capture/capture.html", study=membership.study, membership=membership)

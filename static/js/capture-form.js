@@ -1,0 +1,139 @@
+// capture-form.js: data-js="capture-form" on the capture screen: one tap saves a note on this
+// phone (record + outbox in one transaction), then tries to send it. Visit, participant,
+// touchpoint and role stay for the next note; the visit is kept in IndexedDB meta.
+import { getMeta, request, setMeta, tx } from "./db.js";
+import { addChip, chipValue, renderChips, setChip } from "./chips.js";
+import { byId, loadContext } from "./context.js";
+import { flush } from "./flush.js";
+import { saveNote } from "./outbox.js";
+import { emit, on } from "./status.js";
+
+const KINDS = ["observation", "quote", "breakdown", "workaround", "delight", "artifact", "idea"];
+const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+const num = (v) => (v === "" || v == null ? null : Number(v));
+
+async function sha256(blob) {
+  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function mediaOf(form, recorderEl) {
+  const items = [];
+  const photo = form.elements.photo.files[0];
+  if (photo) items.push({ slot: "photo", blob: photo, mime: photo.type || "image/jpeg" });
+  if (recorderEl?.recording) items.push({ slot: "audio", blob: recorderEl.recording, mime: recorderEl.recording.type });
+  return Promise.all(items.map(async (m) => ({ id: crypto.randomUUID(), slot: m.slot, mime: m.mime,
+    size: m.blob.size, sha256: await sha256(m.blob), blob: m.blob })));
+}
+
+export default async function captureForm(form) {
+  const app = form.closest("[data-study-id]");
+  const studyId = Number(app.dataset.studyId);
+  const status = form.querySelector("[data-form-status]");
+  const groups = Object.fromEntries([...form.querySelectorAll("[data-chips]")].map((f) => [f.dataset.chips, f]));
+  const recorderEl = form.querySelector('[data-js="recorder"]');
+  const visitSelect = form.elements.visit_id;
+  const save = form.querySelector(".save");
+  const cancel = form.querySelector("[data-cancel-edit]");
+  const ctx = (await loadContext(app.dataset.contextUrl, studyId)) || {};
+  const participants = byId(ctx.participants);
+  if (!ctx.study) status.textContent = "Open this screen once while online to load the study's journey and visits.";
+
+  const active = (terms) => (terms || []).filter((t) => !t.retired).sort((a, b) => a.position - b.position)
+    .map((t) => ({ value: t.id, text: t.name }));
+  renderChips(groups.touchpoint_id, active(ctx.touchpoints));
+  renderChips(groups.role_id, active(ctx.roles));
+  renderChips(groups.kind, (ctx.kinds || KINDS).map((k) => ({ value: k, text: capital(k) })), "observation");
+  renderChips(groups.tags, (ctx.tags || []).map((t) => ({ value: t.name, text: t.name })));
+  const visits = [...(ctx.visits || [])].sort((a, b) => b.visited_on.localeCompare(a.visited_on));
+  for (const v of visits) visitSelect.add(new Option(`${v.visited_on} · ${v.organisation}`, v.id));
+
+  function showParticipants(selected) {
+    const visit = visits.find((v) => String(v.id) === visitSelect.value);
+    const ids = visit?.participant_ids?.length ? visit.participant_ids.map(String) : [...participants.keys()];
+    renderChips(groups.participant_id, ids.filter((id) => participants.has(id))
+      .map((id) => ({ value: id, text: participants.get(id).pseudonym })), selected);
+  }
+  const remembered = await getMeta(`visit:${studyId}`, "");
+  visitSelect.value = visits.some((v) => String(v.id) === String(remembered)) ? String(remembered) : "";
+  showParticipants();
+  emit("visit", { id: num(visitSelect.value) }, { broadcast: false });
+
+  const showExpected = () => { form.querySelector("[data-expected]").hidden = chipValue(groups.kind) !== "breakdown"; };
+  const markDirty = () => {
+    const f = form.elements;
+    form.dataset.dirty = f.text.value || f.expected.value || f.photo.files.length || recorderEl?.recording ? "true" : "";
+  };
+  visitSelect.addEventListener("change", async () => {
+    await setMeta(`visit:${studyId}`, visitSelect.value);
+    showParticipants();
+    emit("visit", { id: num(visitSelect.value) }, { broadcast: false });
+  });
+  groups.participant_id.addEventListener("change", () => {
+    const p = participants.get(chipValue(groups.participant_id));
+    if (p?.role_id) setChip(groups.role_id, p.role_id);
+  });
+  groups.kind.addEventListener("change", showExpected);
+  form.addEventListener("input", markDirty);
+  const newTag = form.querySelector("#new-tag");
+  const addTag = () => { addChip(groups.tags, newTag.value); newTag.value = ""; };
+  form.querySelector("[data-add-tag]").addEventListener("click", addTag);
+  newTag.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addTag(); } });
+
+  function clear() {
+    for (const name of ["note_id", "text", "expected", "photo"]) form.elements[name].value = "";
+    recorderEl?.clear?.();
+    setChip(groups.kind, "observation");
+    setChip(groups.tags, []);
+    showExpected();
+    markDirty();
+    save.textContent = "Save note";
+    cancel.hidden = true;
+  }
+  cancel.addEventListener("click", () => { clear(); status.textContent = "Edit cancelled."; });
+
+  on("edit", async ({ id }) => {
+    const note = await tx(["records"], "readonly", ({ records }) => request(records.get(id)));
+    if (!note) return;
+    form.elements.note_id.value = note.id;
+    form.elements.text.value = note.text || "";
+    form.elements.expected.value = note.expected || "";
+    showParticipants(note.participant_id);
+    for (const name of ["touchpoint_id", "role_id", "kind", "tags"]) setChip(groups[name], note[name]);
+    showExpected();
+    save.textContent = "Save changes";
+    cancel.hidden = false;
+    status.textContent = "Editing a note.";
+    form.elements.text.focus();
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const media = await mediaOf(form, recorderEl);
+    const text = form.elements.text.value.trim();
+    if (!text && !media.length) {
+      status.textContent = "Write the note, or add a photo or recording, first.";
+      form.elements.text.focus();
+      return;
+    }
+    const kind = chipValue(groups.kind) || "observation";
+    const fields = {
+      study_id: studyId, kind, text, visit_id: num(visitSelect.value),
+      expected: kind === "breakdown" ? form.elements.expected.value.trim() || null : null,
+      touchpoint_id: num(chipValue(groups.touchpoint_id)), role_id: num(chipValue(groups.role_id)),
+      participant_id: num(chipValue(groups.participant_id)), tags: chipValue(groups.tags),
+    };
+    if (form.elements.note_id.value) fields.id = form.elements.note_id.value;
+    try {
+      await saveNote(fields, media);
+    } catch (error) {
+      status.textContent = `Not saved: this phone refused to store it (${error.message}). Keep the text and try again.`;
+      return;
+    }
+    clear();
+    status.textContent = "Saved on this phone.";
+    emit("saved", {}, { broadcast: false });
+    flush();
+  });
+  showExpected();
+}

@@ -1,0 +1,80 @@
+// db.js: the phone's own store (IndexedDB), used by every capture module.
+// Stores: records (notes), outbox (mutations not yet acknowledged), blobs (media not
+// yet verified by the server), attention (conflicts and rejections), meta (device id, cursors).
+const NAME = "fieldnotes";
+const SCHEMA = 1;
+let opening = null;
+
+export function request(r) {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+function upgrade(db) {
+  const records = db.createObjectStore("records", { keyPath: "id" });
+  records.createIndex("study", "study_id");
+  const outbox = db.createObjectStore("outbox", { keyPath: "n", autoIncrement: true });
+  outbox.createIndex("entity", "entity_id");
+  outbox.createIndex("mutation", "mutation_id", { unique: true });
+  db.createObjectStore("blobs", { keyPath: "id" }).createIndex("note", "note_id");
+  db.createObjectStore("attention", { keyPath: "mutation_id" }).createIndex("entity", "entity_id");
+  db.createObjectStore("meta", { keyPath: "key" });
+}
+
+export function openDb() {
+  if (!self.indexedDB) return Promise.reject(new Error("IndexedDB is not available"));
+  opening ??= new Promise((resolve, reject) => {
+    const r = indexedDB.open(NAME, SCHEMA);
+    r.onupgradeneeded = () => upgrade(r.result);
+    r.onsuccess = () => {
+      const db = r.result;
+      db.onversionchange = () => { db.close(); opening = null; };
+      resolve(db);
+    };
+    r.onerror = () => { opening = null; reject(r.error); };
+  });
+  return opening;
+}
+
+// One transaction over `names`; resolves with fn's result only once the transaction has
+// completed (is durable), never earlier. fn may only await requests of this transaction.
+export async function tx(names, mode, fn) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const t = db.transaction(names, mode, { durability: "strict" });
+    const stores = Object.fromEntries(names.map((n) => [n, t.objectStore(n)]));
+    let result;
+    Promise.resolve()
+      .then(() => fn(stores, t))
+      .then((value) => { result = value; }, (error) => { reject(error); try { t.abort(); } catch { /* done */ } });
+    t.oncomplete = () => resolve(result);
+    t.onabort = () => reject(t.error || new Error("transaction aborted"));
+  });
+}
+
+export async function getMeta(key, fallback = null) {
+  const row = await tx(["meta"], "readonly", ({ meta }) => request(meta.get(key)));
+  return row ? row.value : fallback;
+}
+
+export function setMeta(key, value) {
+  return tx(["meta"], "readwrite", ({ meta }) => request(meta.put({ key, value })));
+}
+
+export async function deviceId() {
+  let id = await getMeta("device_id");
+  if (!id) {
+    id = crypto.randomUUID();
+    await setMeta("device_id", id);
+  }
+  return id;
+}
+
+export function all(store, index = null, key = undefined) {
+  return tx([store], "readonly", (stores) => {
+    const source = index ? stores[store].index(index) : stores[store];
+    return request(source.getAll(key));
+  });
+}

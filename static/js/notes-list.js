@@ -1,0 +1,92 @@
+// notes-list.js: data-js="notes-list" on the capture screen: this visit's notes, newest first,
+// each with its state (saved on this phone / sent / media pending / needs attention), and
+// edit and delete that work offline too.
+import { all, getMeta } from "./db.js";
+import { byId } from "./context.js";
+import { deleteNote } from "./outbox.js";
+import { emit, on } from "./status.js";
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+function reason(item) {
+  if (item.status === "conflict") {
+    return item.server?.deleted || item.data?.deleted
+      ? "Needs attention: this note was deleted on the server, so your change was not applied. Your version is kept there as a revision."
+      : "Needs attention: someone changed this note at the same time. Theirs is shown; yours is kept on the server as a revision.";
+  }
+  const messages = Object.entries(item.errors || {}).map(([f, m]) => `${f}: ${[].concat(m).join(" ")}`);
+  return `Needs attention: the server refused this (${messages.join("; ") || "no reason given"}).`;
+}
+
+function stateOf(note, pending, blobs, attention) {
+  if (attention.length) return ["attention", attention.map(reason).join(" ")];
+  if (pending.has(note.id)) return ["local", "Saved on this phone"];
+  if (blobs.has(note.id)) return ["media", "Sent · photo or audio still uploading"];
+  return ["sent", "Sent"];
+}
+
+export default function notesList(section) {
+  const studyId = Number(section.closest("[data-study-id]").dataset.studyId);
+  const list = section.querySelector("[data-notes]");
+  const empty = section.querySelector("[data-empty]");
+  let visitId = null;
+  let touchpoints = new Map();
+
+  function actions(note) {
+    const box = el("div", "note-actions");
+    const edit = el("button", null, "Edit");
+    edit.type = "button";
+    edit.setAttribute("aria-label", `Edit note: ${note.text.slice(0, 40)}`);
+    edit.addEventListener("click", () => emit("edit", { id: note.id }, { broadcast: false }));
+    const del = el("button", null, "Delete");
+    del.type = "button";
+    del.setAttribute("aria-label", `Delete note: ${note.text.slice(0, 40)}`);
+    del.addEventListener("click", () => {
+      const sure = el("button", "danger", "Yes, delete");
+      sure.type = "button";
+      const keep = el("button", null, "Keep it");
+      keep.type = "button";
+      sure.addEventListener("click", async () => { await deleteNote(note.id); render(); });
+      keep.addEventListener("click", () => box.replaceWith(actions(note)));
+      box.replaceChildren(sure, keep);
+      sure.focus();
+    });
+    box.append(edit, del);
+    return box;
+  }
+
+  async function render() {
+    const [records, outbox, blobs, attention] = await Promise.all(
+      [all("records", "study", studyId), all("outbox"), all("blobs"), all("attention")]);
+    const pending = new Set(outbox.map((m) => m.entity_id));
+    const held = new Set(blobs.map((b) => b.note_id));
+    const ids = new Set(records.map((r) => r.id));
+    // A note whose change the server turned down stays visible even if the server deleted it.
+    const orphans = attention.filter((a) => !ids.has(a.entity_id) && a.data?.study_id === studyId)
+      .map((a) => ({ ...a.data, id: a.entity_id, orphan: true }));
+    const notes = [...records.filter((r) => !r.deleted), ...orphans]
+      .filter((n) => (n.visit_id ?? null) === visitId)
+      .sort((a, b) => (b.captured_at || "").localeCompare(a.captured_at || ""));
+    empty.hidden = notes.length > 0;
+    list.replaceChildren(...notes.map((note) => {
+      const [state, label] = stateOf(note, pending, held, attention.filter((a) => a.entity_id === note.id));
+      const item = el("li", `note state-${state}`);
+      item.dataset.noteId = note.id;
+      const meta = [note.kind, touchpoints.get(String(note.touchpoint_id))?.name, ...(note.tags || [])];
+      item.append(el("p", "note-text", note.text || "(photo or recording)"),
+        el("p", "note-meta", meta.filter(Boolean).join(" · ")),
+        el("p", "note-state", label));
+      if (!note.orphan) item.append(actions(note));
+      return item;
+    }));
+  }
+
+  getMeta(`context:${studyId}`).then((ctx) => { touchpoints = byId(ctx?.touchpoints); render(); });
+  on("visit", ({ id }) => { visitId = id; render(); });
+  on("changed", render);
+}

@@ -1,0 +1,98 @@
+// outbox.js: save, edit and delete a note on this phone (capture-form.js, notes-list.js).
+// The record and its mutation are written in ONE transaction; the promise resolves only
+// when it is complete. A mutation already sent is frozen: a later edit is a new mutation.
+import { request, tx } from "./db.js";
+import { emit } from "./status.js";
+
+export const FIELDS = ["study_id", "kind", "text", "expected", "touchpoint_id", "role_id",
+  "participant_id", "visit_id", "tags", "captured_at", "media"];
+const STORES = ["records", "outbox", "blobs"];
+
+// What the server is sent for a note: exactly the contract's fields.
+export function pushData(note) {
+  const data = Object.fromEntries(FIELDS.map((f) => [f, note[f] ?? null]));
+  data.tags = note.tags || [];
+  data.media = (note.media || []).map(({ id, slot, sha256, size, mime }) => ({ id, slot, sha256, size, mime }));
+  return data;
+}
+
+// A note as the server sent it (pull, conflict answers), as this phone keeps it.
+export function recordFrom(change) {
+  const data = Object.fromEntries(FIELDS.map((f) => [f, change.data[f] ?? null]));
+  return { ...data, tags: data.tags || [], media: data.media || [], id: change.id,
+    version: change.version, author: change.data.author, synced_at: change.data.synced_at };
+}
+
+function mutation(entityId, op, data, baseVersion, basePending) {
+  return {
+    mutation_id: crypto.randomUUID(), entity: "observation", entity_id: entityId, op,
+    base_version: baseVersion, base_pending: basePending, data, sent: false,
+    client_time: new Date().toISOString(),
+  };
+}
+
+async function pendingFor(outbox, id) {
+  const rows = await request(outbox.index("entity").getAll(id));
+  return rows.sort((a, b) => a.n - b.n);
+}
+
+// Queue `op` for a note: fold into the last unsent mutation if there is one, else append.
+async function enqueue(outbox, record, op, data) {
+  const pending = await pendingFor(outbox, record.id);
+  const last = pending.at(-1);
+  if (last && !last.sent) {
+    last.data = data;
+    last.client_time = new Date().toISOString();
+    if (op === "delete") last.op = "delete";
+    return request(outbox.put(last));
+  }
+  const kind = op === "delete" ? "delete" : (record.version == null && !pending.length ? "create" : "update");
+  const base = pending.length ? null : (record.version ?? null);
+  return request(outbox.add(mutation(record.id, kind, data, base, pending.length > 0)));
+}
+
+// fields: the form's values (with id when editing); media: [{id, slot, sha256, size, mime, blob}].
+export async function saveNote(fields, media = []) {
+  const id = fields.id || crypto.randomUUID();
+  await tx(STORES, "readwrite", async ({ records, outbox, blobs }) => {
+    const existing = await request(records.get(id));
+    const kept = (existing?.media || []).filter((m) => !media.some((n) => n.slot === m.slot));
+    const note = {
+      ...existing, ...fields, id,
+      captured_at: existing?.captured_at || fields.captured_at || new Date().toISOString(),
+      media: [...kept, ...media.map(({ blob, ...meta }) => meta)],
+      version: existing?.version ?? null, local_at: new Date().toISOString(),
+    };
+    for (const m of media) blobs.put({ ...m, note_id: id });
+    records.put(note);
+    await enqueue(outbox, note, "save", pushData(note));
+  });
+  emit("changed", { id });
+  return id;
+}
+
+export async function deleteNote(id) {
+  await tx(STORES, "readwrite", async ({ records, outbox, blobs }) => {
+    const record = await request(records.get(id));
+    if (!record) return;
+    const pending = await pendingFor(outbox, id);
+    if (pending.length && pending.every((m) => !m.sent) && pending[0].op === "create") {
+      // It never left the phone: forget it entirely.
+      for (const m of pending) outbox.delete(m.n);
+      for (const key of await request(blobs.index("note").getAllKeys(id))) blobs.delete(key);
+      records.delete(id);
+      return;
+    }
+    record.deleted = true;
+    records.put(record);
+    await enqueue(outbox, record, "delete", {});
+  });
+  emit("changed", { id });
+}
+
+// Notes with something not yet acknowledged, as {entity_id: count}.
+export async function unsent() {
+  const rows = await tx(["outbox"], "readonly", ({ outbox }) => request(outbox.getAll()));
+  const ids = new Set(rows.map((m) => m.entity_id));
+  return { count: ids.size, ids, rows };
+}

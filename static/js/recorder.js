@@ -1,0 +1,47 @@
+// recorder.js: data-js="recorder" on the capture screen: record audio with MediaRecorder.
+// Hidden where MediaRecorder is missing. The recording waits on the element (el.recording)
+// until capture-form.js saves it with the note.
+export default function recorder(el) {
+  if (!("MediaRecorder" in self) || !navigator.mediaDevices?.getUserMedia) return;
+  el.hidden = false;
+  const button = el.querySelector("[data-record]");
+  const status = el.querySelector("[data-record-status]");
+  let media = null;
+  let parts = [];
+
+  async function start() {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch {
+      status.textContent = "The microphone is not available.";
+      return;
+    }
+    parts = [];
+    media = new MediaRecorder(stream);
+    media.ondataavailable = (event) => parts.push(event.data);
+    media.onstop = () => {
+      stream.getTracks().forEach((t) => t.stop());
+      el.recording = new Blob(parts, { type: media.mimeType || "audio/webm" });
+      status.textContent = `Recording kept (${Math.round(el.recording.size / 1024)} KB); it is saved with the note.`;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      media = null;
+    };
+    media.start();
+    button.textContent = "Stop recording";
+    status.textContent = "Recording…";
+  }
+
+  button.addEventListener("click", () => {
+    if (media) {
+      media.stop();
+      button.textContent = "Record audio";
+    } else {
+      start();
+    }
+  });
+  el.clear = () => {
+    el.recording = null;
+    status.textContent = "";
+  };
+}

@@ -1,0 +1,39 @@
+// sw-update.js: register /sw.js (app.js) and offer "A new version is ready — reload" when a new
+// worker is waiting, but only while no note is half-written. The outbox is in IndexedDB, so
+// the reload loses nothing.
+import { on } from "./status.js";
+
+export async function registerWorker(root) {
+  if (!("serviceWorker" in navigator)) return;
+  const banner = root.querySelector("[data-update]");
+  const form = root.querySelector('[data-js="capture-form"]');
+  let registration;
+  try {
+    registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  } catch {
+    return;  // no offline shell, but capture still works while this page is open
+  }
+
+  function offer() {
+    const waiting = registration.waiting;
+    banner.hidden = !(waiting && navigator.serviceWorker.controller && !form?.dataset.dirty);
+  }
+  function watch(worker) {
+    worker?.addEventListener("statechange", offer);
+  }
+  watch(registration.installing);
+  registration.addEventListener("updatefound", () => watch(registration.installing));
+  form?.addEventListener("input", offer);
+  on("saved", offer);
+  offer();
+
+  let asked = false;
+  banner.querySelector("[data-update-reload]").addEventListener("click", () => {
+    if (form?.dataset.dirty) return offer();
+    asked = true;
+    registration.waiting?.postMessage({ type: "SKIP_WAITING" });
+  });
+  // Reload only when this page asked for the new version, never mid-note on its own.
+  navigator.serviceWorker.addEventListener("controllerchange", () => { if (asked) location.reload(); });
+  addEventListener("online", () => registration.update().catch(() => {}));
+}
