@@ -32,3 +32,34 @@ def make_study(owner=None, name="Onboarding at mid-size accounts", audience=Audi
 def add_member(study, user, role):
     db.session.add(Membership(study=study, user=user, role=StudyRole(role)))
     db.session.commit()
+
+
+# --- sync and notes (helper "sync-server") ---
+
+def note_data(study, **overrides):
+    """The `data` of a push mutation for a note in `study`, as a phone sends it (JSON types)."""
+    return {"study_id": study.id if hasattr(study, "id") else study, "kind": "observation",
+            "text": "Keeps a paper list of overdue invoices beside the keyboard.", "expected": None,
+            "touchpoint_id": None, "role_id": None, "participant_id": None, "visit_id": None,
+            "tags": [], "captured_at": "2026-03-12T10:15:00+00:00", "media": [], **overrides}
+
+
+def note_mutation(study, op="create", entity_id=None, base_version=None, mutation_id=None, **data):
+    """One push mutation; ids are made fresh unless given (as a phone does)."""
+    import uuid
+    return {"mutation_id": str(mutation_id or uuid.uuid4()), "entity": "observation",
+            "entity_id": str(entity_id or uuid.uuid4()), "op": op, "base_version": base_version,
+            "data": {} if op == "delete" else note_data(study, **data),
+            "client_time": "2026-03-12T10:15:05+00:00"}
+
+
+def make_observation(study, author, **data):
+    """A note pushed by `author` through the sync service, as if from their phone."""
+    import uuid
+
+    from fieldnotes.observations.models import Observation
+    from fieldnotes.sync.push import push_batch
+    mutation = note_mutation(study, **data)
+    [result] = push_batch(author, uuid.uuid4(), [mutation])
+    assert result["status"] == "applied", result
+    return db.session.get(Observation, uuid.UUID(mutation["entity_id"]))

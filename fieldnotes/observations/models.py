@@ -1,0 +1,148 @@
+"""Notes (observations), their tags, revisions and media, and the sync bookkeeping they need."""
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text,
+                        UniqueConstraint, Uuid)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldnotes.auth.models import User, utcnow
+from fieldnotes.extensions import db
+from fieldnotes.studies.models import Study, Tag, enum_column
+from fieldnotes.visits.models import Participant, SiteVisit  # noqa: F401  (tables the FKs name)
+
+TEXT_MAX = 10_000
+
+
+class Kind(enum.StrEnum):
+    OBSERVATION = "observation"
+    QUOTE = "quote"
+    BREAKDOWN = "breakdown"
+    WORKAROUND = "workaround"
+    DELIGHT = "delight"
+    ARTIFACT = "artifact"
+    IDEA = "idea"
+
+
+observation_tag = Table(
+    "observation_tag", db.metadata,
+    Column("observation_id", Uuid, ForeignKey("observation.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Observation(db.Model):
+    """One note from the field. The phone makes its id, so a resend cannot make a second one."""
+
+    __table_args__ = (Index("ix_observation_study_seq", "study_id", "seq"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind))
+    text: Mapped[str] = mapped_column(Text, default="")
+    expected: Mapped[str | None] = mapped_column(Text)
+    # Integer FKs into the study's taxonomy and fieldwork; sync checks they belong to the same study.
+    touchpoint_id: Mapped[int | None] = mapped_column(ForeignKey("touchpoint.id", ondelete="SET NULL"))
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("role.id", ondelete="SET NULL"))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("site_visit.id", ondelete="SET NULL"), index=True)
+    # The phone's clock may be wrong: keep what it said, when we got it, and a flag.
+    captured_at: Mapped[datetime]
+    client_time_suspect: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    # Position in the change stream that pulls read; unique because every write takes the next value.
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    deleted_at: Mapped[datetime | None]
+    created_by_device: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    study: Mapped[Study] = relationship()
+    author: Mapped[User] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=observation_tag, order_by=Tag.name)
+    media: Mapped[list["Attachment"]] = relationship(
+        back_populates="observation", order_by="Attachment.created_at", cascade="all, delete-orphan")
+    revisions: Mapped[list["Revision"]] = relationship(
+        back_populates="observation", order_by="Revision.id", cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<Observation {self.id} v{self.version}>"
+
+
+class RevisionKind(enum.StrEnum):
+    EDIT = "edit"          # a version the note had
+    CONFLICT = "conflict"  # a client's version that lost a race; kept so nothing is lost silently
+
+
+class Revision(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("observation.id", ondelete="CASCADE"), index=True)
+    # For an edit, the version it became; for a conflict, the version the client based it on.
+    version: Mapped[int | None]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    kind: Mapped[RevisionKind] = mapped_column(enum_column(RevisionKind))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    observation: Mapped[Observation] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()
+
+
+class Slot(enum.StrEnum):
+    PHOTO = "photo"
+    AUDIO = "audio"
+
+
+class MediaStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+
+
+class Attachment(db.Model):
+    """A photo or recording of a note, keyed by note and its own id, never by hash alone."""
+
+    __table_args__ = (UniqueConstraint("observation_id", "slot", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    observation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("observation.id", ondelete="CASCADE"), index=True)
+    slot: Mapped[Slot] = mapped_column(enum_column(Slot))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str] = mapped_column(String(100))
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[MediaStatus] = mapped_column(enum_column(MediaStatus), default=MediaStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    verified_at: Mapped[datetime | None]
+
+    observation: Mapped[Observation] = relationship(back_populates="media")
+
+
+class ProcessedMutation(db.Model):
+    """A mutation already applied, with its answer: a replay gets the same answer, not a second write."""
+
+    mutation_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The change counter when it was processed: what a restore from backup rolls back.
+    counter_at: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncState(db.Model):
+    """One row: the database's epoch (changes when restored from a backup) and the change counter.
+
+    Every write locks this row first, so change numbers commit in order and a
+    pull never passes a number whose transaction is still open.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epoch: Mapped[str] = mapped_column(String(32))
+    counter: Mapped[int] = mapped_column(BigInteger, default=0)

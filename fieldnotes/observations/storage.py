@@ -1,0 +1,19 @@
+"""Where media files live: content-addressed by SHA-256 once verified, by upload id while partial."""
+import os
+import uuid
+from pathlib import Path
+
+from flask import current_app
+
+
+def media_root():
+    return Path(current_app.config.get("MEDIA_ROOT") or os.path.join(current_app.instance_path, "media"))
+
+
+def stored_path(sha256):
+    # sha256 is validated hex, so it cannot climb out of the media root.
+    return media_root() / sha256[:2] / sha256
+
+
+def partial_path(media_id):
+    return media_root() / "partial" / str(uuid.UUID(str(media_id)))

@@ -1,0 +1,35 @@
+"""What a phone needs to capture offline in a study: its journey, tags, visits and participants."""
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from fieldnotes.extensions import db
+from fieldnotes.observations.models import Kind
+from fieldnotes.studies.models import Tag
+from fieldnotes.sync import state
+from fieldnotes.visits.models import Participant, SiteVisit
+
+
+def term(item):
+    return {"id": item.id, "name": item.name, "position": item.position, "retired": item.retired}
+
+
+def study_context(membership):
+    """Pseudonyms only: real names never leave the server for a phone."""
+    study = membership.study
+    visits = db.session.scalars(SiteVisit.of_study(study.id).options(
+        selectinload(SiteVisit.participants))).all()
+    participants = db.session.scalars(Participant.of_study(study.id)).all()
+    tags = db.session.scalars(select(Tag).where(Tag.study_id == study.id).order_by(Tag.name)).all()
+    return {
+        "study": {"id": study.id, "name": study.name},
+        "epoch": state.current_epoch(),
+        "me": {"id": membership.user.id, "name": membership.user.name, "role": str(membership.role)},
+        "touchpoints": [term(t) for t in study.touchpoints],
+        "roles": [term(r) for r in study.roles],
+        "kinds": [kind.value for kind in Kind],
+        "tags": [{"id": t.id, "name": t.name} for t in tags],
+        "visits": [{"id": v.id, "visited_on": v.visited_on.isoformat(), "organisation": v.organisation,
+                    "place": v.place, "participant_ids": [p.id for p in v.participants]} for v in visits],
+        "participants": [{"id": p.id, "pseudonym": p.pseudonym, "role_id": p.role_id,
+                          "organisation": p.organisation} for p in participants],
+    }

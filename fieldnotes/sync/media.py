@@ -1,0 +1,142 @@
+"""Resumable media uploads (tus-like): declare, append chunks at an offset, verify at the end.
+
+A file is accepted only when its SHA-256 matches what the phone declared and
+its first bytes say it is a photo or recording of an accepted type.
+"""
+import hashlib
+import os
+
+from sqlalchemy import update
+from werkzeug.exceptions import Conflict, NotFound, UnprocessableEntity
+
+from fieldnotes.auth.models import utcnow
+from fieldnotes.extensions import db
+from fieldnotes.observations import service
+from fieldnotes.observations.models import Attachment, MediaStatus, Observation
+from fieldnotes.observations.storage import partial_path, stored_path
+from fieldnotes.sync import state
+from fieldnotes.sync.filetypes import SNIFF_BYTES, content_type_error
+from fieldnotes.sync.push import membership
+
+CHUNK_MAX = 4 * 1024 * 1024
+
+
+class OffsetMismatch(Conflict):
+    def __init__(self, offset):
+        super().__init__(f"The upload is at byte {offset}; send from there.")
+        self.offset = offset
+
+
+def editable_note(user, note_id):
+    """The note if the user may change it; 404 otherwise (another study's note is 'not found')."""
+    note = db.session.get(Observation, note_id)
+    member = membership(user, note.study_id) if note else None
+    if note is None or not service.can_edit(member, note):
+        raise NotFound("No note with this id that you can add media to; push the note first.")
+    return note
+
+
+def declare(user, data):
+    """(attachment, created). A resent declaration answers the same upload."""
+    note = editable_note(user, data["observation_id"])
+    existing = db.session.get(Attachment, data["id"])
+    if existing is not None:
+        same = (existing.observation_id, existing.slot, existing.sha256, existing.size) == (
+            note.id, data["slot"], data["sha256"], data["size"])
+        if not same:
+            raise Conflict("This media id is already used for other content; give new media a new id.")
+        return existing, False
+    state.lock_counter()
+    attachment = Attachment(id=data["id"], slot=data["slot"], sha256=data["sha256"],
+                            size=data["size"], mime=data["mime"])
+    note.media.append(attachment)
+    note.seq = state.next_seq()  # pulls now show the note's media as expected and pending
+    db.session.flush()
+    return attachment, True
+
+
+def visible_attachment(user, media_id, edit=False):
+    attachment = db.session.get(Attachment, media_id)
+    note = attachment.observation if attachment else None
+    member = membership(user, note.study_id) if note else None
+    allowed = service.can_edit(member, note) if edit else (
+        member is not None and service.allows(member.role, "view_notes"))
+    if not allowed:
+        raise NotFound("No such media.")
+    return attachment
+
+
+def append(user, media_id, offset, chunk):
+    """Write `chunk` at `offset`; verify when complete. Returns the attachment."""
+    attachment = visible_attachment(user, media_id, edit=True)
+    if attachment.status == MediaStatus.VERIFIED:
+        return attachment
+    if offset + len(chunk) >= attachment.size:
+        state.lock_counter()  # verification bumps the note's seq; counter first, as push does
+    lock_row(attachment)
+    if offset != attachment.offset:
+        raise OffsetMismatch(attachment.offset)
+    if offset + len(chunk) > attachment.size:
+        raise UnprocessableEntity(f"More bytes than the {attachment.size} declared.")
+    if offset == 0 and (error := content_type_error(attachment.slot, chunk[:SNIFF_BYTES])):
+        raise UnprocessableEntity(error)
+    write_chunk(partial_path(attachment.id), offset, chunk)
+    attachment.offset = offset + len(chunk)
+    if attachment.offset == attachment.size:
+        verify(attachment)
+    return attachment
+
+
+def lock_row(attachment):
+    """A no-op write: the row lock on PostgreSQL, the write lock on SQLite; then fresh values."""
+    db.session.execute(update(Attachment).where(Attachment.id == attachment.id)
+                       .values(offset=Attachment.offset).execution_options(synchronize_session=False))
+    db.session.refresh(attachment)
+
+
+def write_chunk(path, offset, chunk):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "r+b" if path.exists() else "w+b") as file:
+        file.truncate(offset)  # bytes past the recorded offset were never acknowledged
+        file.seek(offset)
+        file.write(chunk)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def verify(attachment):
+    """Keep the file under its hash if hash and type are right; otherwise discard it (422)."""
+    path = partial_path(attachment.id)
+    digest, head = file_digest(path)
+    problem = None if digest == attachment.sha256 else "The file's SHA-256 does not match the one declared."
+    problem = problem or content_type_error(attachment.slot, head)
+    if problem:
+        discard(attachment)
+        raise UnprocessableEntity(problem + " It was discarded; upload it again from byte 0.")
+    target = stored_path(digest)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)  # atomic; the same content uploaded twice is one file
+    attachment.status = MediaStatus.VERIFIED
+    attachment.verified_at = utcnow()
+    attachment.observation.seq = state.next_seq()
+
+
+def discard(attachment):
+    partial_path(attachment.id).unlink(missing_ok=True)
+    attachment.offset = 0
+
+
+def file_digest(path):
+    sha = hashlib.sha256()
+    with open(path, "rb") as file:
+        head = file.read(SNIFF_BYTES)
+        sha.update(head)
+        for block in iter(lambda: file.read(1024 * 1024), b""):
+            sha.update(block)
+    return sha.hexdigest(), head
+
+
+def status(attachment):
+    return {"id": str(attachment.id), "observation_id": str(attachment.observation_id),
+            "slot": str(attachment.slot), "sha256": attachment.sha256, "size": attachment.size,
+            "mime": attachment.mime, "offset": attachment.offset, "status": str(attachment.status)}

@@ -1,0 +1,218 @@
+"""Applying a phone's mutations: each in its own transaction, each with its own answer.
+
+Statuses: applied, duplicate (already have exactly this), conflict (the
+server kept its version and stored the client's as a revision), rejected
+(invalid; nothing written).
+"""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from fieldnotes.auth.models import utcnow
+from fieldnotes.extensions import db
+from fieldnotes.observations import service
+from fieldnotes.observations.content import loaded_content, note_content, note_state, same_content
+from fieldnotes.observations.models import Observation, ProcessedMutation, Revision, RevisionKind
+from fieldnotes.studies.models import Membership
+from fieldnotes.studies.permissions import allows
+from fieldnotes.sync import state
+from fieldnotes.sync.schemas import load_mutation
+
+
+class Rejected(Exception):
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def push_batch(user, device_id, raw_mutations):
+    """Apply every mutation; the answers in the order sent.
+
+    The one service that commits: each item is its own transaction, so a bad
+    item rolls back alone and a good one is durable before its answer is sent.
+    Sorted by entity id, so overlapping batches take rows in the same order.
+    """
+    order = sorted(range(len(raw_mutations)), key=lambda i: sort_key(raw_mutations[i]))
+    results = [None] * len(raw_mutations)
+    for index in order:
+        results[index] = push_one(user, device_id, raw_mutations[index])
+    return results
+
+
+def sort_key(raw):
+    entity_id = raw.get("entity_id") if isinstance(raw, dict) else None
+    return str(entity_id) if entity_id is not None else ""
+
+
+def push_one(user, device_id, raw):
+    mutation, errors = load_mutation(raw)
+    if errors:
+        return rejected(raw, errors)
+    for attempt in range(2):
+        try:
+            result = apply_mutation(user, device_id, mutation)
+            db.session.commit()
+            return result
+        except Rejected as rejection:
+            db.session.rollback()
+            return rejected(raw, rejection.errors)
+        except IntegrityError:
+            # Another writer stored the same id first; on the second pass we see it and answer
+            # duplicate or conflict like any resend.
+            db.session.rollback()
+            if attempt:
+                raise
+    return None  # not reached
+
+
+def rejected(raw, errors):
+    echo = raw if isinstance(raw, dict) else {}
+    return {"mutation_id": text_or_none(echo.get("mutation_id")), "status": "rejected",
+            "entity_id": text_or_none(echo.get("entity_id")), "version": None, "seq": None,
+            "errors": errors}
+
+
+def text_or_none(value):
+    return str(value)[:64] if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def apply_mutation(user, device_id, mutation):
+    """One mutation inside the caller's transaction; raises Rejected when nothing may be written."""
+    state.lock_counter()
+    done = db.session.get(ProcessedMutation, mutation["mutation_id"])
+    if done is not None:
+        return replay(user, done)
+    note = db.session.get(Observation, mutation["entity_id"], populate_existing=True)
+    handler = {"create": create, "update": update, "delete": delete}[mutation["op"]]
+    result = handler(user, device_id, mutation, note)
+    db.session.add(ProcessedMutation(mutation_id=mutation["mutation_id"], user_id=user.id,
+                                     entity_id=mutation["entity_id"], result=result,
+                                     counter_at=state.current_counter()))
+    db.session.flush()
+    return result
+
+
+def replay(user, done):
+    if done.user_id != user.id:
+        raise Rejected({"mutation_id": ["This mutation id was already used."]})
+    result = dict(done.result)
+    if result["status"] == "applied":
+        result["status"] = "duplicate"
+    if result["status"] == "conflict":
+        note = db.session.get(Observation, done.entity_id)
+        result["server"] = note_state(note) if note else None
+    return result
+
+
+def membership(user, study_id):
+    return db.session.scalar(select(Membership).where(
+        Membership.study_id == study_id, Membership.user_id == user.id))
+
+
+def visible_membership(user, note):
+    """The user's membership in the note's study if they may see its notes; else it is 'not found'."""
+    found = membership(user, note.study_id)
+    if found is None or not allows(found.role, "view_notes"):
+        raise Rejected({"entity_id": ["No note with this id."]})
+    return found
+
+
+def answer(mutation, status, note, **extra):
+    return {"mutation_id": str(mutation["mutation_id"]), "status": status,
+            "entity_id": str(mutation["entity_id"]), "version": note.version if note else None,
+            "seq": note.seq if note else None, **extra}
+
+
+def create(user, device_id, mutation, note):
+    if note is None:
+        return insert(user, device_id, mutation)
+    visible_membership(user, note)
+    incoming = loaded_content(mutation["data"])
+    if is_resend(note, incoming):
+        return answer(mutation, "duplicate", note)
+    return conflict(user, device_id, mutation, note, incoming)
+
+
+def is_resend(note, incoming):
+    """The same note sent again: equal to now, or to any version it had."""
+    return same_content(note_content(note), incoming) or any(
+        r.kind == RevisionKind.EDIT and same_content(r.data, incoming) for r in note.revisions)
+
+
+def insert(user, device_id, mutation):
+    data = mutation["data"]
+    member = membership(user, data["study_id"])
+    if member is None or not allows(member.role, "capture"):
+        raise Rejected({"study_id": ["You cannot add notes to this study."]})
+    check_references(data, mutation["entity_id"])
+    note = service.new_note(mutation["entity_id"], data["study_id"], user.id, device_id)
+    write(note, data)
+    note.received_at = note.updated_at
+    db.session.add(note)
+    add_revision(note, RevisionKind.EDIT, note.version, loaded_content(data), user, device_id)
+    db.session.flush()
+    return answer(mutation, "applied", note)
+
+
+def check_references(data, note_id):
+    errors = service.scope_errors(data["study_id"], data) | service.media_errors(note_id, data["media"])
+    if errors:
+        raise Rejected(errors)
+
+
+def write(note, data):
+    service.write_fields(note, data)
+    note.tags = service.tags_named(note.study_id, data["tags"])
+    service.set_media(note, data["media"])
+    note.version = (note.version or 0) + 1
+    note.seq = state.next_seq()
+
+
+def update(user, device_id, mutation, note):
+    if note is None:
+        # The server lost it (restored from a backup) or never had it: the full data recreates it.
+        return insert(user, device_id, mutation)
+    editable(user, note)
+    data = mutation["data"]
+    if data["study_id"] != note.study_id:
+        raise Rejected({"study_id": ["A note cannot move to another study."]})
+    incoming = loaded_content(data)
+    if note.deleted_at is not None or mutation["base_version"] != note.version:
+        if note.deleted_at is None and same_content(note_content(note), incoming):
+            return answer(mutation, "duplicate", note)  # the same edit, made twice
+        return conflict(user, device_id, mutation, note, incoming)
+    check_references(data, note.id)
+    write(note, data)
+    add_revision(note, RevisionKind.EDIT, note.version, incoming, user, device_id)
+    db.session.flush()
+    return answer(mutation, "applied", note)
+
+
+def editable(user, note):
+    if not service.can_edit(visible_membership(user, note), note):
+        raise Rejected({"entity_id": ["You may not change this note."]})
+
+
+def delete(user, device_id, mutation, note):
+    if note is None:
+        raise Rejected({"entity_id": ["No note with this id."]})
+    editable(user, note)
+    base = mutation["base_version"]
+    if note.deleted_at is not None or (base is not None and base != note.version):
+        return conflict(user, device_id, mutation, note, {"deleted": True})
+    note.deleted_at = note.updated_at = utcnow()
+    note.version += 1
+    note.seq = state.next_seq()
+    db.session.flush()
+    return answer(mutation, "applied", note)
+
+
+def conflict(user, device_id, mutation, note, incoming):
+    """Keep the server's version; keep the client's too, as a revision, and say so."""
+    add_revision(note, RevisionKind.CONFLICT, mutation["base_version"], incoming, user, device_id)
+    db.session.flush()
+    return answer(mutation, "conflict", note, server=note_state(note))
+
+
+def add_revision(note, kind, version, data, user, device_id):
+    note.revisions.append(Revision(version=version, data=data, author_id=user.id,
+                                   device_id=device_id, kind=kind))

@@ -1,0 +1,118 @@
+"""The shapes of a push batch and its mutations; unknown fields are refused (no mass assignment)."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from fieldnotes.observations.models import TEXT_MAX, Kind, Slot
+from fieldnotes.sync.filetypes import ALLOWED, MAX_SIZE, canonical_mime
+from fieldnotes.text import Text
+
+MAX_BATCH = 200
+DB_INT = validate.Range(min=1, max=2_147_483_647)
+# Fields that pull sends and a phone may echo back unchanged; they are the server's, never taken.
+READ_ONLY = ("author", "synced_at", "client_time_suspect")
+
+
+class StrictInt(fields.Integer):
+    """An integer that is really one: not "5", not 5.0, not true."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise ValidationError("Not a valid integer.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class MediaSchema(Schema):
+    id = fields.UUID(required=True)
+    slot = fields.Enum(Slot, by_value=True, required=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"))
+    size = StrictInt(required=True, validate=validate.Range(min=1))
+    mime = fields.String(required=True, validate=validate.Length(max=100))
+
+    @validates_schema
+    def check_type_and_size(self, data, **kwargs):
+        slot = str(data["slot"])
+        if data["size"] > MAX_SIZE[slot]:
+            raise ValidationError(f"A {slot} may be at most {MAX_SIZE[slot] // 1024 // 1024} MB.", "size")
+        if canonical_mime(data["mime"]) not in ALLOWED[slot]:
+            raise ValidationError(f"Not a {slot} type we take: {', '.join(sorted(ALLOWED[slot]))}.", "mime")
+
+    def load(self, data, **kwargs):
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k != "status"}
+        loaded = super().load(data, **kwargs)
+        loaded["sha256"] = loaded["sha256"].lower()
+        loaded["mime"] = canonical_mime(loaded["mime"])
+        return loaded
+
+
+class MediaDeclarationSchema(MediaSchema):
+    """POST /api/media: the same, plus the note it belongs to."""
+
+    observation_id = fields.UUID(required=True)
+
+
+class NoteDataSchema(Schema):
+    study_id = StrictInt(required=True, validate=DB_INT)
+    kind = fields.Enum(Kind, by_value=True, required=True)
+    text = Text(required=True, validate=validate.Length(max=TEXT_MAX))
+    expected = Text(load_default=None, allow_none=True, validate=validate.Length(max=TEXT_MAX))
+    touchpoint_id = StrictInt(load_default=None, allow_none=True, validate=DB_INT)
+    role_id = StrictInt(load_default=None, allow_none=True, validate=DB_INT)
+    participant_id = StrictInt(load_default=None, allow_none=True, validate=DB_INT)
+    visit_id = StrictInt(load_default=None, allow_none=True, validate=DB_INT)
+    tags = fields.List(Text(validate=validate.Length(min=1, max=60)), load_default=list,
+                       validate=validate.Length(max=50))
+    captured_at = fields.AwareDateTime(required=True)
+    media = fields.List(fields.Nested(MediaSchema), load_default=list, validate=validate.Length(max=20))
+
+    def load(self, data, **kwargs):
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in READ_ONLY}
+        return super().load(data, **kwargs)
+
+
+class MutationSchema(Schema):
+    mutation_id = fields.UUID(required=True)
+    entity = fields.String(required=True, validate=validate.OneOf(["observation"]))
+    entity_id = fields.UUID(required=True)
+    op = fields.String(required=True, validate=validate.OneOf(["create", "update", "delete"]))
+    base_version = StrictInt(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    # Checked separately: a delete carries none, the others the note's full data.
+    data = fields.Dict(load_default=dict)
+    client_time = fields.AwareDateTime(load_default=None, allow_none=True)
+
+    @validates_schema
+    def check_base_version(self, data, **kwargs):
+        if data["op"] == "update" and data["base_version"] is None:
+            raise ValidationError("An update says which version it was based on.", "base_version")
+
+
+class BatchSchema(Schema):
+    device_id = fields.UUID(required=True)
+    # Items are checked one by one, so one bad item does not sink the batch.
+    mutations = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1))
+
+
+def load_mutation(raw):
+    """(mutation, None) or (None, {field: [messages]}); data is loaded too unless it is a delete."""
+    if not isinstance(raw, dict):
+        return None, {"mutation": ["Not an object."]}
+    try:
+        mutation = MutationSchema().load(raw)
+        if mutation["op"] != "delete":
+            mutation["data"] = NoteDataSchema().load(mutation["data"])
+    except ValidationError as error:
+        return None, flat_messages(error.messages)
+    return mutation, None
+
+
+def flat_messages(messages, prefix=""):
+    """{"media": {0: {"size": [m]}}} -> {"media.0.size": [m]}: one level, as the phone shows them."""
+    if isinstance(messages, list):
+        return {prefix or "mutation": [str(m) for m in messages]}
+    flat = {}
+    for key, value in messages.items():
+        flat.update(flat_messages(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat

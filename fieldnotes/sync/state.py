@@ -1,0 +1,57 @@
+"""The database's epoch and its one change counter.
+
+Every writing transaction first takes the counter row (a no-op UPDATE: a
+row lock on PostgreSQL, the write lock on SQLite) and holds it until commit.
+So change numbers are handed out and committed in the same order, and a
+pull that reads `seq > cursor` can never pass a number whose transaction
+is still open (the hole that PostgreSQL sequences leave).
+"""
+import secrets
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from fieldnotes.extensions import db
+from fieldnotes.observations.models import SyncState
+
+ROW = 1
+table = SyncState.__table__
+
+
+def new_epoch():
+    return secrets.token_hex(8)
+
+
+def lock_counter():
+    """Take the counter for this transaction; made on first need. Call before any other write."""
+    taken = db.session.execute(update(table).where(table.c.id == ROW).values(counter=table.c.counter))
+    if taken.rowcount == 0:
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(table).values(id=ROW, epoch=new_epoch(), counter=0)
+                           .on_conflict_do_nothing())
+        db.session.execute(update(table).where(table.c.id == ROW).values(counter=table.c.counter))
+
+
+def next_seq():
+    """The next change number; only inside a transaction that called lock_counter()."""
+    db.session.execute(update(table).where(table.c.id == ROW).values(counter=table.c.counter + 1))
+    return current_counter()
+
+
+def current_counter():
+    return db.session.scalar(select(table.c.counter).where(table.c.id == ROW)) or 0
+
+
+def current_epoch():
+    """The epoch, creating the row if this database has never synced."""
+    epoch = db.session.scalar(select(table.c.epoch).where(table.c.id == ROW))
+    if epoch is None:
+        lock_counter()
+        epoch = db.session.scalar(select(table.c.epoch).where(table.c.id == ROW))
+    return epoch
+
+
+def restart_epoch(counter):
+    """As after a restore from backup: a new epoch, so every phone's cursor resets."""
+    lock_counter()
+    db.session.execute(update(table).where(table.c.id == ROW).values(epoch=new_epoch(), counter=counter))
