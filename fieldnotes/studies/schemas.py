@@ -10,9 +10,11 @@ from fieldnotes.text import Text
 
 class StudySchema(Schema):
     id = fields.Integer(dump_only=True)
-    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200),
+                error_messages={"required": "Give the study a name."})
     goal = Text(load_default="", validate=validate.Length(max=5000))
-    audience = fields.Enum(Audience, by_value=True, required=True)
+    audience = fields.Enum(Audience, by_value=True, required=True,
+                           error_messages={"required": "Choose the audience."})
     status = fields.Enum(StudyStatus, by_value=True, load_default=StudyStatus.PLANNING)
 
 
@@ -26,6 +28,12 @@ class TermSchema(Schema):
     """A touchpoint's, role's or tag's name."""
 
     name = Text(required=True, validate=validate.Length(min=1, max=80))
+
+
+class TermChangeSchema(TermSchema):
+    """The journey page's rename form: the pressed button comes as `action`."""
+
+    action = fields.String(required=True)
 
 
 class TagSchema(Schema):

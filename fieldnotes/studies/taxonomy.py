@@ -6,7 +6,7 @@ from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.studies import bp
 from fieldnotes.studies.permissions import require
-from fieldnotes.studies.schemas import TagSchema, TermSchema
+from fieldnotes.studies.schemas import TagSchema, TermChangeSchema, TermSchema
 from fieldnotes.studies.service import TERM_KINDS, add_tag, add_term, get_term, move_term, rename_term
 
 
@@ -48,7 +48,7 @@ def change_journey_term(study_id, kind, term_id):
     term = get_term(model, study_id, term_id)
     action = request.form.get("action", "")
     if action == "rename":
-        data, errors = load_form(TermSchema())
+        data, errors = load_form(TermChangeSchema())
         try:
             rename_term(term, data["name"]) if data else None
         except ValueError as error:
@@ -61,7 +61,9 @@ def change_journey_term(study_id, kind, term_id):
     elif action in {"retire", "restore"}:
         term.retired = action == "retire"
     else:
-        return journey_page(study, {kind: {"action": ["Choose rename, up, down, retire or restore."]}}, 422)
+        # Shown beside the term, where the page shows errors (it has no field called action).
+        errors = {"name": ["Choose rename, up, down, retire or restore."]}
+        return journey_page(study, {f"{kind}-{term_id}": errors}, 422)
     db.session.commit()
     return redirect(url_for("studies.journey", study_id=study_id) + f"#{kind}-{term_id}", code=303)
 
