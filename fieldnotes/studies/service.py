@@ -91,7 +91,8 @@ def add_member(study, email, role):
     user = db.session.scalar(User.by_email(email))
     token = None
     if user is None:
-        user = create_user(email, name=email.split("@")[0])
+        # A placeholder name until they join; an email's local part may be longer than a name.
+        user = create_user(email, name=email.split("@")[0][:120])
         db.session.flush()
         token = create_invite(user)
     elif db.session.scalar(select(Membership).where(
