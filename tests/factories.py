@@ -34,6 +34,35 @@ def add_member(study, user, role):
     db.session.commit()
 
 
+def make_visit(study, **kw):
+    """A site visit in `study`; kw sets any field, plus researchers=[users] and participants=[...]."""
+    from datetime import date
+
+    from fieldnotes.visits.models import SiteVisit
+    fields = {"visited_on": date(2026, 3, 12), "organisation": "Halloran Regional Logistics",
+              "place": "Accounts office, Brighouse depot", **kw}
+    visit = SiteVisit(study_id=study.id, **fields)
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def make_participant(study, visits=(), **kw):
+    """A consenting participant in `study`, on `visits`; kw sets any field (role=..., real_name=...)."""
+    from datetime import date
+
+    from fieldnotes.visits.models import Participant
+    count = db.session.query(Participant).filter_by(study_id=study.id).count()
+    fields = {"pseudonym": f"P{count + 1}", "organisation": "Halloran Regional Logistics",
+              "consent_given": True, "consent_on": date(2026, 3, 12), "consent_notes": True,
+              "consent_quotes": True, "consent_photos": True, "consent_audio": True, **kw}
+    participant = Participant(study_id=study.id, **fields)
+    participant.visits = list(visits)
+    db.session.add(participant)
+    db.session.commit()
+    return participant
+
+
 # --- sync and notes (helper "sync-server") ---
 
 def note_data(study, **overrides):

@@ -13,6 +13,25 @@ def Id(**kwargs):
                           error_messages={"invalid": "Not a valid choice."}, **kwargs)
 
 
+class IdList(fields.List):
+    """Ticked checkboxes' ids; one plain message when any is not an id, not one per position."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Id(), load_default=list, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError as error:
+            raise ValidationError("Not a valid choice.") from error
+
+
+def at_most(limit, required=False):
+    longest = validate.Length(max=limit, error="Use at most {max} characters.")
+    # Text strips surrounding space, so "   " arrives here as "" and must not count as filled in.
+    return [validate.Length(min=1, error="Fill this in."), longest] if required else longest
+
+
 def Day(**kwargs):
     # Browsers' date inputs send YYYY-MM-DD whatever the user's locale.
     messages = {"invalid": "Enter a real date, as YYYY-MM-DD.", **kwargs.pop("error_messages", {})}
@@ -23,12 +42,12 @@ class VisitSchema(Schema):
     list_fields = ("researcher_ids", "participant_ids")
 
     visited_on = Day(required=True, error_messages={"required": "Enter the date of the visit."})
-    organisation = Text(required=True, validate=validate.Length(min=1, max=200),
+    organisation = Text(required=True, validate=at_most(200, required=True),
                         error_messages={"required": "Enter the organisation you visited."})
-    place = Text(load_default="", validate=validate.Length(max=200))
-    summary = Text(load_default="", validate=validate.Length(max=10_000))
-    researcher_ids = fields.List(Id(), load_default=list)
-    participant_ids = fields.List(Id(), load_default=list)
+    place = Text(load_default="", validate=at_most(200))
+    summary = Text(load_default="", validate=at_most(10_000))
+    researcher_ids = IdList()
+    participant_ids = IdList()
 
     @validates("visited_on")
     def plausible_year(self, value, **kwargs):
@@ -39,11 +58,11 @@ class VisitSchema(Schema):
 class ParticipantSchema(Schema):
     """A participant; views drop real_name for members who may not see it, and visit_id on edit."""
 
-    pseudonym = Text(required=True, validate=validate.Length(min=1, max=80),
+    pseudonym = Text(required=True, validate=at_most(80, required=True),
                      error_messages={"required": "Enter a pseudonym, such as “P1 Finance lead”."})
     role_id = Id(load_default=None, allow_none=True)
-    organisation = Text(load_default="", validate=validate.Length(max=200))
-    real_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    organisation = Text(load_default="", validate=at_most(200))
+    real_name = Text(load_default=None, allow_none=True, validate=at_most(200))
     consent_given = fields.Boolean(load_default=False)
     consent_on = Day(load_default=None, allow_none=True)
     consent_notes = fields.Boolean(load_default=False)
