@@ -1,0 +1,155 @@
+"""Media uploads: resumable, verified by SHA-256 and by content, served only to the study's members."""
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fieldnotes.extensions import db
+from fieldnotes.studies.models import Study
+from tests.factories import add_member, make_study, make_user, note_mutation
+
+DEVICE = "0f6c0a3e-9a4e-4c1e-8f0e-7d5b3c2a1e00"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(300_000) + b"\xff\xd9"
+WEBM = b"\x1a\x45\xdf\xa3" + os.urandom(50_000)
+
+
+def declared(content, slot="photo", mime="image/jpeg", **changes):
+    return {"id": str(uuid.uuid4()), "slot": slot, "sha256": hashlib.sha256(content).hexdigest(),
+            "size": len(content), "mime": mime, **changes}
+
+
+@pytest.fixture
+def study_id(app, auth):
+    with app.app_context():
+        study_id = make_study(make_user("ana@example.org", name="Ana")).id
+    auth.login()
+    return study_id
+
+
+def push_note(client, study_id, *media):
+    mutation = note_mutation(study_id, media=list(media))
+    response = client.post("/api/sync/push", json={"device_id": DEVICE, "mutations": [mutation]})
+    assert response.json["results"][0]["status"] == "applied", response.json
+    return mutation["entity_id"]
+
+
+def patch(client, media_id, offset, chunk):
+    return client.patch(f"/api/media/{media_id}", data=chunk, headers={
+        "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+
+
+def test_an_upload_cut_off_halfway_resumes_and_is_verified(app, client, study_id, tmp_path):
+    photo = declared(JPEG)
+    note_id = push_note(client, study_id, photo)
+    start = client.post("/api/media", json={**photo, "observation_id": note_id})
+    assert start.status_code == 200 and start.json == {"id": photo["id"], "offset": 0, "status": "pending"}
+    half = len(JPEG) // 2
+    first = patch(client, photo["id"], 0, JPEG[:half])
+    assert first.status_code == 204 and first.headers["Upload-Offset"] == str(half)
+    # The phone lost the answer: it asks where to resume instead of guessing.
+    assert client.head(f"/api/media/{photo['id']}").headers["Upload-Offset"] == str(half)
+    stale = patch(client, photo["id"], 0, JPEG[:half])
+    assert stale.status_code == 409 and stale.json["offset"] == half
+    last = patch(client, photo["id"], half, JPEG[half:])
+    assert last.status_code == 204 and last.headers["Upload-Status"] == "verified"
+    stored = tmp_path / "media" / photo["sha256"][:2] / photo["sha256"]
+    assert stored.read_bytes() == JPEG and not list((tmp_path / "media" / "partial").iterdir())
+    with client.get(f"/media/{photo['id']}") as served:
+        assert served.status_code == 200 and served.data == JPEG and served.mimetype == "image/jpeg"
+        assert served.headers["Cache-Control"] == "private, no-store"
+    assert client.get(f"/api/media/{photo['id']}").json["status"] == "verified"
+    note = client.get(f"/api/studies/{study_id}/observations/{note_id}").json
+    assert note["data"]["media"][0]["status"] == "verified"
+    assert [r["kind"] for r in note["revisions"]] == ["edit"]
+
+
+def test_pull_shows_media_pending_until_verified(app, client, study_id):
+    recording = declared(WEBM, slot="audio", mime="audio/webm;codecs=opus")
+    push_note(client, study_id, recording)
+    cursor = client.get("/api/sync/pull", query_string={"study_id": study_id}).json["cursor"]
+    assert patch(client, recording["id"], 0, WEBM).status_code == 204
+    later = client.get("/api/sync/pull", query_string={"study_id": study_id, "cursor": cursor}).json
+    assert later["changes"][0]["data"]["media"][0]["status"] == "verified"
+
+
+def test_a_wrong_hash_is_422_and_the_upload_starts_again(app, client, study_id, tmp_path):
+    photo = declared(JPEG, sha256=hashlib.sha256(b"something else").hexdigest())
+    push_note(client, study_id, photo)
+    response = patch(client, photo["id"], 0, JPEG)
+    assert response.status_code == 422 and "SHA-256" in response.json["description"]
+    status = client.get(f"/api/media/{photo['id']}")
+    assert status.json["status"] == "pending" and status.headers["Upload-Offset"] == "0"
+    assert not list(Path(tmp_path / "media").rglob(photo["sha256"]))
+    assert client.get(f"/media/{photo['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("content, slot, mime", [
+    (b"just some text, renamed to look like a photo.jpg\n" * 10, "photo", "image/jpeg"),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "photo", "image/jpeg"),
+    (JPEG, "audio", "audio/mpeg"),
+])
+def test_files_that_are_not_what_the_slot_takes_are_refused(app, client, study_id, content, slot, mime):
+    item = declared(content, slot=slot, mime=mime)
+    push_note(client, study_id, item)
+    response = patch(client, item["id"], 0, content)
+    assert response.status_code == 422 and "not a" in response.json["description"]
+    assert client.get(f"/api/media/{item['id']}").json["offset"] == 0
+
+
+def test_media_declared_after_the_note_and_bad_declarations(app, client, study_id):
+    note_id = push_note(client, study_id)
+    photo = declared(JPEG)
+    assert client.post("/api/media", json={**photo, "observation_id": note_id}).status_code == 201
+    assert client.post("/api/media", json={**photo, "observation_id": note_id}).status_code == 200
+    other = {**photo, "sha256": "0" * 64, "observation_id": note_id}
+    assert client.post("/api/media", json=other).status_code == 409
+    too_big = client.post("/api/media", json={**declared(JPEG, size=26 * 2**20), "observation_id": note_id})
+    assert too_big.status_code == 422 and "25 MB" in str(too_big.json["errors"])
+    assert client.post("/api/media", json={**declared(JPEG), "observation_id": str(uuid.uuid4())}
+                       ).status_code == 404
+    assert client.post("/api/media", json={**declared(JPEG), "observation_id": note_id, "path": "../x"}
+                       ).status_code == 422
+
+
+def test_chunks_must_be_declared_bytes_of_a_known_size(app, client, study_id):
+    photo = declared(JPEG)
+    push_note(client, study_id, photo)
+    wrong_type = client.patch(f"/api/media/{photo['id']}", data=JPEG, headers={"Upload-Offset": "0"})
+    assert wrong_type.status_code == 415
+    assert patch(client, photo["id"], "-1", JPEG).status_code == 400
+    assert patch(client, photo["id"], 0, JPEG + b"extra").status_code == 422
+    assert patch(client, photo["id"], 0, b"\xff" * (4 * 2**20 + 1)).status_code == 413
+    assert client.head("/api/media/not-a-uuid").status_code == 404
+
+
+def test_the_same_photo_on_two_notes_is_two_uploads_and_one_file(app, client, study_id, tmp_path):
+    first, second = declared(JPEG), declared(JPEG)
+    push_note(client, study_id, first)
+    push_note(client, study_id, second)
+    assert patch(client, first["id"], 0, JPEG).status_code == 204
+    assert patch(client, second["id"], 0, JPEG).status_code == 204
+    assert len(list((tmp_path / "media").rglob(first["sha256"]))) == 1
+    with client.get(f"/media/{second['id']}") as served:
+        assert served.data == JPEG
+
+
+def test_only_members_who_read_notes_get_media(app, client, auth, study_id):
+    photo = declared(JPEG)
+    note_id = push_note(client, study_id, photo)
+    patch(client, photo["id"], 0, JPEG)
+    with app.app_context():
+        study = db.session.get(Study, study_id)
+        add_member(study, make_user("vic@example.org"), "viewer")
+        make_user("nob@example.org")
+    for email in ("vic@example.org", "nob@example.org"):
+        auth.logout()
+        auth.login(email)
+        assert client.get(f"/media/{photo['id']}").status_code == 404
+        assert client.get(f"/api/media/{photo['id']}").status_code == 404
+        assert patch(client, photo["id"], 0, JPEG).status_code == 404
+        assert client.post("/api/media", json={**declared(JPEG), "observation_id": note_id}).status_code == 404
+    auth.logout()
+    assert client.get(f"/media/{photo['id']}").status_code == 302  # pages send you to sign in
+    assert client.get(f"/api/media/{photo['id']}").status_code == 401
