@@ -14,6 +14,11 @@ export async function registerWorker(root) {
     return;  // no offline shell, but capture still works while this page is open
   }
 
+  // The first visit is not served through the worker, so keep this page for offline use here.
+  if (!navigator.serviceWorker.controller && /^\/studies\/\d+\/capture$/.test(location.pathname)) {
+    caches.open("fieldnotes-pages").then((cache) => cache.add(location.pathname)).catch(() => {});
+  }
+
   function offer() {
     const waiting = registration.waiting;
     banner.hidden = !(waiting && navigator.serviceWorker.controller && !form?.dataset.dirty);
