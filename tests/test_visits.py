@@ -197,6 +197,22 @@ def test_editing_a_participant_changes_consent(app, client, auth, team):
         assert (p.consent_given, p.consent_photos, p.real_name, p.role_id) == (False, False, None, None)
 
 
+def test_a_retired_role_stays_on_its_participant_but_is_not_offered(app, client, auth, team):
+    with app.app_context():
+        retired = db.session.get(Participant, team.participant).role
+        retired.retired = True
+        db.session.commit()
+        retired_id, name = retired.id, retired.name
+    sign_in(auth, "researcher")
+    assert name not in client.get(f"/studies/{team.study}/participants/new").text
+    assert f"{name} (retired)" in client.get(f"/studies/{team.study}/participants/{team.participant}/edit").text
+    edit = client.post(f"/studies/{team.study}/participants/{team.participant}/edit",
+                       data=participant_form(pseudonym="P1 Finance lead", role_id=retired_id))
+    assert edit.status_code == 303
+    new = client.post(f"/studies/{team.study}/participants/new", data=participant_form(role_id=retired_id))
+    assert new.status_code == 422 and "Choose one of this study’s roles." in new.text
+
+
 @pytest.mark.parametrize("overrides, field, message", [
     ({"pseudonym": ""}, "pseudonym", "Enter a pseudonym"),
     ({"pseudonym": "p1 finance LEAD"}, "pseudonym", "Another participant in this study is already called"),
@@ -245,6 +261,7 @@ def test_real_names_are_shown_to_owners_only(client, auth, team, role):
         response = client.get(url)
         assert response.status_code == 200, url
         assert REAL_NAME not in response.text and "Real name" not in response.text, url
+    assert "Erase participant" not in client.get(pages[1]).text
 
 
 def test_a_researcher_edit_keeps_the_real_name_and_cannot_set_one(app, client, auth, team):

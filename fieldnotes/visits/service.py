@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from fieldnotes.auth.models import User
 from fieldnotes.extensions import db
-from fieldnotes.studies.models import Membership, Role
+from fieldnotes.studies.models import Membership
 from fieldnotes.visits.models import Participant, SiteVisit
 
 VISIT_FIELDS = ("visited_on", "organisation", "place", "summary")
