@@ -33,3 +33,56 @@ def test_a_note_captured_offline_waits_on_the_phone_and_arrives_once(page, conte
     page.get_by_text("All notes sent").wait_for()
     assert local(page, "outbox") == []
     assert page.locator(".note .note-state").inner_text() == "Sent"
+
+
+def test_notes_captured_while_the_server_is_down_arrive_when_it_is_back(page, live_server, app, field):
+    open_capture(page, live_server, field)
+    live_server.stop()  # really gone: no update checks, no answers, for the worker too
+    response = page.reload()
+    assert response.from_service_worker
+    page.get_by_role("radio", name=field["touchpoints"][0]).wait_for(state="attached")
+    save_note(page, "Rekeys the order into the old system", touchpoint=field["touchpoints"][4])
+    save_note(page, "Asks a colleague for the export password")
+    page.get_by_text("Server not reachable, will retry").wait_for()
+    assert unsent_badge(page).inner_text() == "2 not sent"
+    assert server_notes(app, field["study_id"]) == {}
+
+    live_server.start()  # same port: the same phone sees the server come back
+    # No tap needed: the back-off timer retries on its own.
+    wait_for_server(page, app, field["study_id"], ["Rekeys the order into the old system",
+                                                  "Asks a colleague for the export password"], timeout=45000)
+    page.get_by_text("All notes sent").wait_for()
+    assert local(page, "outbox") == []
+
+
+def test_a_new_version_takes_over_without_losing_waiting_notes(page, live_server, app, field):
+    open_capture(page, live_server, field)
+    old = page.evaluate("async () => (await caches.keys()).filter(k => k.startsWith('fieldnotes-v'))")
+    page.route("**/api/sync/push", lambda route: route.abort())  # the notes must still be waiting
+    save_note(page, "Keeps two spreadsheets for the same stock")
+    save_note(page, "Calls support twice a week")
+    page.get_by_text("Server not reachable, will retry").wait_for()
+
+    app.config["PWA_VERSION_SUFFIX"] = "next"
+    page.get_by_label("Note", exact=True).fill("Half a thought")
+    page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
+    page.wait_for_function("async () => !!(await navigator.serviceWorker.getRegistration()).waiting")
+    reload_offer = page.get_by_role("button", name="A new version is ready — reload")
+    assert not reload_offer.is_visible()  # never while a note is half-written
+    page.get_by_label("Note", exact=True).fill("")
+    reload_offer.wait_for()
+    with page.expect_navigation():
+        reload_offer.click()
+    page.get_by_role("radio", name=field["touchpoints"][0]).wait_for(state="attached")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+    new = page.evaluate("async () => (await caches.keys()).filter(k => k.startsWith('fieldnotes-v'))")
+    assert len(new) == 1 and new != old and new[0].endswith("-next")
+    assert len(local(page, "outbox")) == 2
+    assert unsent_badge(page).inner_text() == "2 not sent"
+
+    page.unroute("**/api/sync/push")
+    page.get_by_role("button", name="Sync now").click()
+    wait_for_server(page, app, field["study_id"], ["Keeps two spreadsheets for the same stock",
+                                                  "Calls support twice a week"])
+    page.get_by_text("All notes sent").wait_for()

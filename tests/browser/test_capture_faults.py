@@ -1,0 +1,101 @@
+"""Faults made on the server (lost answers, stalls, ended sessions) and in the browser (two tabs,
+a tab closed mid-push): every captured note reaches the server exactly once."""
+from playwright.sync_api import expect
+from sqlalchemy import delete
+
+from fieldnotes.auth.models import LoginSession
+from fieldnotes.extensions import db
+from tests.browser.capture_support import (
+    field, local, open_capture, save_note, server_notes, settle, unsent_badge, wait_for_server)
+from tests.factories import PASSWORD
+
+__all__ = ["field"]
+
+
+def fault(app, **body):
+    response = app.test_client().post("/api/_test/faults", json=body)
+    assert response.status_code == 201, response.get_json()
+
+
+def test_an_answer_lost_after_the_server_stored_the_note_makes_no_duplicate(page, live_server, app, field):
+    open_capture(page, live_server, field)
+    fault(app, after_commit="503")
+    save_note(page, "Signs off the delivery note on the van bonnet")
+
+    page.get_by_text("All notes sent").wait_for(timeout=20000)  # the retry was answered "duplicate"
+    held = server_notes(app, field["study_id"])
+    assert len(held["Signs off the delivery note on the van bonnet"]) == 1
+    assert held["Signs off the delivery note on the van bonnet"][0]["version"] == 1
+    assert local(page, "outbox") == []
+
+
+def test_two_tabs_flushing_at_once_send_each_note_once(context, live_server, app, field):
+    first = context.new_page()
+    open_capture(first, live_server, field)
+    second = context.new_page()
+    open_capture(second, live_server, field, signed_in=True)
+
+    context.set_offline(True)
+    texts = [f"Tab one note {i}" for i in range(3)] + [f"Tab two note {i}" for i in range(2)]
+    for tab, text in [(first, t) for t in texts[:3]] + [(second, t) for t in texts[3:]]:
+        tab.bring_to_front()
+        save_note(tab, text)
+    expect(unsent_badge(first)).to_have_text("5 not sent")  # both tabs share one outbox
+
+    fault(app, stall_seconds=1)  # a slow first answer, so the tabs really overlap
+    pushes = []
+    for tab in (first, second):
+        tab.on("request", lambda r: pushes.append(r.post_data_json) if r.url.endswith("/api/sync/push") else None)
+    context.set_offline(False)  # "online" fires in both tabs at once
+    held = wait_for_server(first, app, field["study_id"], texts)
+    assert sum(len(v) for v in held.values()) == 5
+    for tab in (first, second):
+        tab.bring_to_front()
+        tab.get_by_text("All notes sent").wait_for()
+    sent = [m["mutation_id"] for body in pushes for m in body["mutations"]]
+    assert len(sent) == len(set(sent)) == 5  # the lock let one flusher send each once
+
+
+def test_closing_the_tab_while_a_push_is_in_flight_loses_and_doubles_nothing(context, live_server, app, field):
+    page = context.new_page()
+    open_capture(page, live_server, field)
+    fault(app, stall_seconds=4)
+    save_note(page, "Photocopies the price list every Monday")
+    wait_for_server(page, app, field["study_id"], ["Photocopies the price list every Monday"])
+    in_flight = local(page, "outbox")
+    assert [m["sent"] for m in in_flight] == [True]  # stored, but the answer has not come back
+    page.close()
+
+    again = context.new_page()
+    open_capture(again, live_server, field, signed_in=True)
+    again.get_by_text("All notes sent").wait_for(timeout=15000)
+    assert local(again, "outbox") == []
+    held = server_notes(app, field["study_id"])
+    assert len(held["Photocopies the price list every Monday"]) == 1
+    assert again.locator(".note", has_text="Photocopies the price list").locator(".note-state").inner_text() == "Sent"
+
+
+def test_notes_wait_for_a_sign_in_when_the_session_ended_offline(page, context, live_server, app, field):
+    open_capture(page, live_server, field)
+    context.set_offline(True)
+    save_note(page, "Waits twenty minutes for the VPN")
+    save_note(page, "Writes the PIN on the terminal")
+    with app.app_context():
+        db.session.execute(delete(LoginSession).where(LoginSession.user_id == field["user_id"]))
+        db.session.commit()
+
+    context.set_offline(False)
+    sign_in_link = page.get_by_role("link", name="Sign in to send 2 notes")
+    sign_in_link.wait_for()
+    assert server_notes(app, field["study_id"]) == {}
+    assert len(local(page, "outbox")) == 2
+
+    sign_in_link.click()
+    page.get_by_label("Email").fill(field["email"])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/studies/{field['study_id']}/capture")
+    wait_for_server(page, app, field["study_id"], ["Waits twenty minutes for the VPN",
+                                                  "Writes the PIN on the terminal"])
+    settle(page)
+    page.get_by_text("All notes sent").wait_for()
