@@ -90,7 +90,7 @@ def server_notes(app, study_id=None, deleted=False):
         texts = {}
         for note in notes:
             texts.setdefault(note.text, []).append(
-                {"id": str(note.id), "version": note.version, "kind": str(note.kind)})
+                {"id": str(note.id), "version": note.version, "kind": str(note.kind), "seq": note.seq})
         db.session.remove()
         return texts
 

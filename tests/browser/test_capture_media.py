@@ -1,0 +1,63 @@
+"""A photo whose upload is cut off halfway resumes where it stopped, and the server keeps the exact file."""
+import hashlib
+import os
+import struct
+import zlib
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from fieldnotes.extensions import db
+from fieldnotes.observations.models import Attachment
+from fieldnotes.observations.storage import stored_path
+from tests.browser.capture_support import field, local, open_capture, save_note, wait_for_server
+
+__all__ = ["field"]
+MB = 1024 * 1024
+
+
+def noisy_png(width=900, height=900):
+    """A real PNG of random pixels (so it does not compress): about 2.4 MB, three upload chunks."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
+
+
+def attachment(app):
+    with app.app_context():
+        found = db.session.scalars(select(Attachment)).all()
+        result = [(str(a.status), a.sha256, a.size, a.offset) for a in found]
+        db.session.remove()
+        return result
+
+
+def test_a_photo_upload_cut_off_halfway_resumes_and_the_file_matches(page, live_server, app, field):
+    photo = noisy_png()
+    digest = hashlib.sha256(photo).hexdigest()
+    assert len(photo) > 2 * MB
+    open_capture(page, live_server, field)
+
+    offsets, cut = [], []
+    def cut_the_second_chunk(route):
+        if route.request.method == "PATCH":
+            offsets.append(int(route.request.headers["upload-offset"]))
+            if len(offsets) == 2 and not cut:
+                cut.append(offsets[-1])
+                return route.abort("connectionreset")
+        return route.continue_()
+    page.route("**/api/media/*", cut_the_second_chunk)
+
+    page.get_by_label("Photo").set_input_files(
+        files=[{"name": "whiteboard.png", "mimeType": "image/png", "buffer": photo}])
+    save_note(page, "The shift rota lives on the whiteboard", kind="Artifact")
+    wait_for_server(page, app, field["study_id"], ["The shift rota lives on the whiteboard"])
+
+    expect(page.locator(".note .note-state")).to_have_text("Sent", timeout=30000)
+    assert cut == [MB]
+    assert offsets[:3] == [0, MB, MB]  # after the cut it resumed at the server's offset, not from 0
+    assert attachment(app) == [("verified", digest, len(photo), len(photo))]
+    with app.app_context():
+        assert hashlib.sha256(stored_path(digest).read_bytes()).hexdigest() == digest
+    assert local(page, "blobs") == []  # freed only once verified
