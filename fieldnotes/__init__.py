@@ -28,8 +28,8 @@ def create_app(config=None):
     errors.init_app(app)
     security.init_app(app)
 
-    from fieldnotes import auth, demo, observations, studies, sync, visits
-    for feature in (auth, studies, visits, observations, sync, demo):
+    from fieldnotes import auth, demo, explore, observations, pwa, studies, sync, visits
+    for feature in (auth, studies, visits, observations, explore, sync, pwa, demo):
         app.register_blueprint(feature.bp)
 
     # Static files straight from WhiteNoise: compressed, cached, no Flask request.

@@ -1,0 +1,125 @@
+"""A note's page: everything about one note, its history, and editing its kind, touchpoint and role."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from fieldnotes.explore import bp
+from fieldnotes.explore.edits import Stale, edit_fields
+from fieldnotes.extensions import db
+from fieldnotes.forms import load_form
+from fieldnotes.observations.models import Kind, Observation, RevisionKind
+from fieldnotes.observations.service import can_edit
+from fieldnotes.studies.models import Role, Touchpoint
+from fieldnotes.studies.permissions import require
+from fieldnotes.visits.models import Participant, SiteVisit
+
+FIELD_LABELS = {"kind": "Kind", "text": "Text", "expected": "What they expected",
+                "touchpoint_id": "Touchpoint", "role_id": "Role", "participant_id": "Participant",
+                "visit_id": "Visit", "tags": "Tags", "captured_at": "Captured", "media": "Photos and audio"}
+
+
+class NoteEditSchema(Schema):
+    kind = fields.Enum(Kind, by_value=True, required=True)
+    touchpoint_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2_147_483_647))
+    role_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2_147_483_647))
+    base_version = fields.Integer(required=True, validate=validate.Range(min=1, max=2_147_483_647))
+
+
+def live_note(study_id, note_id):
+    """The study's note, or 404: another study's id, and a deleted note, look like no note."""
+    note = db.session.scalar(select(Observation).where(
+        Observation.id == note_id, Observation.study_id == study_id, Observation.deleted_at.is_(None)))
+    if note is None:
+        abort(404)
+    return note
+
+
+def names(model, study_id):
+    return dict(db.session.execute(select(model.id, model.name).where(model.study_id == study_id)).all())
+
+
+def labels(study_id):
+    """id -> readable name, for the page and for describing old versions."""
+    visits = db.session.execute(select(SiteVisit.id, SiteVisit.organisation, SiteVisit.visited_on)
+                                .where(SiteVisit.study_id == study_id)).all()
+    return {"touchpoint_id": names(Touchpoint, study_id), "role_id": names(Role, study_id),
+            "participant_id": dict(db.session.execute(select(Participant.id, Participant.pseudonym)
+                                                      .where(Participant.study_id == study_id)).all()),
+            "visit_id": {v.id: f"{v.organisation}, {v.visited_on.isoformat()}" for v in visits}}
+
+
+def describe(field, value, lookup):
+    if value in (None, "", []):
+        return "none"
+    if field in lookup:
+        return lookup[field].get(value, f"#{value} (removed)")
+    if field == "tags":
+        return ", ".join(value)
+    if field == "media":
+        return ", ".join(f"{m['slot']}" for m in value)
+    return str(value)
+
+
+def history(note, lookup):
+    """Each revision with what it changed against the version before it (or, for a conflict, its base)."""
+    by_version = {r.version: r.data for r in note.revisions if r.kind == RevisionKind.EDIT}
+    entries, previous = [], None
+    for revision in note.revisions:
+        base = by_version.get(revision.version) if revision.kind == RevisionKind.CONFLICT else previous
+        changes = [(FIELD_LABELS[f], describe(f, (base or {}).get(f), lookup), describe(f, revision.data.get(f), lookup))
+                   for f in FIELD_LABELS if base is not None and base.get(f) != revision.data.get(f)]
+        entries.append({"revision": revision, "changes": changes, "first": base is None,
+                        "deleted": revision.data.get("deleted", False)})
+        if revision.kind == RevisionKind.EDIT:
+            previous = revision.data
+    return entries
+
+
+def term_options(model, study_id, current):
+    terms = db.session.scalars(select(model).where(model.study_id == study_id)
+                               .order_by(model.position, model.id)).all()
+    return [(t.id, t.name + (" (retired)" if t.retired else "")) for t in terms if t.active or t.id == current]
+
+
+def render_note(membership, note, errors=None, status=200, form=None):
+    lookup = labels(note.study_id)
+    return render_template(
+        "explore/note.html", study=membership.study, membership=membership, note=note, lookup=lookup,
+        history=history(note, lookup), editable=can_edit(membership, note), errors=errors or {},
+        form=form or {"kind": str(note.kind), "touchpoint_id": note.touchpoint_id, "role_id": note.role_id},
+        kinds=[(k.value, k.value.capitalize()) for k in Kind],
+        touchpoints=term_options(Touchpoint, note.study_id, note.touchpoint_id),
+        roles=term_options(Role, note.study_id, note.role_id)), status
+
+
+@bp.get("/studies/<id:study_id>/notes/<uuid:note_id>")
+@login_required
+def note_page(study_id, note_id):
+    membership = require(study_id, "view_notes")
+    return render_note(membership, live_note(study_id, note_id))
+
+
+@bp.post("/studies/<id:study_id>/notes/<uuid:note_id>/edit")
+@login_required
+def edit_note(study_id, note_id):
+    membership = require(study_id, "edit_notes")
+    note = live_note(study_id, note_id)
+    if not can_edit(membership, note):
+        abort(403, "Researchers can change only the notes they captured.")
+    data, errors = load_form(NoteEditSchema())
+    if data:
+        try:
+            errors = edit_fields(note, current_user.user, {k: data[k] for k in ("kind", "touchpoint_id", "role_id")},
+                                 data["base_version"])
+        except Stale:
+            db.session.rollback()
+            errors = {"form": ["Someone changed this note while you were looking at it (it is now version "
+                               f"{live_note(study_id, note_id).version}). Nothing was saved: check the note "
+                               "as it is now and make your change again."]}
+    if errors:
+        db.session.rollback()
+        return render_note(membership, live_note(study_id, note_id), errors, 409 if "form" in errors else 422)
+    db.session.commit()
+    flash("Note updated.")
+    return redirect(url_for("explore.note_page", study_id=study_id, note_id=note_id), code=303)

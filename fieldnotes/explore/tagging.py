@@ -1,0 +1,165 @@
+"""Tagging after the fact: bulk changes to a selection, renaming and merging tags, near-duplicates.
+
+Every note that changes gets a new version and change number (edits.record),
+so phones see the change on their next pull. Callers commit.
+"""
+from sqlalchemy import func, select
+
+from fieldnotes.explore.edits import Counter, Stale, edit_fields, record, set_tags
+from fieldnotes.explore.models import TagAction, TagEvent
+from fieldnotes.extensions import db
+from fieldnotes.observations.models import Observation, observation_tag
+from fieldnotes.observations.service import can_edit, tag_named
+from fieldnotes.studies.models import Tag
+
+ACTIONS = {"add-tag": "tag", "remove-tag": "tag", "set-kind": "kind", "set-touchpoint": "touchpoint_id",
+           "set-role": "role_id"}
+
+
+def plural(count, word):
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def selected_notes(study_id, note_ids):
+    """The live notes of this study among the ids, in id order (the order sync takes rows in)."""
+    if not note_ids:
+        return []
+    return db.session.scalars(select(Observation).where(
+        Observation.id.in_(note_ids), Observation.study_id == study_id,
+        Observation.deleted_at.is_(None)).order_by(Observation.id)).all()
+
+
+def find_tag(study_id, name):
+    return db.session.scalar(select(Tag).where(Tag.study_id == study_id, func.lower(Tag.name) == name.lower()))
+
+
+def bulk_change(membership, user, note_ids, action, tag=None, value=None):
+    """Apply one action to the selected notes; returns (message, errors)."""
+    notes = selected_notes(membership.study_id, note_ids)
+    skipped = len(set(note_ids)) - len(notes)
+    if action in ("set-kind", "set-touchpoint", "set-role"):
+        allowed = [n for n in notes if can_edit(membership, n)]
+        skipped, notes = skipped + len(notes) - len(allowed), allowed
+    counter = Counter()
+    counter.lock()
+    if action in ("add-tag", "remove-tag"):
+        changed, errors = change_tag(membership.study_id, user, notes, action, tag, counter)
+        what = f"{'Added' if action == 'add-tag' else 'Removed'} tag “{tag}” {'to' if action == 'add-tag' else 'from'}"
+    else:
+        changed, errors = set_field(user, notes, ACTIONS[action], value, counter)
+        what = f"Set {ACTIONS[action].removesuffix('_id')} on"
+    if errors:
+        return None, errors
+    message = f"{what} {plural(changed, 'note')}."
+    if len(notes) - changed:
+        message += f" {plural(len(notes) - changed, 'note')} already had it."
+    if skipped:
+        message += f" {plural(skipped, 'selected note')} could not be changed (deleted, or not yours to edit)."
+    return message, {}
+
+
+def change_tag(study_id, user, notes, action, name, counter):
+    if action == "add-tag":
+        tag = tag_named(study_id, name)
+        return sum(set_tags(n, user, [*n.tags, tag], counter) for n in notes if tag not in n.tags), {}
+    tag = find_tag(study_id, name)
+    if tag is None:
+        return 0, {"tag": [f"This study has no tag named “{name}”."]}
+    return sum(set_tags(n, user, [t for t in n.tags if t.id != tag.id], counter) for n in notes), {}
+
+
+def set_field(user, notes, field, value, counter):
+    changed = 0
+    for note in notes:
+        before = note.version
+        try:
+            errors = edit_fields(note, user, {field: value}, None, counter)
+        except Stale:  # deleted since it was selected: nothing to set
+            continue
+        if errors:
+            return 0, {"value": errors[field]}
+        changed += note.version != before
+    return changed, {}
+
+
+def notes_tagged(tag):
+    return db.session.scalars(select(Observation).join(observation_tag).where(
+        observation_tag.c.tag_id == tag.id, Observation.deleted_at.is_(None)).order_by(Observation.id)).all()
+
+
+def rename_tag(tag, new_name, user):
+    """Rename; the notes carrying it change version so phones pull the new name. Returns errors."""
+    other = find_tag(tag.study_id, new_name)
+    if other is not None and other.id != tag.id:
+        return {"name": [f"There is already a tag “{other.name}”: merge “{tag.name}” into it instead."]}
+    if new_name == tag.name:
+        return {}
+    counter = Counter()
+    counter.lock()
+    notes = notes_tagged(tag)
+    db.session.add(TagEvent(study_id=tag.study_id, action=TagAction.RENAME, old_name=tag.name,
+                            new_name=new_name, notes=len(notes), user_id=user.id))
+    tag.name = new_name
+    for note in notes:
+        record(note, user, counter)
+    return {}
+
+
+def merge_tags(source, target, user):
+    """Move every note from source to target (no note gets target twice), then drop source."""
+    if source.id == target.id:
+        return {"target_id": ["Choose two different tags."]}
+    counter = Counter()
+    counter.lock()
+    notes = notes_tagged(source)
+    for note in notes:
+        kept = [t for t in note.tags if t.id != source.id]
+        set_tags(note, user, kept if target in kept else [*kept, target], counter)
+    db.session.add(TagEvent(study_id=source.study_id, action=TagAction.MERGE, old_name=source.name,
+                            new_name=target.name, notes=len(notes), user_id=user.id))
+    db.session.flush()
+    db.session.delete(source)
+    return {}
+
+
+def tag_counts(study_id):
+    """Each tag with its number of live notes: one grouped query."""
+    counts = dict(db.session.execute(
+        select(observation_tag.c.tag_id, func.count()).join(Observation)
+        .where(Observation.study_id == study_id, Observation.deleted_at.is_(None))
+        .group_by(observation_tag.c.tag_id)).all())
+    tags = db.session.scalars(select(Tag).where(Tag.study_id == study_id).order_by(func.lower(Tag.name))).all()
+    return [(tag, counts.get(tag.id, 0)) for tag in tags]
+
+
+def normalised(name):
+    """Case, punctuation and spaces ignored: 'On-boarding ' and 'onboarding' are the same key."""
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+def one_edit_apart(a, b):
+    """True if one letter substituted, inserted or deleted turns a into b."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)):] == b[i + 1:]
+
+
+def near_duplicates(tags):
+    """Pairs of tags whose names differ only in case, punctuation or spacing, or by one typo (6+ letters)."""
+    keys = [(tag, normalised(tag.name)) for tag in tags]
+    pairs = []
+    for i, (a, key_a) in enumerate(keys):
+        for b, key_b in keys[i + 1:]:
+            if key_a == key_b or (min(len(key_a), len(key_b)) >= 6 and one_edit_apart(key_a, key_b)):
+                pairs.append((a, b))
+    return pairs
+
+
+def tag_history(study_id, limit=50):
+    return db.session.scalars(select(TagEvent).where(TagEvent.study_id == study_id)
+                              .order_by(TagEvent.created_at.desc(), TagEvent.id.desc()).limit(limit)).all()
