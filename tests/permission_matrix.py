@@ -1,0 +1,124 @@
+"""Who may call each route, and what they get: the table tests/test_permissions.py checks.
+
+Every rule in app.url_map (but static files and the TESTING-only /api/_test/
+hooks) must have an entry here, or test_permissions fails: adding a route means
+adding its row. One entry per endpoint: a list with one request per HTTP method.
+
+A request is {"method", "url", "expect"[, "data" | "json", "headers"]}. The url
+fills placeholders from the world test_permissions builds: {study}, {touchpoint},
+{membership} (another researcher's), {invite}, {visit}, {participant}, {note},
+{media} (a pending upload of a note by the researcher), {verified} (a stored photo).
+"expect" maps each actor to a status. Empty forms are posted on purpose: a 422
+proves the role got past the permission check to validation.
+"""
+
+ACTORS = ("anonymous", "non_member", "viewer", "designer", "researcher", "owner")
+LOGIN = "302 to /login"  # anonymous on a page; /api/ answers 401 instead
+
+
+def roles(*, owner, researcher, designer, viewer, non_member=404, anonymous=LOGIN):
+    """Statuses for a study-scoped route."""
+    return {"anonymous": anonymous, "non_member": non_member, "viewer": viewer,
+            "designer": designer, "researcher": researcher, "owner": owner}
+
+
+def only(status, allowed, denied=403, **kw):
+    """`status` for the roles in `allowed`, `denied` for the other members."""
+    return roles(**{r: status if r in allowed else denied for r in ("owner", "researcher", "designer", "viewer")},
+                 **kw)
+
+
+def signed_in(status, anonymous=LOGIN):
+    """Routes outside any study: every signed-in person gets the same."""
+    return {actor: anonymous if actor == "anonymous" else status for actor in ACTORS}
+
+
+ALL = {"owner", "researcher", "designer", "viewer"}
+OWNER = {"owner"}
+FIELD = {"owner", "researcher"}                   # capture, manage_fieldwork
+NOTES = {"owner", "researcher", "designer"}       # view_notes, view_fieldwork, manage_tags
+EMPTY_JSON = {"json": {}}
+
+
+def get(url, expect, **kw):
+    return {"method": "GET", "url": url, "expect": expect, **kw}
+
+
+def post(url, expect, **kw):
+    return {"method": "POST", "url": url, "expect": expect, "data": {}, **kw}
+
+
+def api(method, url, expect, **kw):
+    return {"method": method, "url": url, "expect": expect, **kw}
+
+
+MATRIX = {
+    # Accounts
+    "auth.login": [get("/login", signed_in(302, anonymous=200)),
+                   post("/login", signed_in(302, anonymous=422))],
+    "auth.logout": [post("/logout", signed_in(303))],
+    "auth.account": [get("/account", signed_in(200)), post("/account", signed_in(422))],
+    "auth.sign_out_others": [post("/account/sign-out-others", signed_in(303))],
+    "auth.accept_invite": [get("/invite/{invite}", signed_in(200, anonymous=200)),
+                           post("/invite/{invite}", signed_in(422, anonymous=422))],
+
+    # Studies
+    "studies.index": [get("/", signed_in(200))],
+    "studies.create": [get("/studies/new", signed_in(200)), post("/studies/new", signed_in(422))],
+    "studies.show": [get("/studies/{study}", only(200, ALL))],
+    "studies.edit": [get("/studies/{study}/edit", only(200, OWNER)),
+                     post("/studies/{study}/edit", only(422, OWNER))],
+    "studies.journey": [get("/studies/{study}/journey", only(200, OWNER))],
+    "studies.add_journey_term": [post("/studies/{study}/touchpoints", only(422, OWNER))],
+    "studies.change_journey_term": [post("/studies/{study}/touchpoints/{touchpoint}", only(422, OWNER))],
+    "studies.tags": [get("/studies/{study}/tags", only(200, NOTES)),
+                     post("/studies/{study}/tags", only(422, NOTES))],
+    "studies.members": [get("/studies/{study}/members", only(200, OWNER)),
+                        post("/studies/{study}/members", only(422, OWNER))],
+    "studies.change_member": [post("/studies/{study}/members/{membership}", only(422, OWNER))],
+    "studies.remove": [post("/studies/{study}/members/{membership}/remove", only(303, OWNER))],
+
+    # Site visits and participants
+    "visits.index": [get("/studies/{study}/visits", only(200, NOTES))],
+    "visits.create": [get("/studies/{study}/visits/new", only(200, FIELD)),
+                      post("/studies/{study}/visits/new", only(422, FIELD))],
+    "visits.show": [get("/studies/{study}/visits/{visit}", only(200, NOTES))],
+    "visits.edit": [get("/studies/{study}/visits/{visit}/edit", only(200, FIELD)),
+                    post("/studies/{study}/visits/{visit}/edit", only(422, FIELD))],
+    "visits.participants": [get("/studies/{study}/participants", only(200, NOTES))],
+    "visits.create_participant_page": [get("/studies/{study}/participants/new", only(200, FIELD)),
+                                       post("/studies/{study}/participants/new", only(422, FIELD))],
+    "visits.participant": [get("/studies/{study}/participants/{participant}", only(200, NOTES))],
+    "visits.edit_participant": [
+        get("/studies/{study}/participants/{participant}/edit", only(200, FIELD)),
+        post("/studies/{study}/participants/{participant}/edit", only(422, FIELD))],
+    # Erasing a person is the owner's call; without the confirming button nothing happens (422).
+    "visits.erase": [get("/studies/{study}/participants/{participant}/erase", only(200, OWNER)),
+                     post("/studies/{study}/participants/{participant}/erase", only(422, OWNER))],
+
+    # The installable capture app
+    "pwa.service_worker": [get("/sw.js", signed_in(200, anonymous=200))],
+    "pwa.manifest": [get("/manifest.webmanifest", signed_in(200, anonymous=200))],
+    "pwa.offline": [get("/offline", signed_in(200, anonymous=200))],
+    "pwa.start": [get("/capture", signed_in(302))],
+    "pwa.capture": [get("/studies/{study}/capture", only(200, FIELD))],
+
+    # Notes and sync (JSON: 401 when signed out). Media a member may not see is "not found".
+    "sync.push": [api("POST", "/api/sync/push", signed_in(422, anonymous=401), **EMPTY_JSON)],
+    "sync.pull": [api("GET", "/api/sync/pull?study_id={study}", only(200, NOTES, anonymous=401))],
+    "sync.study_context": [api("GET", "/api/studies/{study}/context", only(200, NOTES, anonymous=401))],
+    "sync.declare": [api("POST", "/api/media", signed_in(422, anonymous=401), **EMPTY_JSON)],
+    "sync.show": [api("GET", "/api/media/{media}", only(200, NOTES, denied=404, anonymous=401))],
+    # An empty chunk at 0 is not a photo: 422 once past the permission check.
+    "sync.append": [api("PATCH", "/api/media/{media}", only(422, NOTES, denied=404, anonymous=401),
+                        data=b"", headers={"Content-Type": "application/offset+octet-stream",
+                                           "Upload-Offset": "0"})],
+    "observations.show": [api("GET", "/api/studies/{study}/observations/{note}",
+                              only(200, NOTES, anonymous=401))],
+    "observations.media_file": [get("/media/{verified}", only(200, NOTES, denied=404))],
+}
+
+# Test-only hooks (fault injection, simulated restore) take no session: they are
+# registered only when TESTING is set, which test_permissions also checks, so
+# they are left out of the matrix rather than given rows that would not apply.
+EXCLUDED_PREFIXES = ("/static/", "/api/_test/")
