@@ -27,8 +27,10 @@ WHAT_EACH_ROLE_DOES = {
 @bp.cli.command("seed-demo")
 def seed_demo_command():
     """Add the demo study and its accounts; if they are there already, only print the logins."""
-    if not inspect(db.engine).has_table(Study.__tablename__):
-        raise click.ClickException("The database has no tables yet: run `flask db upgrade` first.")
+    missing = sorted(set(db.metadata.tables) - set(inspect(db.engine).get_table_names()))
+    if missing:
+        raise click.ClickException(f"The database lacks tables ({', '.join(missing)}): "
+                                   "run `flask --app wsgi db upgrade` first.")
     if find_demo_study() is None:
         seed()
         db.session.commit()
@@ -109,7 +111,7 @@ STEPS = [seed_accounts, seed_study, seed_tags, seed_visits]
 
 
 def print_logins():
-    click.echo(f"\nStart the app with `flask run`, then open {URL}")
+    click.echo(f"\nOpen {URL} once the server runs (`make run`, or `flask --app wsgi run`).")
     click.echo(f"Sign in with any of these accounts; the password for all of them is: {data.PASSWORD}\n")
     for role, account in data.ACCOUNTS.items():
         click.echo(f"  {role:<11} {account['email']:<32} {account['name']}: {WHAT_EACH_ROLE_DOES[role]}")
