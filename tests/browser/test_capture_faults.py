@@ -72,7 +72,7 @@ def test_closing_the_tab_while_a_push_is_in_flight_loses_and_doubles_nothing(con
     assert local(again, "outbox") == []
     held = server_notes(app, field["study_id"])
     assert len(held["Photocopies the price list every Monday"]) == 1
-    assert again.locator(".note", has_text="Photocopies the price list").locator(".note-state").inner_text() == "Sent"
+    expect(again.locator(".note", has_text="Photocopies the price list").locator(".note-state")).to_have_text("Sent")
 
 
 def test_notes_wait_for_a_sign_in_when_the_session_ended_offline(page, context, live_server, app, field):

@@ -1,4 +1,6 @@
 """The capture screen works offline after one online visit, and nothing captured there is lost."""
+from playwright.sync_api import expect
+
 from tests.browser.capture_support import (
     capture_url, field, local, open_capture, save_note, server_notes, settle, unsent_badge,
     wait_for_server)
@@ -20,8 +22,8 @@ def test_a_note_captured_offline_waits_on_the_phone_and_arrives_once(page, conte
     assert [n["text"] for n in local(page, "records")] == ["Prints the invoice to sign it by hand"]
     outbox = local(page, "outbox")
     assert [m["op"] for m in outbox] == ["create"]
-    assert unsent_badge(page).inner_text() == "1 not sent"
-    assert "Offline" in page.locator("[data-badge-net]").inner_text()
+    expect(unsent_badge(page)).to_have_text("1 not sent")
+    expect(page.locator("[data-badge-net]")).to_contain_text("Offline")
     assert page.get_by_text("Saved on this phone", exact=True).is_visible()
     assert server_notes(app, field["study_id"]) == {}
     assert_accessible(page)
@@ -32,7 +34,7 @@ def test_a_note_captured_offline_waits_on_the_phone_and_arrives_once(page, conte
     settle(page)
     page.get_by_text("All notes sent").wait_for()
     assert local(page, "outbox") == []
-    assert page.locator(".note .note-state").inner_text() == "Sent"
+    expect(page.locator(".note .note-state")).to_have_text("Sent")
 
 
 def test_notes_captured_while_the_server_is_down_arrive_when_it_is_back(page, live_server, app, field):
@@ -44,7 +46,7 @@ def test_notes_captured_while_the_server_is_down_arrive_when_it_is_back(page, li
     save_note(page, "Rekeys the order into the old system", touchpoint=field["touchpoints"][4])
     save_note(page, "Asks a colleague for the export password")
     page.get_by_text("Server not reachable, will retry").wait_for()
-    assert unsent_badge(page).inner_text() == "2 not sent"
+    expect(unsent_badge(page)).to_have_text("2 not sent")
     assert server_notes(app, field["study_id"]) == {}
 
     live_server.start()  # same port: the same phone sees the server come back
@@ -79,7 +81,7 @@ def test_a_new_version_takes_over_without_losing_waiting_notes(page, live_server
     new = page.evaluate("async () => (await caches.keys()).filter(k => k.startsWith('fieldnotes-v'))")
     assert len(new) == 1 and new != old and new[0].endswith("-next")
     assert len(local(page, "outbox")) == 2
-    assert unsent_badge(page).inner_text() == "2 not sent"
+    expect(unsent_badge(page)).to_have_text("2 not sent")
 
     page.unroute("**/api/sync/push")
     page.get_by_role("button", name="Sync now").click()
