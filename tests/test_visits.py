@@ -238,6 +238,17 @@ def test_a_bad_participant_form_says_what_is_wrong_and_writes_nothing(
         assert len(db.session.get(SiteVisit, team.other_visit).participants) == 1
 
 
+def test_a_pseudonym_taken_in_a_race_is_a_field_error_not_a_500(app, client, auth, team, monkeypatch):
+    import fieldnotes.visits.service as service
+    monkeypatch.setattr(service, "check_participant", lambda *args, **kw: None)  # as if both checked at once
+    sign_in(auth, "researcher")
+    response = client.post(f"/studies/{team.study}/participants/new",
+                           data=participant_form(pseudonym="P1 Finance lead"))
+    assert response.status_code == 422
+    assert "Another participant in this study is already called “P1 Finance lead”." in response.text
+    assert count(app, Participant) == 2
+
+
 def test_a_visit_from_another_study_is_not_offered(client, auth, team):
     sign_in(auth, "owner")
     for visit_id in (team.other_visit, 2_147_483_647, "99999999999999999999", "x"):

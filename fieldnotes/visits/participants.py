@@ -6,6 +6,7 @@ the field, in pages and in forms; for everyone else the schema refuses it.
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
@@ -44,21 +45,21 @@ def participant_form(membership, values, participant=None, visit=None, errors=No
 
 def save_participant(membership, participant=None):
     """Validate the posted form and save; a 303 onwards, or the form again with errors."""
-    study = membership.study
-    data, errors = load_form(participant_schema(membership, new=participant is None))
+    study, new = membership.study, participant is None
+    data, errors = load_form(participant_schema(membership, new=new))
     if data:
         try:
-            if participant:
-                update_participant(participant, study, data)
-            else:
-                participant = create_participant(study, data)
+            participant = create_participant(study, data) if new else update_participant(participant, study, data)
+            db.session.commit()
         except ValidationError as error:
             errors = error.messages
+        except IntegrityError:
+            # Someone saved the same pseudonym between the check and this commit.
+            errors = {"pseudonym": [f"Another participant in this study is already called “{data['pseudonym']}”."]}
     if errors:
         db.session.rollback()
-        visit = visit_named(study.id, request.form.get("visit_id")) if participant is None else None
-        return participant_form(membership, request.form.to_dict(), participant, visit, errors)
-    db.session.commit()
+        visit = visit_named(study.id, request.form.get("visit_id")) if new else None
+        return participant_form(membership, request.form.to_dict(), None if new else participant, visit, errors)
     flash(f"Participant {participant.pseudonym} saved.")
     if data.get("visit_id"):
         return redirect(url_for("visits.show", study_id=study.id, visit_id=data["visit_id"]), code=303)
