@@ -92,3 +92,34 @@ def make_observation(study, author, **data):
     [result] = push_batch(author, uuid.uuid4(), [mutation])
     assert result["status"] == "applied", result
     return db.session.get(Observation, uuid.UUID(mutation["entity_id"]))
+
+
+# --- browse and search (helper "browse") ---
+
+def make_observations(study, author, notes):
+    """Several notes in one push batch (faster than one by one); `notes` is a list of data dicts."""
+    import uuid
+
+    from fieldnotes.observations.models import Observation
+    from fieldnotes.sync.push import push_batch
+    mutations = [note_mutation(study, **data) for data in notes]
+    results = push_batch(author, uuid.uuid4(), mutations)
+    assert all(r["status"] == "applied" for r in results), results
+    return [db.session.get(Observation, uuid.UUID(m["entity_id"])) for m in mutations]
+
+
+def make_conflict(note, author, **data):
+    """Give `note` a kept conflict: an edit applies, then a second edit from the older version loses."""
+    import uuid
+
+    from fieldnotes.observations.content import note_content
+    from fieldnotes.sync.push import push_batch
+    current = {**note_content(note), **data}
+    base = note.version
+    [applied] = push_batch(author, uuid.uuid4(), [note_mutation(
+        note.study_id, op="update", entity_id=note.id, base_version=base, **{**current, "text": current["text"] + " (edited)"})])
+    assert applied["status"] == "applied", applied
+    [lost] = push_batch(author, uuid.uuid4(), [note_mutation(
+        note.study_id, op="update", entity_id=note.id, base_version=base, **{**current, "text": "A lost edit"})])
+    assert lost["status"] == "conflict", lost
+    return note

@@ -1,0 +1,110 @@
+"""Facet counts: for each filter value, how many notes it would give with the other filters kept."""
+from dataclasses import dataclass
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import aliased
+
+from fieldnotes.auth.models import User
+from fieldnotes.explore.filters import attention_condition, conditions
+from fieldnotes.extensions import db
+from fieldnotes.observations.models import Attachment, Kind, Observation, Slot, observation_tag
+from fieldnotes.studies.models import Role, Tag, Touchpoint
+from fieldnotes.visits.models import Participant, SiteVisit
+
+# (name, legend), in the order the page shows them.
+FACETS = [("touchpoint", "Touchpoint"), ("role", "Role"), ("kind", "Kind"), ("tag", "Tag"),
+          ("visit", "Visit"), ("organisation", "Organisation"), ("participant", "Participant"),
+          ("author", "Author"), ("media", "Media")]
+COLUMNS = {"touchpoint": Observation.touchpoint_id, "role": Observation.role_id, "kind": Observation.kind,
+           "visit": Observation.visit_id, "participant": Observation.participant_id,
+           "author": Observation.author_id}
+
+
+@dataclass
+class Option:
+    value: object  # as it goes in the URL
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    legend: str
+    options: list
+
+
+def count_query(filters, name, dialect_name):
+    """(value, notes) rows for facet `name`, under every other active filter."""
+    where = conditions(filters, dialect_name, skip=name)
+    if name in COLUMNS:
+        column = COLUMNS[name]
+        return select(column, func.count()).where(*where).group_by(column)
+    if name == "organisation":
+        # Aliases: the filters' own subqueries name these tables and must not correlate with the join.
+        visit, person = aliased(SiteVisit), aliased(Participant)
+        org = func.coalesce(visit.organisation, person.organisation)
+        return (select(org, func.count()).select_from(Observation)
+                .outerjoin(visit, visit.id == Observation.visit_id)
+                .outerjoin(person, person.id == Observation.participant_id)
+                .where(*where, org.is_not(None)).group_by(org))
+    if name == "tag":
+        link = observation_tag.alias()
+        return (select(link.c.tag_id, func.count()).select_from(Observation)
+                .join(link, link.c.observation_id == Observation.id).where(*where).group_by(link.c.tag_id))
+    if name == "media":
+        media = aliased(Attachment)
+        return (select(media.slot, func.count(distinct(Observation.id))).select_from(Observation)
+                .join(media, media.observation_id == Observation.id).where(*where).group_by(media.slot))
+    raise KeyError(name)
+
+
+def counts(filters, name, dialect_name):
+    return {value: n for value, n in db.session.execute(count_query(filters, name, dialect_name))}
+
+
+def attention_count(filters, dialect_name):
+    where = conditions(filters, dialect_name, skip="attention")
+    return db.session.scalar(select(func.count()).select_from(Observation).where(*where, attention_condition()))
+
+
+def labels(study_id, name, values):
+    """value -> label, in the order the facet lists them."""
+    if name in ("touchpoint", "role"):
+        model = Touchpoint if name == "touchpoint" else Role
+        rows = db.session.execute(select(model.id, model.name).where(model.study_id == study_id)
+                                  .order_by(model.position, model.id))
+        return {**dict(rows.all()), None: f"No {name}"}
+    if name == "kind":
+        return {k: k.value.capitalize() for k in Kind}
+    if name == "media":
+        return {Slot.PHOTO: "Has a photo", Slot.AUDIO: "Has audio"}
+    if name == "organisation":
+        return {v: v for v in sorted(values, key=str.casefold)}
+    model, label = {"tag": (Tag, Tag.name), "visit": (SiteVisit, SiteVisit.organisation),
+                    "participant": (Participant, Participant.pseudonym), "author": (User, User.name)}[name]
+    query = select(model.id, label).where(model.id.in_([v for v in values if v is not None]))
+    if name == "visit":
+        query = select(SiteVisit.id, SiteVisit.organisation, SiteVisit.visited_on).where(
+            SiteVisit.id.in_(values), SiteVisit.study_id == study_id)
+        rows = sorted(db.session.execute(query), key=lambda r: (r.visited_on, r.id), reverse=True)
+        return {r.id: f"{r.organisation}, {r.visited_on.day} {r.visited_on:%b %Y}" for r in rows}
+    if name != "author":
+        query = query.where(model.study_id == study_id)
+    return dict(sorted(db.session.execute(query).all(), key=lambda r: (r[1].casefold(), r[0])))
+
+
+def facets(filters, dialect_name):
+    """Every facet with its options: values that have notes, and values chosen (even with none)."""
+    result = []
+    for name, legend in FACETS:
+        found = counts(filters, name, dialect_name)
+        chosen = filters.values.get(name, [])
+        if name == "kind" or name == "media":
+            chosen = [Kind(v) if name == "kind" else Slot(v) for v in chosen]
+        shown = set(found) | set(chosen)
+        options = [Option(v.value if hasattr(v, "value") else v, label, found.get(v, 0), v in chosen)
+                   for v, label in labels(filters.study_id, name, shown).items() if v in shown]
+        result.append(Facet(name, legend, options))
+    return result
