@@ -1,0 +1,221 @@
+"""Cross-site requests, security headers, the one error shape, and hostile input.
+
+(No state change on GET is checked route by route in test_permissions.py.)
+"""
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldnotes.extensions import db
+from fieldnotes.observations.models import Observation
+from fieldnotes.studies.models import Study, Tag
+from tests.conftest import AuthActions
+from tests.factories import make_study, make_user, note_mutation
+
+ERROR_KEYS = {"code", "message", "description"}
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def study_id(app, auth):
+    """Ana owns a study (Vic views it; Eve is in none) and is signed in."""
+    with app.app_context():
+        make_user("eve@example.org")
+        study = make_study(make_user("ana@example.org"), viewer=make_user("vic@example.org"))
+        study_id = study.id
+    auth.login()
+    return study_id
+
+
+def push_body(study_id):
+    return {"device_id": str(uuid.uuid4()), "mutations": [note_mutation(study_id)]}
+
+
+# CSRF: a state change must come from this site
+
+CROSS_SITE = [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},  # a sibling subdomain is another site's code
+    {"Origin": "https://evil.example"},
+    {"Origin": "http://localhost.evil.example"},
+    {"Origin": "https://localhost"},  # another scheme is another origin
+    {"Origin": "null"},               # sandboxed frames and some redirects
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"},
+]
+SAME_SITE = [{}, {"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"},
+             {"Sec-Fetch-Site": "none"}]  # typed by the user; a form cannot be sent that way
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_a_cross_site_form_post_changes_nothing(app, client, study_id, headers):
+    response = client.post("/studies/new", data={"name": "Planted", "audience": "customer"}, headers=headers)
+    assert response.status_code == 403
+    assert "Cross-site request refused." in response.text
+    response = client.post(f"/studies/{study_id}/tags", data={"name": "planted"}, headers=headers)
+    assert response.status_code == 403
+    assert count(app, Study) == 1 and count(app, Tag) == 0
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_a_cross_site_json_post_changes_nothing(app, client, study_id, headers):
+    response = client.post("/api/sync/push", json=push_body(study_id), headers=headers)
+    assert response.status_code == 403
+    assert response.json == {"code": 403, "message": "Forbidden", "description": "Cross-site request refused."}
+    assert count(app, Observation) == 0
+
+
+def test_a_cross_site_sign_out_does_not_sign_out(app, client, study_id):
+    assert client.post("/logout", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("headers", SAME_SITE)
+def test_same_origin_posts_pass(app, client, study_id, headers):
+    response = client.post("/studies/new", data={"name": "Mine", "audience": "customer"}, headers=headers)
+    assert response.status_code == 303
+    response = client.post("/api/sync/push", json=push_body(study_id), headers=headers)
+    assert response.status_code == 200 and response.json["results"][0]["status"] == "applied"
+    assert count(app, Study) == 2 and count(app, Observation) == 1
+
+
+# Headers on every kind of response
+
+def policy(response):
+    directives = [d.strip().split() for d in response.headers["Content-Security-Policy"].split(";")]
+    return {d[0]: d[1:] for d in directives if d}
+
+
+HEADER_CASES = [  # (url, signed in, status, kind)
+    ("/login", False, 200, "text/html"),
+    ("/", False, 302, "text/html"),
+    ("/studies/{study}", True, 200, "text/html"),
+    ("/studies/{missing}", True, 404, "text/html"),
+    ("/api/studies/{study}/context", True, 200, "application/json"),
+    ("/api/sync/pull?study_id={study}", False, 401, "application/json"),
+    ("/api/no-such-thing", False, 404, "application/json"),
+]
+
+
+@pytest.mark.parametrize("url, signed_in, status, kind", HEADER_CASES)
+def test_security_headers(app, client, study_id, url, signed_in, status, kind):
+    if not signed_in:
+        client.post("/logout")
+    response = client.get(url.format(study=study_id, missing=study_id + 1))
+    assert (response.status_code, response.mimetype) == (status, kind)
+    csp = policy(response)
+    assert csp["script-src"] == ["'self'"]
+    assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert not any("'unsafe-inline'" in v or "'unsafe-eval'" in v for v in csp.values())
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] in {"same-origin", "no-referrer", "strict-origin"}
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP: only on HTTPS
+
+
+# The one error shape
+
+def as_member(client, email):
+    client.post("/logout")
+    AuthActions(client).login(email)
+
+
+ERRORS = {
+    401: lambda client, s: (client.post("/logout"), client.get("/api/sync/pull?study_id=1"))[1],
+    403: lambda client, s: (as_member(client, "vic@example.org"), client.get(f"/api/studies/{s}/context"))[1],
+    404: lambda client, s: (as_member(client, "eve@example.org"), client.get(f"/api/studies/{s}/context"))[1],
+    405: lambda client, s: client.get("/api/sync/push"),
+    413: lambda client, s: client.post("/api/sync/push", data=b"{" + b" " * (8 * 1024 * 1024) + b"}",
+                                       content_type="application/json"),
+    422: lambda client, s: client.post("/api/sync/push", json={"device_id": "not-a-uuid", "mutations": []}),
+}
+
+
+@pytest.mark.parametrize("status", sorted(ERRORS))
+def test_api_errors_have_one_shape(app, client, study_id, status):
+    response = ERRORS[status](client, study_id)
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body = response.json
+    assert ERROR_KEYS <= set(body) <= ERROR_KEYS | {"errors"}
+    assert body["code"] == status and body["message"] and body["description"]
+    if status == 405:
+        assert "POST" in response.headers["Allow"]
+    if status == 422:
+        assert body["errors"]
+
+
+def test_html_errors_render_a_page(app, client, study_id):
+    response = client.get("/logout")
+    assert response.status_code == 405 and set(response.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
+    assert response.mimetype == "text/html" and "<h1>Method Not Allowed</h1>" in response.text
+    response = client.get(f"/studies/{study_id + 1}")
+    assert response.status_code == 404 and "<h1>Not Found</h1>" in response.text
+    assert "Back to your studies" in response.text and '<a class="skip-link"' in response.text
+
+
+def test_an_oversized_form_is_413_and_writes_nothing(app, client, study_id):
+    response = client.post("/studies/new", data={"name": "Big", "audience": "customer",
+                                                 "goal": "x" * (9 * 1024 * 1024)})
+    assert response.status_code == 413 and "<h1>Request Entity Too Large</h1>" in response.text
+    assert count(app, Study) == 1
+
+
+@pytest.mark.parametrize("url", [
+    "/studies/99999999999999999999", "/studies/2147483648", "/studies/0", "/studies/-1",
+    "/studies/1e3", "/studies/99999999999999999999/members/1",
+    "/studies/1/touchpoints/99999999999999999999",
+    "/api/studies/99999999999999999999/context", "/api/sync/pull?study_id=99999999999999999999",
+])
+def test_huge_or_odd_ids_are_not_found_not_500(app, client, study_id, url):
+    response = client.post(url) if "/members/" in url or "/touchpoints/" in url else client.get(url)
+    assert response.status_code in {400, 404}
+    if url.startswith("/api/"):
+        assert response.json["code"] == response.status_code
+
+
+# Hostile and international text
+
+@pytest.mark.parametrize("name, code", [
+    ("Renewals\x00", "U+0000"), ("Renewals \u202egnp.exe", "U+202E"), ("a\u2066b", "U+2066"),
+    ("bell\x07", "U+0007"),
+])
+def test_control_characters_in_a_study_name_are_refused(app, client, study_id, name, code):
+    response = client.post("/studies/new", data={"name": name, "audience": "customer"})
+    assert response.status_code == 422
+    assert f"Contains characters that are not allowed: {code}." in response.text
+    response = client.post(f"/studies/{study_id}/edit", data={"name": name, "status": "planning"})
+    assert response.status_code == 422 and code in response.text
+    response = client.post(f"/studies/{study_id}/tags", data={"name": name})
+    assert response.status_code == 422 and code in response.text
+    with app.app_context():
+        assert db.session.scalars(select(Study.name)).all() == ["Onboarding at mid-size accounts"]
+    assert count(app, Tag) == 0
+
+
+HOSTILE = "<script>alert(1)</script> 🧭 Überprüfung"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; 🧭 Überprüfung"
+
+
+@pytest.mark.parametrize("name", [HOSTILE, "Исследование 調査 دراسة 👩🏽‍🔬", "Üb\u0065\u0301r decomposed"])
+def test_any_script_and_emoji_are_stored_losslessly(app, client, study_id, name):
+    response = client.post("/studies/new", data={"name": name, "audience": "customer"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Study.name).where(Study.id != study_id)) == name
+
+
+def test_names_are_escaped_on_output(app, client, study_id):
+    location = client.post("/studies/new", data={"name": HOSTILE, "audience": "customer"}).headers["Location"]
+    client.post(f"/studies/{study_id}/tags", data={"name": "<b>bold</b>"})
+    for url in (location, "/", location + "/edit", f"/studies/{study_id}/tags"):
+        page = client.get(url).text
+        assert "<script>alert(1)" not in page and "<b>bold" not in page
+    assert ESCAPED in client.get(location).text  # the heading, the navigation, the flash message
+    assert client.get(location).text.count(ESCAPED) >= 2
+    assert "&lt;b&gt;bold&lt;/b&gt;" in client.get(f"/studies/{study_id}/tags").text
