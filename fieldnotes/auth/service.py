@@ -12,9 +12,16 @@ from fieldnotes.extensions import db, login_manager
 
 @login_manager.user_loader
 def load_session(token):
-    """The cookie names a LoginSession; a deleted one (logout elsewhere) means anonymous."""
+    """The cookie names a LoginSession; a deleted one (logout elsewhere) means anonymous.
+
+    A session lasts at most as long as the remember cookie, counted here from
+    sign-in: the cookie's own expiry is only the browser's word, and a copied
+    one would otherwise work for ever (ASVS 7.3.2).
+    """
     row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == token_digest(token)))
     if row is None or not row.user.is_active:
+        return None
+    if row.created_at < utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]:
         return None
     return SessionUser(row.user, token)
 
