@@ -280,6 +280,25 @@ def test_a_disabled_user_is_signed_out(app, client, auth):
     assert not signed_in(client)
 
 
+def test_a_session_ends_thirty_days_after_sign_in_whatever_the_cookie_says(app, client, auth):
+    with app.app_context():
+        make_user("ana@example.org")
+    auth.login(remember=True)
+    copied = {name: client.get_cookie(name).value
+              for name in (app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"])}
+    with app.app_context():
+        db.session.scalar(select(LoginSession)).created_at = utcnow() - timedelta(days=29)
+        db.session.commit()
+    assert signed_in(client)
+    with app.app_context():
+        db.session.scalar(select(LoginSession)).created_at = utcnow() - timedelta(days=30, minutes=1)
+        db.session.commit()
+    for name, value in copied.items():  # a copied cookie, with no browser to expire it
+        thief = app.test_client()
+        thief.set_cookie(name, value)
+        assert not signed_in(thief)
+
+
 def test_a_tampered_cookie_is_anonymous(app, client, auth):
     with app.app_context():
         make_user("ana@example.org")
