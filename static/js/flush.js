@@ -73,12 +73,18 @@ async function pushAll() {
     const response = await post("/api/sync/push", { device_id: await deviceId(), mutations: batch.map(wire) });
     if (!response.ok) throw new TryLater(`server refused the batch (${response.status})`);
     const body = await response.json();
-    const epoch = await getMeta("epoch");
-    if (epoch && body.epoch && epoch !== body.epoch) await setMeta("epoch_changed", true);
-    if (!epoch && body.epoch) await setMeta("epoch", body.epoch);
+    await noteEpoch(body.epoch);
     await applyResults(batch, body.results || []);
     emit("changed", {});
   }
+}
+
+// A new epoch means the server was restored from a backup: pull.js re-sends every note held here.
+async function noteEpoch(epoch) {
+  const known = await getMeta("epoch");
+  if (!epoch || epoch === known) return;
+  await setMeta("epoch", epoch);
+  if (known) await setMeta("epoch_changed", true);
 }
 
 function wire({ mutation_id, entity, entity_id, op, base_version, data, client_time }) {
@@ -86,7 +92,12 @@ function wire({ mutation_id, entity, entity_id, op, base_version, data, client_t
 }
 
 async function run() {
-  setState({ flushing: true });
+  if (!navigator.onLine) {
+    // Certainly unsent: don't mark anything sent (frozen) for a request that cannot leave.
+    setState({ online: false });
+    return retryLater();
+  }
+  setState({ flushing: true, online: true });
   try {
     await pushAll();
     await uploadMedia();

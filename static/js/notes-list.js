@@ -37,30 +37,37 @@ export default function notesList(section) {
   let visitId = null;
   let touchpoints = new Map();
 
+  const confirming = new Set();  // survives re-renders, so a sync does not cancel "Yes, delete"
+  let shown = "";
+
+  function button(text, label, onClick, className = null) {
+    const b = el("button", className, text);
+    b.type = "button";
+    if (label) b.setAttribute("aria-label", label);
+    b.dataset.focusKey = `${text}:${label}`;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
   function actions(note) {
     const box = el("div", "note-actions");
-    const edit = el("button", null, "Edit");
-    edit.type = "button";
-    edit.setAttribute("aria-label", `Edit note: ${note.text.slice(0, 40)}`);
-    edit.addEventListener("click", () => emit("edit", { id: note.id }, { broadcast: false }));
-    const del = el("button", null, "Delete");
-    del.type = "button";
-    del.setAttribute("aria-label", `Delete note: ${note.text.slice(0, 40)}`);
-    del.addEventListener("click", () => {
-      const sure = el("button", "danger", "Yes, delete");
-      sure.type = "button";
-      const keep = el("button", null, "Keep it");
-      keep.type = "button";
-      sure.addEventListener("click", async () => { await deleteNote(note.id); render(); });
-      keep.addEventListener("click", () => box.replaceWith(actions(note)));
-      box.replaceChildren(sure, keep);
-      sure.focus();
-    });
-    box.append(edit, del);
+    const about = note.text.slice(0, 40);
+    if (confirming.has(note.id)) {
+      box.append(
+        button("Yes, delete", null, async () => { confirming.delete(note.id); await deleteNote(note.id); render(); }, "danger"),
+        button("Keep it", null, () => { confirming.delete(note.id); render(true); }));
+      return box;
+    }
+    box.append(
+      button("Edit", `Edit note: ${about}`, () => emit("edit", { id: note.id }, { broadcast: false })),
+      button("Delete", `Delete note: ${about}`, () => {
+        confirming.add(note.id);
+        render(true).then(() => list.querySelector(`[data-note-id="${note.id}"] .danger`)?.focus());
+      }));
     return box;
   }
 
-  async function render() {
+  async function render(force = false) {
     const [records, outbox, blobs, attention] = await Promise.all(
       [all("records", "study", studyId), all("outbox"), all("blobs"), all("attention")]);
     const pending = new Set(outbox.map((m) => m.entity_id));
@@ -72,9 +79,13 @@ export default function notesList(section) {
     const notes = [...records.filter((r) => !r.deleted), ...orphans]
       .filter((n) => (n.visit_id ?? null) === visitId)
       .sort((a, b) => (b.captured_at || "").localeCompare(a.captured_at || ""));
+    const rows = notes.map((note) => [note, stateOf(note, pending, held, attention.filter((a) => a.entity_id === note.id))]);
+    const signature = JSON.stringify([rows, [...confirming]]);
+    if (signature === shown && !force) return;  // nothing changed: keep the DOM (and focus) as it is
+    shown = signature;
+    const focusKey = list.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
     empty.hidden = notes.length > 0;
-    list.replaceChildren(...notes.map((note) => {
-      const [state, label] = stateOf(note, pending, held, attention.filter((a) => a.entity_id === note.id));
+    list.replaceChildren(...rows.map(([note, [state, label]]) => {
       const item = el("li", `note state-${state}`);
       item.dataset.noteId = note.id;
       const meta = [note.kind, touchpoints.get(String(note.touchpoint_id))?.name, ...(note.tags || [])];
@@ -84,6 +95,7 @@ export default function notesList(section) {
       if (!note.orphan) item.append(actions(note));
       return item;
     }));
+    if (focusKey) [...list.querySelectorAll("button")].find((b) => b.dataset.focusKey === focusKey)?.focus();
   }
 
   getMeta(`context:${studyId}`).then((ctx) => { touchpoints = byId(ctx?.touchpoints); render(); });

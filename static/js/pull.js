@@ -53,7 +53,7 @@ export async function pull(studyId) {
     const cursor = await getMeta(`cursor:${studyId}`, "");
     const page = await fetchPage(studyId, cursor);
     if (page.reset) {
-      await requeueAll(studyId, page.epoch || null);
+      await requeueAll(studyId, String(page.cursor || "").split(":")[0] || null);
       continue;
     }
     await applyPage(studyId, page);

@@ -1,5 +1,6 @@
 """Shared steps for the capture (PWA) browser tests: a study in the field, the phone's own store
 read through the page, and the server's notes read from the database."""
+import re
 import uuid
 
 import pytest
@@ -25,7 +26,7 @@ READ_STORE = """async (name) => {
 def field(app):
     """A researcher in a study with a visit and two participants: what the phone needs."""
     with app.app_context():
-        researcher = make_user("rosa@example.org", name="Rosa")
+        researcher = make_user("rosa@example.org", name="Rosa Lindqvist")
         study = make_study(researcher=[researcher])
         visit = make_visit(study)
         end_user = next(r for r in study.roles if r.name.lower() == "end user")
@@ -46,7 +47,7 @@ def open_capture(page, live_server, field, signed_in=False):
         sign_in(page, live_server, field["email"], PASSWORD)
     page.goto(capture_url(live_server, field))
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.get_by_role("radio", name=field["touchpoints"][0]).wait_for(state="attached")
+    page.get_by_role("radio", name=field["touchpoints"][0], exact=True).wait_for(state="attached")
     page.wait_for_function("async () => !!(await caches.match(location.pathname))")
     settle(page)
 
@@ -56,15 +57,17 @@ def settle(page):
     page.wait_for_function("() => !document.querySelector('[data-badge-net]').textContent.includes('Sending')")
 
 
-def choose(page, name):
-    page.locator("label.chip-label", has_text=name).first.click()
+def choose(page, name, group=None):
+    """Tap the chip called exactly `name` (in the fieldset whose legend is `group`, if given)."""
+    scope = page.locator("fieldset", has=page.locator("legend", has_text=group)) if group else page
+    scope.locator("label.chip-label").filter(has_text=re.compile(f"^{re.escape(name)}$")).click()
 
 
 def save_note(page, text, touchpoint=None, kind=None):
     if kind:
         choose(page, kind)
     if touchpoint:
-        choose(page, touchpoint)
+        choose(page, touchpoint, "Touchpoint")
     page.get_by_label("Note", exact=True).fill(text)
     page.get_by_role("button", name="Save note").click()
     page.get_by_text("Saved on this phone.").wait_for()

@@ -1,0 +1,66 @@
+"""The installable app's server side: worker script, manifest, icons, offline page, capture access."""
+import struct
+
+from tests.factories import make_study, make_user
+
+
+def png_size(data):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_the_worker_is_served_from_the_root_uncached_and_names_its_version(app, client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    body = response.get_data(as_text=True)
+    assert '"/static/js/app.js"' in body and '"/offline"' in body and "__SHELL__" not in body
+    app.config["PWA_VERSION_SUFFIX"] = "next"
+    changed = client.get("/sw.js").get_data(as_text=True)
+    assert changed != body and '-next";' in changed
+
+
+def test_the_manifest_makes_the_app_installable_with_real_icons(client):
+    manifest = client.get("/manifest.webmanifest?start=/studies/7/capture")
+    assert manifest.mimetype == "application/manifest+json"
+    data = manifest.get_json()
+    assert (data["name"], data["short_name"], data["display"]) == ("Fieldnotes", "Fieldnotes", "standalone")
+    assert data["start_url"] == "/studies/7/capture"
+    assert data["theme_color"] and data["background_color"]
+    sizes = {(i["sizes"], i["purpose"]) for i in data["icons"]}
+    assert sizes == {("192x192", "any"), ("512x512", "any"), ("192x192", "maskable"), ("512x512", "maskable")}
+    for icon in data["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200
+        assert png_size(image.data) == tuple(int(n) for n in icon["sizes"].split("x"))
+        image.close()
+    # Only a capture path is taken as the start page, never an address elsewhere.
+    assert client.get("/manifest.webmanifest?start=https://evil.example/").get_json()["start_url"] == "/capture"
+
+
+def test_the_offline_page_needs_no_sign_in(client):
+    response = client.get("/offline")
+    assert response.status_code == 200
+    assert "You are offline" in response.get_data(as_text=True)
+
+
+def test_capture_is_for_members_who_may_capture(app, client, auth):
+    with app.app_context():
+        researcher, viewer, stranger = (make_user(f"{n}@example.org") for n in ("ana", "vic", "sam"))
+        study = make_study(researcher=[researcher], viewer=[viewer])
+        study_id = study.id
+    assert client.get(f"/studies/{study_id}/capture").status_code == 302  # to sign in
+    auth.login("ana@example.org")
+    page = client.get(f"/studies/{study_id}/capture")
+    assert page.status_code == 200 and 'data-js="capture-form"' in page.get_data(as_text=True)
+    assert f'href="/studies/{study_id}/capture"' in client.get(f"/studies/{study_id}").get_data(as_text=True)
+    assert client.get("/capture").headers["Location"].endswith(f"/studies/{study_id}/capture")
+    auth.logout()
+    auth.login("vic@example.org")
+    assert client.get(f"/studies/{study_id}/capture").status_code == 403
+    assert "/capture" not in client.get(f"/studies/{study_id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("sam@example.org")
+    assert client.get(f"/studies/{study_id}/capture").status_code == 404
