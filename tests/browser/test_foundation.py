@@ -75,9 +75,11 @@ def edit_the_journey(page, study_id):
     check_page(page, "Journey and roles")
     touchpoints = page.get_by_role("region", name="Touchpoints")
     first = touchpoints.get_by_role("listitem").first
-    first.get_by_label("Name of touchpoint 1").fill("")
+    first.get_by_label("Name of touchpoint 1").fill("purchase")
     first.get_by_role("button", name="Rename").click()
-    expect(page.locator(".field-error").first).to_be_visible()  # an empty name is refused
+    name = touchpoints.get_by_role("textbox", name="Name of touchpoint 1")
+    expect(name).to_have_accessible_description("There is already one called “purchase”.")
+    expect(name).to_have_value("purchase")  # what was typed stays, to be corrected
     check_page(page, "Journey and roles")
     touchpoints.get_by_label("Name of touchpoint 1").fill("Discovery")
     touchpoints.get_by_role("listitem").first.get_by_role("button", name="Rename").click()
