@@ -1,8 +1,9 @@
 """Slow down password guessing: count failed sign-ins per account and per address."""
 import math
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import delete, func, select
+from werkzeug.exceptions import TooManyRequests
 
 from fieldnotes.auth.models import FailedLogin, utcnow
 from fieldnotes.extensions import db
@@ -27,3 +28,14 @@ def record_failure(email, address):
     db.session.add(FailedLogin(email=email, address=address))
     cutoff = utcnow() - current_app.config["LOGIN_WINDOW"]
     db.session.execute(delete(FailedLogin).where(FailedLogin.at < cutoff))
+
+
+def refuse_if_limited(email):
+    """Raise 429 with Retry-After while `email` or this address has too many recent failures."""
+    wait = seconds_until_allowed(email, client_address())
+    if wait:
+        raise TooManyRequests(f"Too many failed sign-ins. Try again in {wait} seconds.", retry_after=wait)
+
+
+def client_address():
+    return request.remote_addr or "unknown"

@@ -3,12 +3,11 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.exceptions import TooManyRequests
 from werkzeug.security import generate_password_hash
 
 from fieldnotes.auth import bp
 from fieldnotes.auth.models import User, utcnow
-from fieldnotes.auth.ratelimit import record_failure, seconds_until_allowed
+from fieldnotes.auth.ratelimit import client_address, record_failure, refuse_if_limited
 from fieldnotes.auth.schemas import ChangePasswordSchema, InviteAcceptSchema, LoginSchema
 from fieldnotes.auth.service import end_other_sessions, find_invite, sign_in, sign_out
 from fieldnotes.errors import wants_json
@@ -56,16 +55,13 @@ def login():
 
 def attempt_sign_in(data):
     """Sign in and return a redirect, or None when the email and password don't match."""
-    email, address = data["email"], request.remote_addr or "unknown"
-    wait = seconds_until_allowed(email, address)
-    if wait:
-        raise TooManyRequests(f"Too many failed sign-ins. Try again in {wait} seconds.",
-                              retry_after=wait)
+    email = data["email"]
+    refuse_if_limited(email)
     user = db.session.scalar(User.by_email(email))
     if user is None or not user.is_active or not user.check_password(data["password"]):
         if user is None or user.password_hash is None:  # invited, not joined: same time as a wrong password
             User(password_hash=DUMMY_HASH).check_password(data["password"])
-        record_failure(email, address)
+        record_failure(email, client_address())
         db.session.commit()
         return None
     sign_in(user, remember=data["remember"], user_agent=request.user_agent.string)
@@ -89,7 +85,12 @@ def account():
     if request.method == "POST":
         schema = ChangePasswordSchema(user_inputs=(current_user.email, current_user.name))
         data, errors = load_form(schema)
+        if data:
+            # Someone at an unlocked browser must not get unlimited guesses at the password.
+            refuse_if_limited(current_user.email)
         if data and not current_user.user.check_password(data["current"]):
+            record_failure(current_user.email, client_address())
+            db.session.commit()
             errors = {"current": ["That is not your current password."]}
         elif data:
             current_user.user.set_password(data["password"])
