@@ -161,6 +161,24 @@ def test_the_count_is_shared_between_workers(app, database_url, client, auth):
             db.engine.dispose()
 
 
+def test_guesses_at_the_current_password_are_limited_too(app, client, auth):
+    """Someone at an unlocked browser cannot try password after password on the account page."""
+    limited(app, LOGIN_LIMIT_PER_ACCOUNT=3)
+    with app.app_context():
+        make_user("ana@example.org")
+    auth.login()
+    new = "copper meadow violin 17"
+    for i in range(3):
+        response = client.post("/account", data={"current": f"guess number {i}", "password": new, "confirm": new})
+        assert response.status_code == 422
+    response = client.post("/account", data={"current": PASSWORD, "password": new, "confirm": new})
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    client.post("/logout")
+    assert auth.login(password=new).status_code == 429  # the account is held, not just the page
+    with app.app_context():
+        assert db.session.scalar(User.by_email("ana@example.org")).check_password(PASSWORD)
+
+
 class AuthActionsFor:
     def __init__(self, client):
         self.client = client
