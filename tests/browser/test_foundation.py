@@ -158,6 +158,10 @@ def test_sign_in_and_create_a_study_by_keyboard_alone(page, live_server, app):
     tab_to(page, "New study")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("New study")
+    tab_to(page, "Create study")
+    page.keyboard.press("Enter")  # nothing filled in: refused
+    expect(page.get_by_role("alert")).to_be_focused()  # the problems are where the user starts
+    assert focused(page)["outline"] > 0
     tab_to(page, "Name")
     page.keyboard.type("Checkout on the high street")
     tab_to(page, "Goal")
