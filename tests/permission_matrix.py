@@ -6,7 +6,7 @@ adding its row. One entry per endpoint: a list with one request per HTTP method.
 
 A request is {"method", "url", "expect"[, "data" | "json", "headers"]}. The url
 fills placeholders from the world test_permissions builds: {study}, {touchpoint},
-{membership} (another researcher's), {invite}, {visit}, {participant}, {note},
+{membership} (another researcher's), {invite}, {tag}, {visit}, {participant}, {note},
 {media} (a pending upload of a note by the researcher), {verified} (a stored photo).
 "expect" maps each actor to a status. Empty forms are posted on purpose: a 422
 proves the role got past the permission check to validation.
@@ -102,6 +102,16 @@ MATRIX = {
     "pwa.offline": [get("/offline", signed_in(200, anonymous=200))],
     "pwa.start": [get("/capture", signed_in(302))],
     "pwa.capture": [get("/studies/{study}/capture", only(200, FIELD))],
+
+    # Exploring notes (rows written from the explore code at d18006a; viewers see boards, not raw notes)
+    "explore.browse": [get("/studies/{study}/notes", only(200, NOTES))],
+    "explore.journey_matrix": [get("/studies/{study}/journey-matrix", only(200, NOTES))],
+    "explore.note_page": [get("/studies/{study}/notes/{note}", only(200, NOTES))],
+    "explore.edit_note": [post("/studies/{study}/notes/{note}/edit", only(422, NOTES))],  # the researcher wrote it
+    "explore.bulk": [post("/studies/{study}/notes/bulk", only(422, NOTES))],
+    "explore.manage_tags": [get("/studies/{study}/tags/manage", only(200, NOTES))],
+    "explore.rename": [post("/studies/{study}/tags/{tag}/rename", only(422, NOTES))],
+    "explore.merge": [post("/studies/{study}/tags/merge", only(422, NOTES))],
 
     # Notes and sync (JSON: 401 when signed out). Media a member may not see is "not found".
     "sync.push": [api("POST", "/api/sync/push", signed_in(422, anonymous=401), **EMPTY_JSON)],

@@ -15,6 +15,7 @@ from fieldnotes.auth.service import create_invite, create_user
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Attachment, MediaStatus
 from fieldnotes.observations.storage import stored_path
+from fieldnotes.studies.models import Tag
 from fieldnotes.sync import state
 from tests.conftest import TEST_CONFIG, AuthActions, empty_postgres
 from tests.factories import make_observation, make_participant, make_study, make_user, make_visit
@@ -35,6 +36,8 @@ def build_world(app):
         invited = create_user("new@example.org", "new")
         db.session.flush()
         invite = create_invite(invited)
+        tag = Tag(study=study, name="re-keying")
+        db.session.add(tag)
         db.session.commit()
         participant = make_participant(study)
         visit = make_visit(study, participants=[participant])
@@ -51,8 +54,8 @@ def build_world(app):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(JPEG)
         return {"study": study.id, "touchpoint": study.touchpoints[0].id, "membership": membership.id,
-                "invite": invite, "visit": visit.id, "participant": participant.id, "note": note.id,
-                "media": pending, "verified": verified}
+                "invite": invite, "tag": tag.id, "visit": visit.id, "participant": participant.id,
+                "note": note.id, "media": pending, "verified": verified}
 
 
 def routes(app):
@@ -74,7 +77,7 @@ CASES = [pytest.param(endpoint, i, id=f"{endpoint}-{request['method']}")
 
 def test_every_route_is_in_the_matrix():
     app = probe_app()
-    world = {name: 1 for name in ("study", "touchpoint", "membership", "visit", "participant")}
+    world = {name: 1 for name in ("study", "touchpoint", "membership", "tag", "visit", "participant")}
     world.update(invite="token", note=uuid.uuid4(), media=uuid.uuid4(), verified=uuid.uuid4())
     adapter = app.url_map.bind("localhost")
     missing = []
