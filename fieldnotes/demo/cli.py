@@ -1,4 +1,5 @@
 """flask seed-demo: the demo study, with one account for each study role."""
+import time
 from datetime import date, timedelta
 
 import click
@@ -6,7 +7,8 @@ from sqlalchemy import inspect, select
 
 from fieldnotes.auth.models import User
 from fieldnotes.auth.service import create_user
-from fieldnotes.demo import bp, data
+from fieldnotes.demo import bp, data, large
+from fieldnotes.demo.notes import seed_notes
 from fieldnotes.extensions import db
 from fieldnotes.studies.defaults import Audience
 from fieldnotes.studies.models import Membership, Study, StudyStatus
@@ -25,19 +27,34 @@ WHAT_EACH_ROLE_DOES = {
 
 
 @bp.cli.command("seed-demo")
-def seed_demo_command():
+@click.option("--notes", "note_count", type=click.IntRange(1, 2_000_000), default=None,
+              help="Also make a large synthetic study with this many notes, for benchmarks.")
+def seed_demo_command(note_count):
     """Add the demo study and its accounts; if they are there already, only print the logins."""
     missing = sorted(set(db.metadata.tables) - set(inspect(db.engine).get_table_names()))
     if missing:
         raise click.ClickException(f"The database lacks tables ({', '.join(missing)}): "
                                    "run `flask --app wsgi db upgrade` first.")
     if find_demo_study() is None:
-        seed()
+        demo = seed()
         db.session.commit()
-        click.echo(f"Created the demo study “{data.STUDY['name']}”.")
+        click.echo(f"Created the demo study “{data.STUDY['name']}” with {demo['notes']} notes.")
     else:
         click.echo(f"The demo study “{data.STUDY['name']}” is already there; nothing changed.")
+    if note_count:
+        seed_large_study(note_count)
     print_logins()
+
+
+def seed_large_study(count):
+    """The synthetic benchmark study, once per size."""
+    if large.find_large_study(count) is not None:
+        click.echo(f"The study “{large.study_name(count)}” is already there; nothing changed.")
+        return
+    started = time.perf_counter()
+    study = large.seed_large(large.demo_users(), count)
+    db.session.commit()
+    click.echo(f"Created “{study.name}” (id {study.id}) in {time.perf_counter() - started:.1f} s.")
 
 
 def find_demo_study():
@@ -107,7 +124,7 @@ def participant_fields(person, visit, roles):
 
 
 # In order; later features (notes, insights, boards) append their steps here.
-STEPS = [seed_accounts, seed_study, seed_tags, seed_visits]
+STEPS = [seed_accounts, seed_study, seed_tags, seed_visits, seed_notes]
 
 
 def print_logins():

@@ -5,7 +5,7 @@ from flask import render_template, request
 from flask_login import login_required
 from sqlalchemy import case, distinct, func, select
 
-from fieldnotes.explore import bp
+from fieldnotes.explore import bp, models  # noqa: F401  (models: the index the matrix query uses)
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Kind, Observation
 from fieldnotes.studies.models import Role, Touchpoint
