@@ -15,18 +15,19 @@ bp = Blueprint("pwa", __name__, cli_group=None)
 
 VERSION_LINE = re.compile(r'^const VERSION = "([^"]*)";', re.MULTILINE)
 CAPTURE_PATH = re.compile(r"^/studies/[1-9][0-9]{0,9}/capture$")
-# What the worker precaches; a change to any of these files names a new cache.
-SHELL = ["css/app.css", "js/app.js", "js/db.js", "js/outbox.js", "js/flush.js", "js/pull.js",
-         "js/media.js", "js/capture-form.js", "js/chips.js", "js/recorder.js", "js/notes-list.js",
-         "js/sync-badge.js", "js/status.js", "js/hygiene.js", "js/sw-update.js", "js/export.js",
-         "js/net.js", "js/context.js",
-         "icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-192.png",
+ICONS = ["icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-192.png",
          "icons/icon-maskable-512.png"]
+
+
+def shell_files(static_folder):
+    """What the worker precaches: the stylesheet, every JS module and the icons."""
+    modules = sorted(f"js/{p.name}" for p in (Path(static_folder) / "js").glob("*.js"))
+    return ["css/app.css", *modules, *ICONS]
 
 
 def shell_digest(static_folder):
     digest = hashlib.sha256()
-    for name in SHELL + ["sw.js"]:
+    for name in shell_files(static_folder) + ["sw.js"]:
         digest.update((Path(static_folder) / name).read_bytes())
     return digest.hexdigest()[:10]
 
@@ -42,7 +43,7 @@ def service_worker():
     suffix = current_app.config.get("PWA_VERSION_SUFFIX", "")
     version = f"{{}}-{shell_digest(current_app.static_folder)}{'-' + suffix if suffix else ''}"
     source = VERSION_LINE.sub(lambda m: f'const VERSION = "{version.format(m.group(1))}";', source, 1)
-    shell = ", ".join(f'"{url_for("static", filename=name)}"' for name in SHELL)
+    shell = ", ".join(f'"{url_for("static", filename=name)}"' for name in shell_files(current_app.static_folder))
     source = source.replace('"__SHELL__"', shell + ', "/offline", "/manifest.webmanifest"')
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"

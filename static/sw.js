@@ -28,19 +28,27 @@ function isCapturePage(url) {
   return /^\/studies\/\d+\/capture$/.test(url.pathname);
 }
 
-async function page(request) {
-  const url = new URL(request.url);
+async function fromNetwork(request, url) {
+  const response = await fetch(request);
+  if (response.ok && !response.redirected && isCapturePage(url)) {
+    const cache = await caches.open(PAGES);
+    await cache.put(url.pathname, response.clone());
+  }
+  return response;
+}
+
+// Network first; on a weak signal a kept capture page is shown after 4 s (the network copy
+// still refreshes the cache), and with no network at all the kept copy or /offline.
+async function page(event) {
+  const url = new URL(event.request.url);
+  const network = fromNetwork(event.request, url);
+  event.waitUntil(network.catch(() => null));
+  const kept = await caches.match(url.pathname, { cacheName: PAGES });
+  const slow = kept ? new Promise((resolve) => setTimeout(() => resolve(kept), 4000)) : null;
   try {
-    const response = await fetch(request);
-    if (response.ok && !response.redirected && isCapturePage(url)) {
-      const cache = await caches.open(PAGES);
-      await cache.put(url.pathname, response.clone());
-    }
-    return response;
+    return await (slow ? Promise.race([network, slow]) : network);
   } catch {
-    const cached = await caches.match(url.pathname, { cacheName: PAGES })
-      || await caches.match(url.pathname, { cacheName: VERSION });
-    return cached || (await caches.match("/offline", { cacheName: VERSION })) || Response.error();
+    return kept || (await caches.match("/offline", { cacheName: VERSION })) || Response.error();
   }
 }
 
@@ -55,7 +63,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== location.origin) return;
   if (url.pathname.startsWith("/api/") || url.pathname.startsWith("/media/")) return;  // never cached
   if (request.mode === "navigate") {
-    event.respondWith(page(request));
+    event.respondWith(page(event));
   } else if (url.pathname.startsWith("/static/") || SHELL.includes(url.pathname)) {
     event.respondWith(asset(request));
   }

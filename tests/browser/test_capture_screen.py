@@ -11,7 +11,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
 from tests.browser.capture_support import (
     capture_url, choose, field, local, open_capture, save_note, server_notes, settle, wait_for_server)
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import PHONE, assert_accessible, sign_in
 from tests.browser.test_capture_media import noisy_png
 from tests.browser.ui_checks import assert_fits_width, assert_tap_targets
 from tests.factories import PASSWORD
@@ -110,3 +110,20 @@ def test_a_browser_that_cannot_store_notes_says_so(page, live_server, app, field
     page.goto(capture_url(live_server, field))
     expect(page.get_by_role("alert")).to_contain_text("This browser cannot keep notes on this phone")
     expect(page.get_by_role("button", name="Save note")).to_be_disabled()
+
+
+def test_chrome_finds_the_capture_app_installable(playwright, browser_type_launch_args, tmp_path,
+                                                   live_server, field):
+    # Installability is only reported outside incognito: a persistent profile (shared/testing.md).
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), **browser_type_launch_args, **PHONE)
+    try:
+        page = context.new_page()
+        open_capture(page, live_server, field)
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["url"].endswith(f"/manifest.webmanifest?start=/studies/{field['study_id']}/capture")
+        assert manifest["errors"] == []
+    finally:
+        context.close()
