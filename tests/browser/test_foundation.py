@@ -171,6 +171,12 @@ def test_sign_in_and_create_a_study_by_keyboard_alone(page, live_server, app):
     tab_to(page, "Create study")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Checkout on the high street")
+    page.goto(f"{live_server.url}/account")  # and back to it through the Studies menu
+    tab_to(page, "Studies")
+    page.keyboard.press("Enter")  # opens the <details>
+    assert tab_to(page, "Checkout on the high street") == ["Checkout on the high street"]
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Checkout on the high street")
     with app.app_context():
         study = db.session.scalars(select(Study)).one()
         assert (study.name, study.goal, study.audience) == (
@@ -222,6 +228,8 @@ def test_tap_targets_on_every_foundation_page_of_a_phone(page, live_server, app)
         page.goto(live_server.url + path)
         assert_tap_targets(page)
         assert_fits_width(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
+    assert_accessible(page)  # the error page too
     for path in ["/journey", "/members", "/tags", "/edit"]:
         page.goto(base + path)
         assert_tap_targets(page)
