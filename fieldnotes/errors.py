@@ -2,9 +2,12 @@
 
 JSON errors always look like {"code", "message", "description"[, "errors"]}.
 """
-from flask import render_template, request
+from flask import current_app, render_template, request
 from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from fieldnotes.extensions import db
 
 
 def init_app(app):
@@ -23,7 +26,18 @@ def handle_http_error(error):
     if wants_json():
         body = {"code": error.code, "message": error.name, "description": error.description}
         return body, error.code, headers
-    return render_template("errors/error.html", error=error), error.code, headers
+    return render_page(error), error.code, headers
+
+
+def render_page(error):
+    try:
+        return render_template("errors/error.html", error=error)
+    except SQLAlchemyError:
+        # The database is down (often the very error being shown): the usual page reads the
+        # signed-in user and their studies from it, so answer with one that reads nothing,
+        # rendered without the context processors (Flask-Login's loads the user).
+        db.session.rollback()
+        return current_app.jinja_env.get_template("errors/plain.html").render(error=error)
 
 
 def handle_validation_error(error):
