@@ -7,10 +7,11 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from fieldnotes import create_app
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
 from fieldnotes.studies.models import Study, Tag
-from tests.conftest import AuthActions
+from tests.conftest import TEST_CONFIG, AuthActions
 from tests.factories import make_study, make_user, note_mutation
 
 ERROR_KEYS = {"code", "message", "description"}
@@ -157,6 +158,25 @@ def test_html_errors_render_a_page(app, client, study_id):
     response = client.get(f"/studies/{study_id + 1}")
     assert response.status_code == 404 and "<h1>Not Found</h1>" in response.text
     assert "Back to your studies" in response.text and '<a class="skip-link"' in response.text
+
+
+def test_pages_say_503_while_the_database_is_down(app, client, study_id):
+    """Not a bare server 500: the error page itself must not need the database."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    down = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none"})
+    try:
+        browser = down.test_client()
+        browser.set_cookie(name, client.get_cookie(name).value)  # signed in: the page would list their studies
+        for url, kind in [("/", "text/html"), (f"/studies/{study_id}", "text/html"),
+                          (f"/api/studies/{study_id}/context", "application/json")]:
+            response = browser.get(url)
+            assert (response.status_code, response.mimetype) == (503, kind)
+            assert response.headers["Retry-After"].isdigit()
+            assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "Service Unavailable" in browser.get("/").text
+    finally:
+        with down.app_context():
+            db.engine.dispose()
 
 
 def test_an_oversized_form_is_413_and_writes_nothing(app, client, study_id):
