@@ -217,9 +217,12 @@ def test_laptop_study_page_and_studies_menu(browser, live_server, app):
 
 
 def test_tap_targets_on_every_foundation_page_of_a_phone(page, live_server, app):
+    # Long unbroken names and emails are what push a phone page sideways.
+    long_email = "bartholomew.featherstonehaugh-worthington@harbour-freight-logistics.example.org"
     with app.app_context():
         ana = make_user("ana@example.org", "Ana Lima")
-        study_id = make_study(ana, "Invoices at Harbour Freight", researcher=make_user("bo@example.org")).id
+        study_id = make_study(ana, "Invoice_keying_at_Harbour_Freight_Logistics_2026",
+                              researcher=make_user(long_email)).id
     page.goto(f"{live_server.url}/login")
     assert_tap_targets(page)
     sign_in(page, live_server, "ana@example.org", PASSWORD)

@@ -15,11 +15,12 @@ MIN_TAP = 44  # CSS px: Apple HIG and WCAG 2.5.5 (AAA), the size static/css/app.
 # - exempt: links inside running text, whose block holds other words too (WCAG 2.5.8's
 #   "inline" exception: enlarging them would break the line spacing of the prose);
 # - exempt: anything scrolled off to the left on purpose (the skip link until it is
-#   focused) or inside a closed <details> (no box until opened).
+#   focused) or inside a closed <details> (not rendered until opened).
 TAP_TARGETS_JS = """(min) => {
   const box = el => el.getBoundingClientRect();
-  const shown = el => { const r = box(el), s = getComputedStyle(el);
-    return r.width > 0 && r.height > 0 && r.right > 0 && s.visibility !== 'hidden'; };
+  // checkVisibility: false inside a closed <details>, whose hidden content still has boxes.
+  const shown = el => { const r = box(el);
+    return el.checkVisibility({visibilityProperty: true}) && r.width > 0 && r.height > 0 && r.right > 0; };
   const standalone = a => { const block = a.closest('p, li, h1, h2, h3, h4, h5, h6, td, th, dd, dt');
     return !block || block.innerText.trim() === a.innerText.trim(); };
   const union = (a, b) => { const x = Math.min(a.left, b.left), y = Math.min(a.top, b.top);
