@@ -24,7 +24,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def init_app(app):
-    app.config.update(cookie_settings(app.config["SECURE_COOKIES"]))
+    # Either setting asks for secure cookies; both cookies then follow.
+    app.config.update(cookie_settings(app.config["SECURE_COOKIES"] or app.config["SESSION_COOKIE_SECURE"]))
     app.before_request(refuse_cross_site_writes)
     app.after_request(add_security_headers)
 
