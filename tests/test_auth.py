@@ -350,8 +350,9 @@ def test_remember_me_lasts_thirty_days_httponly_lax(app, client, auth):
     assert app.config["REMEMBER_COOKIE_NAME"] not in set_cookie_headers(auth.login(remember=False))
 
 
-def test_secure_cookies_are_secure_and_host_prefixed(database_url):
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "SECURE_COOKIES": True})
+@pytest.mark.parametrize("setting", ["SECURE_COOKIES", "SESSION_COOKIE_SECURE"])
+def test_secure_cookies_are_secure_and_host_prefixed(database_url, setting):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, setting: True})
     try:
         with app.app_context():
             db.create_all()
