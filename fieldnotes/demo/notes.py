@@ -11,9 +11,8 @@ import uuid
 import zlib
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import update
-
 from fieldnotes.demo.note_bank import BANK, FILLERS, SITE_NOTES
+from fieldnotes.explore.edits import take
 from fieldnotes.extensions import db
 from fieldnotes.observations.content import note_content
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation, Revision, RevisionKind
@@ -41,11 +40,9 @@ ASIDES = ["Seen twice this morning.", "Said while pointing at the screen.", "A c
 
 def reserve_seqs(count):
     """`count` consecutive change numbers, taken under the counter lock like any sync write."""
-    first = state.lock_counter()
-    db.session.info.pop(state.RESERVED, None)
-    last = db.session.scalar(update(state.table).where(state.table.c.id == state.ROW)
-                             .values(counter=state.table.c.counter + count - 1).returning(state.table.c.counter))
-    return iter(range(first, last + 1))
+    state.lock_counter()
+    last = take(count)
+    return iter(range(last - count + 1, last + 1))
 
 
 def fill(rng, text):

@@ -6,6 +6,8 @@ composes their lower-level pieces: sync.state for the counter, Revision for hist
 A phone whose next update is based on the old version then gets a conflict, never
 a silent overwrite. Callers commit.
 """
+from sqlalchemy import update
+
 from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db
 from fieldnotes.observations import service
@@ -21,20 +23,29 @@ class Stale(Exception):
 
 
 class Counter:
-    """Change numbers for one transaction: the first takes the lock, the rest count on under it."""
+    """Change numbers for one transaction, all taken while it holds the sync counter's lock.
+
+    Only lock_counter() and the counter row are used, so this works whether or not
+    lock_counter() itself reserves a number (a skipped number is a gap pulls ignore).
+    """
 
     def __init__(self):
-        self.first = None
+        self.locked = False
 
     def lock(self):
-        if self.first is None:
-            self.first = state.lock_counter()
+        if not self.locked:
+            state.lock_counter()
+            self.locked = True
 
     def next(self):
-        if self.first is None:
-            self.lock()
-            return state.next_seq()
-        return state.next_seq() if state.RESERVED in db.session.info else state.take()
+        self.lock()
+        return take(1)
+
+
+def take(count):
+    """Move the counter on by `count` under the lock; the last number taken."""
+    return db.session.scalar(update(state.table).where(state.table.c.id == state.ROW)
+                             .values(counter=state.table.c.counter + count).returning(state.table.c.counter))
 
 
 def record(note, user, counter):

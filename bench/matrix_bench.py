@@ -1,0 +1,98 @@
+"""The journey matrix and the note page on a 100,000-note study (issue 4), beside the raw SQL.
+
+    .venv/bin/python bench/matrix_bench.py                   # SQLite file in a temp dir
+    .venv/bin/python bench/matrix_bench.py postgresql+psycopg://postgres@127.0.0.1:5432/fieldnotes_matrix_bench
+
+The PostgreSQL database must exist; its tables are dropped and made again. The study
+is made by `flask seed-demo --notes N` itself (its time is reported too). Each figure
+is p50/p95 over RUNS runs after warm-ups:
+- raw: the matrix's question as one hand-written SQL statement;
+- matrix: the service (matrix.build: the grouped query plus the study's terms, gaps, links);
+- matrix filtered: the same, filtered to two organisations;
+- page: GET /studies/<id>/journey-matrix through Flask's test client (server time, no network);
+- note page: GET /studies/<id>/notes/<uuid> for a random note.
+"""
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select, text  # noqa: E402
+
+from fieldnotes import create_app  # noqa: E402
+from fieldnotes.demo import data, large  # noqa: E402
+from fieldnotes.explore.matrix import build  # noqa: E402
+from fieldnotes.extensions import db  # noqa: E402
+from fieldnotes.observations.models import Observation  # noqa: E402
+
+NOTES = int(os.environ.get("BENCH_NOTES", 100_000))
+RUNS = int(os.environ.get("BENCH_RUNS", 50))
+RAW = text(
+    "SELECT o.touchpoint_id, o.role_id, count(*), count(DISTINCT o.participant_id), "
+    "count(DISTINCT coalesce(v.organisation, p.organisation)), "
+    "sum(CASE WHEN o.kind IN ('breakdown', 'workaround') THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN o.kind = 'delight' THEN 1 ELSE 0 END) "
+    "FROM observation o LEFT JOIN site_visit v ON v.id = o.visit_id "
+    "LEFT JOIN participant p ON p.id = o.participant_id "
+    "WHERE o.study_id = :s AND o.deleted_at IS NULL GROUP BY o.touchpoint_id, o.role_id")
+
+
+def timed(fn, runs=RUNS, warm=3):
+    for _ in range(warm):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+
+
+def main():
+    url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench secret key, not for production " * 2,
+                      "MEDIA_ROOT": tempfile.mkdtemp(), "TESTING": True})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    started = time.perf_counter()
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--notes", str(NOTES)])
+    assert result.exit_code == 0, (result.output, result.exception)
+    seeded = time.perf_counter() - started
+    with app.app_context():
+        study = large.find_large_study(NOTES)
+        study_id = study.id
+        orgs = large.ORGANISATIONS[:2]
+        note_ids = db.session.scalars(select(Observation.id).where(Observation.study_id == study_id)
+                                      .limit(2000)).all()
+        figures = {
+            "raw": timed(lambda: db.session.execute(RAW, {"s": study_id}).all()),
+            "matrix": timed(lambda: build(study_id)),
+            "matrix filtered": timed(lambda: build(study_id, (), orgs)),
+        }
+        total = build(study_id)["total"].notes
+        db.session.remove()
+    client = app.test_client()
+    login = client.post("/login", data={"email": data.ACCOUNTS["designer"]["email"], "password": data.PASSWORD})
+    assert login.status_code == 303, login.status_code
+    page = f"/studies/{study_id}/journey-matrix"
+    assert client.get(page).status_code == 200
+    figures["page"] = timed(lambda: client.get(page))
+    rng = random.Random(1)
+    figures["note page"] = timed(lambda: client.get(f"/studies/{study_id}/notes/{rng.choice(note_ids)}"))
+    dialect = url.split(":")[0].split("+")[0]
+    print(f"{dialect}: {total:,} notes; seed-demo --notes {NOTES} took {seeded:.1f} s (with the demo study)")
+    print(f"machine: {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs")
+    for name, (p50, p95) in figures.items():
+        print(f"| {dialect} | {name} | {p50:.1f} | {p95:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
