@@ -18,6 +18,9 @@ from fieldnotes.sync import state
 from fieldnotes.sync.schemas import load_mutation
 
 
+GROUP = 25
+
+
 class Rejected(Exception):
     def __init__(self, errors):
         super().__init__(errors)
@@ -27,14 +30,22 @@ class Rejected(Exception):
 def push_batch(user, device_id, raw_mutations):
     """Apply every mutation; the answers in the order sent.
 
-    The one service that commits: each item is its own transaction, so a bad
-    item rolls back alone and a good one is durable before its answer is sent.
-    Sorted by entity id, so overlapping batches take rows in the same order.
+    The one service that commits. Items go in groups of GROUP, one transaction
+    each, every item inside its own savepoint: a bad item rolls back alone, a
+    good one is durable before any answer is sent, and the counter lock (which
+    serialises writers) is never held for a whole large batch. Sorted by entity
+    id, so overlapping batches meet rows in the same order.
     """
     order = sorted(range(len(raw_mutations)), key=lambda i: sort_key(raw_mutations[i]))
     results = [None] * len(raw_mutations)
-    for index in order:
-        results[index] = push_one(user, device_id, raw_mutations[index])
+    for start in range(0, len(order), GROUP):
+        group = [(i, *load_mutation(raw_mutations[i])) for i in order[start:start + GROUP]]
+        with state.writer_turn():
+            state.lock_counter()  # the first statement: it begins the transaction and queues writers
+            for index, mutation, errors in group:
+                raw = raw_mutations[index]
+                results[index] = rejected(raw, errors) if errors else push_one(user, device_id, raw, mutation)
+            db.session.commit()
     return results
 
 
@@ -43,22 +54,20 @@ def sort_key(raw):
     return str(entity_id) if entity_id is not None else ""
 
 
-def push_one(user, device_id, raw):
-    mutation, errors = load_mutation(raw)
-    if errors:
-        return rejected(raw, errors)
+def push_one(user, device_id, raw, mutation):
     for attempt in range(2):
+        savepoint = db.session.begin_nested()
         try:
             result = apply_mutation(user, device_id, mutation)
-            db.session.commit()
+            savepoint.commit()
             return result
         except Rejected as rejection:
-            db.session.rollback()
+            savepoint.rollback()
             return rejected(raw, rejection.errors)
         except IntegrityError:
-            # Another writer stored the same id first; on the second pass we see it and answer
+            # Someone else stored the same id first; on the second pass we see it and answer
             # duplicate or conflict like any resend.
-            db.session.rollback()
+            savepoint.rollback()
             if attempt:
                 raise
     return None  # not reached
@@ -76,8 +85,7 @@ def text_or_none(value):
 
 
 def apply_mutation(user, device_id, mutation):
-    """One mutation inside the caller's transaction; raises Rejected when nothing may be written."""
-    state.lock_counter()
+    """One mutation, in a transaction that holds the counter; raises Rejected when nothing may be written."""
     done = db.session.get(ProcessedMutation, mutation["mutation_id"])
     if done is not None:
         return replay(user, done)

@@ -1,12 +1,14 @@
 """The database's epoch and its one change counter.
 
-Every writing transaction first takes the counter row (a no-op UPDATE: a
-row lock on PostgreSQL, the write lock on SQLite) and holds it until commit.
+Every writing transaction first takes the counter row (an UPDATE: a row
+lock on PostgreSQL, the write lock on SQLite) and holds it until commit.
 So change numbers are handed out and committed in the same order, and a
 pull that reads `seq > cursor` can never pass a number whose transaction
 is still open (the hole that PostgreSQL sequences leave).
 """
 import secrets
+import threading
+from contextlib import contextmanager
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,6 +18,22 @@ from fieldnotes.observations.models import SyncState
 
 ROW = 1
 table = SyncState.__table__
+local_writers = threading.Lock()
+
+
+@contextmanager
+def writer_turn():
+    """On SQLite, this process's threads queue here for the write lock.
+
+    SQLite's busy handler polls with sleeps, which is unfair: under load some
+    writers lose every race and time out. A blocking lock hands turns over
+    without polling. PostgreSQL queues on the row lock itself.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with local_writers:
+        yield
 
 
 def new_epoch():
@@ -23,19 +41,22 @@ def new_epoch():
 
 
 def lock_counter():
-    """Take the counter for this transaction; made on first need. Call before any other write."""
-    taken = db.session.execute(update(table).where(table.c.id == ROW).values(counter=table.c.counter))
-    if taken.rowcount == 0:
+    """Take the counter for this transaction (made on first need); call before any other write."""
+    if take(table.c.counter) is None:
         dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
         db.session.execute(dialect.insert(table).values(id=ROW, epoch=new_epoch(), counter=0)
                            .on_conflict_do_nothing())
-        db.session.execute(update(table).where(table.c.id == ROW).values(counter=table.c.counter))
+        take(table.c.counter)
 
 
 def next_seq():
     """The next change number; only inside a transaction that called lock_counter()."""
-    db.session.execute(update(table).where(table.c.id == ROW).values(counter=table.c.counter + 1))
-    return current_counter()
+    return take(table.c.counter + 1)
+
+
+def take(value):
+    return db.session.scalar(update(table).where(table.c.id == ROW).values(counter=value)
+                             .returning(table.c.counter))
 
 
 def current_counter():
@@ -55,3 +76,4 @@ def restart_epoch(counter):
     """As after a restore from backup: a new epoch, so every phone's cursor resets."""
     lock_counter()
     db.session.execute(update(table).where(table.c.id == ROW).values(epoch=new_epoch(), counter=counter))
+
