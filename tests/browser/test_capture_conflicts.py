@@ -29,6 +29,7 @@ def note_item(page, text):
 
 def edit(page, old, new):
     page.get_by_role("button", name=f"Edit note: {old}"[:50]).click()
+    expect(page.get_by_label("Note", exact=True)).to_have_value(old)  # the note is in the form
     page.get_by_label("Note", exact=True).fill(new)
     page.get_by_role("button", name="Save changes").click()
     page.get_by_text("Saved on this phone.").wait_for()
