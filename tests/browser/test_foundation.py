@@ -247,3 +247,18 @@ def test_tap_targets_on_every_foundation_page_of_a_phone(page, live_server, app)
     assert_fits_width(page)
     page.goto(page.get_by_label("Invite link").input_value())
     assert_tap_targets(page)
+
+
+def test_foundation_pages_reflow_at_320px(page, live_server, app):
+    """WCAG 1.4.10: content fits 320 CSS px without scrolling sideways (small and zoomed phones)."""
+    with app.app_context():
+        ana = make_user("ana@example.org", "Ana Lima")
+        study_id = make_study(ana, "Invoices at Harbour Freight", viewer=make_user("bo@example.org")).id
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"{live_server.url}/login")
+    assert_fits_width(page)
+    sign_in(page, live_server, "ana@example.org", PASSWORD)
+    for path in ["", "/studies/new", "/account", f"/studies/{study_id}"] + [
+            f"/studies/{study_id}/{each}" for each in ("journey", "members", "tags", "edit")]:
+        page.goto(live_server.url + (path or "/"))
+        assert_fits_width(page)
