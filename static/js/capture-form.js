@@ -109,6 +109,7 @@ export default async function captureForm(form) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    status.textContent = "Saving…";
     const media = await mediaOf(form, recorderEl);
     const text = form.elements.text.value.trim();
     if (!text && !media.length) {

@@ -9,7 +9,8 @@ import { pull } from "./pull.js";
 import { AuthNeeded, post, TryLater } from "./net.js";
 import { recordFrom } from "./outbox.js";
 
-const BATCH = 200;
+const BATCH = 200;  // the server's limit
+let batchSize = BATCH;  // halved after a 413, so a batch of big notes still gets through
 let studyId = null;
 let attempt = 0;
 let timer = null;
@@ -23,7 +24,7 @@ async function takeBatch() {
     const seen = new Set();
     const batch = [];
     for (const m of (await request(outbox.getAll())).sort((a, b) => a.n - b.n)) {
-      if (seen.has(m.entity_id) || batch.length >= BATCH) continue;
+      if (seen.has(m.entity_id) || batch.length >= batchSize) continue;
       seen.add(m.entity_id);
       if (m.base_pending) {  // the mutations before it are acknowledged now: base it on their version
         m.base_version = (await request(records.get(m.entity_id)))?.version ?? null;
@@ -71,6 +72,7 @@ async function pushAll() {
     const batch = await takeBatch();
     if (!batch.length) return;
     const response = await post("/api/sync/push", { device_id: await deviceId(), mutations: batch.map(wire) });
+    if (response.status === 413) batchSize = Math.max(1, Math.floor(batch.length / 2));
     if (!response.ok) throw new TryLater(`server refused the batch (${response.status})`);
     const body = await response.json();
     await noteEpoch(body.epoch);
