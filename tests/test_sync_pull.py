@@ -1,4 +1,6 @@
 """Pulling the change stream: in order, tombstones included, pages that never skip or repeat."""
+import uuid
+
 import pytest
 
 from fieldnotes.extensions import db
@@ -161,3 +163,26 @@ def test_the_context_is_for_members_who_capture_or_read_notes(app, client, auth,
     auth.login("vic@example.org")
     assert client.get(f"/api/studies/{study_id}/context").status_code == 403
     assert client.get("/api/studies/4242/context").status_code == 404
+
+
+def test_test_hooks_do_not_exist_outside_tests(database_url, tmp_path):
+    from fieldnotes import create_app
+    app = create_app({"TESTING": False, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "INSTANCE_PATH": str(tmp_path)})
+    assert not [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/_test")]
+    assert app.test_client().post("/api/_test/restore", json={"keep_up_to_seq": 0}).status_code == 404
+
+
+def test_a_note_shows_its_history_including_the_version_that_lost(app, client, study_id):
+    create = note_mutation(study_id, text="Phone A")
+    push(client, create)
+    push(client, note_mutation(study_id, entity_id=create["entity_id"], text="Phone B"))
+    note = client.get(f"/api/studies/{study_id}/observations/{create['entity_id']}")
+    assert note.status_code == 200 and note.json["data"]["text"] == "Phone A"
+    assert [(r["kind"], r["data"]["text"], r["author"]) for r in note.json["revisions"]] == [
+        ("edit", "Phone A", "Ana"), ("conflict", "Phone B", "Ana")]
+    with app.app_context():
+        other_id = make_study(make_user("bo@example.org"), name="Other").id
+    assert client.get(f"/api/studies/{other_id}/observations/{create['entity_id']}").status_code == 404
+    assert client.get(f"/api/studies/{study_id}/observations/{uuid.uuid4()}").status_code == 404
+    assert client.get(f"/api/studies/{study_id}/observations/..%2f..%2fetc").status_code == 404

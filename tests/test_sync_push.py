@@ -81,6 +81,19 @@ def test_the_same_id_with_other_content_is_a_conflict_and_both_are_kept(app, cli
         assert db.session.get(Observation, uuid.UUID(create["entity_id"])).text == "First tab"
 
 
+def test_a_replayed_conflict_answers_the_same_and_keeps_one_revision(app, client, auth, study_id):
+    create = note_mutation(study_id, text="First tab")
+    push(client, create)
+    other = note_mutation(study_id, entity_id=create["entity_id"], text="Second tab")
+    assert [r["status"] for r in push(client, other, other)] == ["conflict", "conflict"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(Revision.kind == "conflict")) == 1
+        make_user("bo@example.org")
+    auth.logout()
+    auth.login("bo@example.org")  # someone else replaying Ana's mutation id learns nothing
+    assert push(client, other)[0]["errors"] == {"mutation_id": ["This mutation id was already used."]}
+
+
 def test_an_edit_based_on_the_current_version_applies(app, client, study_id):
     create = note_mutation(study_id)
     push(client, create)
@@ -273,26 +286,3 @@ def test_a_stalled_answer_still_stores_the_note(app, client, study_id):
     started = time.monotonic()
     [result] = push(client, note_mutation(study_id))
     assert result["status"] == "applied" and time.monotonic() - started >= 0.3
-
-
-def test_test_hooks_do_not_exist_outside_tests(database_url, tmp_path):
-    from fieldnotes import create_app
-    app = create_app({"TESTING": False, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "INSTANCE_PATH": str(tmp_path)})
-    assert not [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/_test")]
-    assert app.test_client().post("/api/_test/restore", json={"keep_up_to_seq": 0}).status_code == 404
-
-
-def test_a_note_shows_its_history_including_the_version_that_lost(app, client, study_id):
-    create = note_mutation(study_id, text="Phone A")
-    push(client, create)
-    push(client, note_mutation(study_id, entity_id=create["entity_id"], text="Phone B"))
-    note = client.get(f"/api/studies/{study_id}/observations/{create['entity_id']}")
-    assert note.status_code == 200 and note.json["data"]["text"] == "Phone A"
-    assert [(r["kind"], r["data"]["text"], r["author"]) for r in note.json["revisions"]] == [
-        ("edit", "Phone A", "Ana"), ("conflict", "Phone B", "Ana")]
-    with app.app_context():
-        other_id = make_study(make_user("bo@example.org"), name="Other").id
-    assert client.get(f"/api/studies/{other_id}/observations/{create['entity_id']}").status_code == 404
-    assert client.get(f"/api/studies/{study_id}/observations/{uuid.uuid4()}").status_code == 404
-    assert client.get(f"/api/studies/{study_id}/observations/..%2f..%2fetc").status_code == 404

@@ -14,6 +14,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations import service
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation
 from fieldnotes.observations.storage import partial_path, stored_path
+from fieldnotes.studies.permissions import allows
 from fieldnotes.sync import state
 from fieldnotes.sync.filetypes import SNIFF_BYTES, content_type_error
 from fieldnotes.sync.push import membership
@@ -39,14 +40,14 @@ def editable_note(user, note_id):
 def declare(user, data):
     """(attachment, created). A resent declaration answers the same upload."""
     note = editable_note(user, data["observation_id"])
-    existing = db.session.get(Attachment, data["id"])
+    state.lock_counter()  # before looking: a racing declaration of the same id waits, then sees ours
+    existing = db.session.get(Attachment, data["id"], populate_existing=True)
     if existing is not None:
         same = (existing.observation_id, existing.slot, existing.sha256, existing.size) == (
             note.id, data["slot"], data["sha256"], data["size"])
         if not same:
             raise Conflict("This media id is already used for other content; give new media a new id.")
         return existing, False
-    state.lock_counter()
     attachment = Attachment(id=data["id"], slot=data["slot"], sha256=data["sha256"],
                             size=data["size"], mime=data["mime"])
     note.media.append(attachment)
@@ -60,7 +61,7 @@ def visible_attachment(user, media_id, edit=False):
     note = attachment.observation if attachment else None
     member = membership(user, note.study_id) if note else None
     allowed = service.can_edit(member, note) if edit else (
-        member is not None and service.allows(member.role, "view_notes"))
+        member is not None and allows(member.role, "view_notes"))
     if not allowed:
         raise NotFound("No such media.")
     return attachment

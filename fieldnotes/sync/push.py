@@ -106,8 +106,11 @@ def replay(user, done):
     if result["status"] == "applied":
         result["status"] = "duplicate"
     if result["status"] == "conflict":
+        # The server's state as it is now, to someone who may still see it.
         note = db.session.get(Observation, done.entity_id)
-        result["server"] = note_state(note) if note else None
+        member = membership(user, note.study_id) if note else None
+        visible = member is not None and allows(member.role, "view_notes")
+        result["server"] = note_state(note) if visible else None
     return result
 
 
