@@ -61,16 +61,26 @@ def describe(field, value, lookup):
     return str(value)
 
 
+def comparable(field, value):
+    """Tags differ by name (not order); media by which files, not how the entry was spelled."""
+    if field == "tags":
+        return sorted(value or [])
+    if field == "media":
+        return sorted(m["id"] for m in value or [])
+    return value
+
+
 def history(note, lookup):
     """Each revision with what it changed against the version before it (or, for a conflict, its base)."""
     by_version = {r.version: r.data for r in note.revisions if r.kind == RevisionKind.EDIT}
     entries, previous = [], None
     for revision in note.revisions:
         base = by_version.get(revision.version) if revision.kind == RevisionKind.CONFLICT else previous
-        changes = [(FIELD_LABELS[f], describe(f, (base or {}).get(f), lookup), describe(f, revision.data.get(f), lookup))
-                   for f in FIELD_LABELS if base is not None and base.get(f) != revision.data.get(f)]
-        entries.append({"revision": revision, "changes": changes, "first": base is None,
-                        "deleted": revision.data.get("deleted", False)})
+        deleted = revision.data.get("deleted", False)
+        changes = [] if base is None or deleted else [
+            (FIELD_LABELS[f], describe(f, base.get(f), lookup), describe(f, revision.data.get(f), lookup))
+            for f in FIELD_LABELS if comparable(f, base.get(f)) != comparable(f, revision.data.get(f))]
+        entries.append({"revision": revision, "changes": changes, "first": base is None, "deleted": deleted})
         if revision.kind == RevisionKind.EDIT:
             previous = revision.data
     return entries
