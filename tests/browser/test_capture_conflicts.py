@@ -9,6 +9,7 @@ from fieldnotes.extensions import db
 from fieldnotes.sync.push import push_batch
 from tests.browser.capture_support import (
     field, local, open_capture, revisions, save_note, server_notes, settle, wait_for_server)
+from tests.browser.conftest import assert_accessible
 from tests.factories import note_mutation
 
 __all__ = ["field"]
@@ -68,6 +69,7 @@ def test_two_phones_edit_the_same_note_offline_one_wins_the_other_is_kept(
     kept = [data["text"] for kind, data in revisions(app, note["id"]) if kind == "conflict"]
     assert kept == ["Has never opened the manual"]
     assert [a["status"] for a in local(other, "attention")] == ["conflict"]
+    assert_accessible(other)  # the warning is readable by everyone
     assert local(other, "outbox") == []
 
 

@@ -11,6 +11,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations.models import Attachment
 from fieldnotes.observations.storage import stored_path
 from tests.browser.capture_support import field, local, open_capture, save_note, wait_for_server
+from tests.browser.conftest import PHONE
 
 __all__ = ["field"]
 MB = 1024 * 1024
@@ -61,3 +62,29 @@ def test_a_photo_upload_cut_off_halfway_resumes_and_the_file_matches(page, live_
     with app.app_context():
         assert hashlib.sha256(stored_path(digest).read_bytes()).hexdigest() == digest
     assert local(page, "blobs") == []  # freed only once verified
+
+
+def test_an_audio_recording_is_saved_with_its_note_and_uploaded(
+        playwright, browser_type_launch_args, live_server, app, field):
+    # A fake microphone, so MediaRecorder really records in headless Chromium.
+    args = browser_type_launch_args["args"] + ["--use-fake-device-for-media-stream",
+                                               "--use-fake-ui-for-media-stream"]
+    browser = playwright.chromium.launch(**{**browser_type_launch_args, "args": args})
+    try:
+        context = browser.new_context(**PHONE, permissions=["microphone"])
+        page = context.new_page()
+        open_capture(page, live_server, field)
+        page.get_by_role("button", name="Record audio").click()
+        page.get_by_text("Recording…").wait_for()
+        page.wait_for_timeout(1200)
+        page.get_by_role("button", name="Stop recording").click()
+        page.get_by_text("Recording kept").wait_for()
+        save_note(page, "Explains the month-end routine out loud", kind="Quote")
+        wait_for_server(page, app, field["study_id"], ["Explains the month-end routine out loud"])
+        expect(page.locator(".note .note-state")).to_have_text("Sent", timeout=20000)
+        [(status, digest, size, offset)] = attachment(app)
+        assert status == "verified" and size == offset > 0
+        with app.app_context():
+            assert stored_path(digest).read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # a WebM recording
+    finally:
+        browser.close()
