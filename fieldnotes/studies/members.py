@@ -1,12 +1,12 @@
 """Owners add members by email, change their roles and remove them."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.studies import bp
 from fieldnotes.studies.models import Membership
-from fieldnotes.studies.permissions import StudyRole, require
+from fieldnotes.studies.permissions import StudyRole, allows, membership_of, require
 from fieldnotes.studies.schemas import MemberSchema, RoleChangeSchema
 from fieldnotes.studies.service import add_member, change_role, remove_member
 
@@ -61,7 +61,7 @@ def change_member(study_id, membership_id):
         return members_page(study, {f"member-{membership_id}": errors}, status=422)
     db.session.commit()
     flash(f"{membership.user.email} is now {membership.role}.")
-    return redirect(url_for("studies.members", study_id=study_id), code=303)
+    return after_change(study_id, membership.user_id)
 
 
 @bp.post("/studies/<id:study_id>/members/<id:membership_id>/remove")
@@ -69,7 +69,7 @@ def change_member(study_id, membership_id):
 def remove(study_id, membership_id):
     study = require(study_id, "manage_study").study
     membership = get_membership(study_id, membership_id)
-    email = membership.user.email  # read now: a deleted row is detached after the commit
+    email, user_id = membership.user.email, membership.user_id  # a deleted row is detached after the commit
     try:
         remove_member(membership)
     except ValueError as error:
@@ -77,4 +77,16 @@ def remove(study_id, membership_id):
         return members_page(study, {f"member-{membership_id}": {"role": [str(error)]}}, status=422)
     db.session.commit()
     flash(f"{email} removed from the study.")
+    return after_change(study_id, user_id)
+
+
+def after_change(study_id, user_id):
+    """Back to the members page, unless the owner just changed themselves out of managing it:
+    that page would now answer 403 (stepped down) or 404 (left)."""
+    if user_id == current_user.id:
+        membership = membership_of(study_id, current_user)
+        if membership is None:
+            return redirect(url_for("studies.index"), code=303)
+        if not allows(membership.role, "manage_study"):
+            return redirect(url_for("studies.show", study_id=study_id), code=303)
     return redirect(url_for("studies.members", study_id=study_id), code=303)
