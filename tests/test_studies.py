@@ -269,6 +269,22 @@ def test_the_last_owner_cannot_be_removed_or_demoted(app, client, owned):
     assert role_of(app, owned, "ana@example.org") == "researcher"
 
 
+def test_an_owner_who_steps_down_or_leaves_lands_on_a_page_they_may_see(app, client, owned):
+    with app.app_context():
+        add_member(db.session.get(Study, owned), make_user("bo@example.org"), "owner")
+    mine = f"/studies/{owned}/members/{member_id(app, owned, 'ana@example.org')}"
+    response = client.post(mine, data={"role": "designer"})
+    assert response.headers["Location"] == f"/studies/{owned}"
+    assert client.get(response.headers["Location"]).status_code == 200
+    with app.app_context():
+        db.session.scalar(select(Membership).filter_by(id=member_id(app, owned, "ana@example.org"))).role = "owner"
+        db.session.commit()
+    response = client.post(mine + "/remove")
+    assert response.headers["Location"] == "/"
+    page = client.get("/")
+    assert page.status_code == 200 and "ana@example.org removed from the study." in page.text
+
+
 def test_remove_a_member(app, client, owned):
     with app.app_context():
         add_member(db.session.get(Study, owned), make_user("bo@example.org"), "researcher")
