@@ -7,7 +7,8 @@ from sqlalchemy import text
 from fieldnotes.explore.matrix import build
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
-from fieldnotes.studies.models import Role, Touchpoint
+from fieldnotes.auth.models import User
+from fieldnotes.studies.models import Role, Study, Touchpoint
 from tests.factories import (add_member, make_observation, make_participant, make_study, make_user,
                              make_visit)
 
@@ -40,7 +41,7 @@ def fieldwork(app):
         gone.deleted_at = gone.updated_at
         db.session.commit()
         return {"study": study.id, "use": use, "purchase": purchase, "end_user": user_role, "finance": finance,
-                "halloran": halloran.id, "meridian": meridian.id}
+                "halloran": halloran.id, "meridian": meridian.id, "p3": p3.id, "owner": owner.id}
 
 
 def direct_counts(study_id):
@@ -104,9 +105,14 @@ def test_filter_by_visit_or_organisation_redraws(app, client, fieldwork):
     assert f"role={fieldwork['end_user']}&amp;visit={fieldwork['meridian']}" in page  # links keep the filter
     page = client.get(f"{base}?organisation=Halloran+Regional+Logistics").get_data(as_text=True)
     assert "4 notes in all" in page and "No finance executive seen at purchase" in page
+    with app.app_context():  # no visit: the note's organisation is its participant's
+        make_observation(db.session.get(Study, fieldwork["study"]), db.session.get(User, fieldwork["owner"]),
+                         participant_id=fieldwork["p3"], touchpoint_id=fieldwork["use"])
+    page = client.get(f"{base}?organisation=Meridian+Dental+Supply").get_data(as_text=True)
+    assert "3 notes in all" in page
     # A visit of another study, or nonsense, is ignored rather than shown as an empty matrix.
     page = client.get(f"{base}?visit=999999&visit=abc").get_data(as_text=True)
-    assert "7 notes in all" in page
+    assert "8 notes in all" in page
 
 
 def test_retired_terms_show_only_when_notes_use_them(app, client, fieldwork):

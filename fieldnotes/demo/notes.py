@@ -101,6 +101,7 @@ def seed_notes(demo):
     tags = {t.name: t for t in study.tags}
     planned = plan(demo, rng)
     seqs = reserve_seqs(len(planned))
+    notes = []
     for index, (visit, person, touchpoint, (kind, text, expected, tag_names)) in enumerate(planned):
         text = fill(rng, text)
         if kind not in ("quote", "artifact") and rng.random() < 0.5:
@@ -119,7 +120,24 @@ def seed_notes(demo):
         if kind == "artifact" and (person is None or person.consent_photos):
             attach_photo(note, rng)
         db.session.add(note)
+        notes.append(note)
         note.revisions.append(Revision(version=1, data=note_content(note), author_id=note.author_id,
                                        device_id=note.created_by_device, kind=RevisionKind.EDIT,
                                        created_at=note.received_at))
     demo["notes"] = len(planned)
+    demo["study_notes"] = notes
+
+
+def seed_history(demo):
+    """A little history to look at: the designer re-filed three notes, and a phone lost one race."""
+    from fieldnotes.explore.edits import Counter, edit_fields
+    rng = random.Random(SEED + 1)
+    notes = sorted(demo["study_notes"], key=lambda n: n.seq)
+    designer, counter = demo["users"]["designer"], Counter()
+    for note in rng.sample([n for n in notes if str(n.kind) == "observation"], 3):
+        edit_fields(note, designer, {"kind": "workaround"}, note.version, counter)
+    contested = rng.choice([n for n in notes if str(n.kind) == "breakdown" and n.version == 1])
+    edit_fields(contested, designer, {"kind": "workaround"}, 1, counter)
+    phone = {**contested.revisions[0].data, "text": contested.text + " (She added: only at month-end.)"}
+    contested.revisions.append(Revision(version=1, data=phone, author_id=contested.author_id,
+                                        device_id=contested.created_by_device, kind=RevisionKind.CONFLICT))
