@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from fieldnotes.auth.models import User
 from fieldnotes.extensions import db
+from fieldnotes.observations.models import Observation
 from fieldnotes.sync.push import push_batch
 from tests.browser.capture_support import (
     field, local, open_capture, revisions, save_note, server_notes, settle, wait_for_server)
@@ -135,3 +136,36 @@ def test_the_same_note_id_with_different_content_is_a_visible_conflict(page, con
     assert list(server_notes(app, field["study_id"])) == ["Written on the laptop"]
     kept = [d["text"] for k, d in revisions(app, note_id) if k == "conflict"]
     assert kept == ["Written on the phone"]
+
+
+def test_a_pull_does_not_overwrite_an_edit_still_waiting_on_the_phone(page, live_server, app, field):
+    open_capture(page, live_server, field)
+    save_note(page, "Orders paper forms in bulk")
+    [note] = wait_for_server(page, app, field["study_id"], ["Orders paper forms in bulk"])[
+        "Orders paper forms in bulk"]
+    settle(page)
+    page.route("**/api/sync/push", lambda route: route.abort())  # the edit stays waiting
+    edit(page, "Orders paper forms in bulk", "Orders paper forms in bulk, twice a year")
+    results = server_push(app, field, [note_mutation(
+        field["study_id"], op="update", entity_id=note["id"], base_version=1, text="Orders forms online now")])
+    assert [r["status"] for r in results] == ["applied"]
+
+    page.evaluate("async (study) => (await import('/static/js/pull.js')).pull(study)", field["study_id"])
+    [record] = local(page, "records")
+    assert record["text"] == "Orders paper forms in bulk, twice a year"  # the local edit stands
+    cursor = page.evaluate("""async (study) => (await import('/static/js/db.js')).getMeta(`cursor:${study}`)""",
+                           field["study_id"])
+    assert cursor.endswith(f":{server_seq(app, note['id'])}")  # the change was seen, not skipped
+
+    page.unroute("**/api/sync/push")
+    sync_now(page)
+    expect(note_item(page, "Orders forms online now").locator(".note-state")).to_contain_text("Needs attention")
+    kept = [d["text"] for k, d in revisions(app, note["id"]) if k == "conflict"]
+    assert kept == ["Orders paper forms in bulk, twice a year"]
+
+
+def server_seq(app, note_id):
+    with app.app_context():
+        seq = db.session.get(Observation, uuid.UUID(note_id)).seq
+        db.session.remove()
+    return seq
