@@ -1,19 +1,27 @@
-"""Many phones at once: overlapping batches, replays and racing edits while others pull.
+"""Many phones at once, and the failures around them: answers lost after commit, stalls, a database
+that is down or locked.
 
+Many phones: overlapping batches, replays and racing edits while others pull.
 Every note must be stored once, every racing edit but one must come back as a
 conflict (kept as a revision), no request may fail, and every puller must see
 every note, in order, without a change number repeated or skipped.
 """
+import sqlite3
 import threading
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, event, func, make_url, select, text
+from sqlalchemy.exc import OperationalError
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation, Revision
 from tests.factories import PASSWORD, make_study, make_user, note_mutation
+
+DEVICE = "9b2f0f6e-4a53-4c52-9d0e-1f6a4f3d2c11"
 
 WRITERS, PULLERS, NOTES, BATCH, RACED = 8, 2, 160, 20, 8
 
@@ -117,3 +125,88 @@ def test_many_phones_pushing_overlapping_batches_while_others_pull(app):
         assert latest == notes, "a puller missed a note or its last version"
         per_note = Counter(note_id for note_id, _, _ in stream)
         assert all(per_note[m["entity_id"]] == 1 for m in creates[RACED:])
+
+
+@pytest.fixture
+def study_id(app, client):
+    with app.app_context():
+        study_id = make_study(make_user("ana@example.org", name="Ana")).id
+    client.post("/login", data={"email": "ana@example.org", "password": PASSWORD})
+    return study_id
+
+
+def push(client, *mutations):
+    response = client.post("/api/sync/push", json={"device_id": DEVICE, "mutations": list(mutations)})
+    assert response.status_code == 200, response.json
+    return response.json["results"]
+
+
+def count_notes(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Observation))
+
+
+def test_a_push_answered_503_after_commit_is_a_duplicate_when_resent(app, client, study_id):
+    create = note_mutation(study_id)
+    assert client.post("/api/_test/faults", json={"after_commit": "503", "count": 1}).status_code == 201
+    lost = client.post("/api/sync/push", json={"device_id": DEVICE, "mutations": [create]})
+    assert lost.status_code == 503 and count_notes(app) == 1
+    assert push(client, create)[0]["status"] == "duplicate"
+
+
+def test_database_unavailable_is_503_with_retry_after(app, client, study_id, monkeypatch):
+    def down(*args):
+        raise OperationalError("SELECT 1", {}, ConnectionError("connection refused"))
+    monkeypatch.setattr("fieldnotes.sync.views.push_batch", down)
+    response = client.post("/api/sync/push", json={"device_id": DEVICE, "mutations": [note_mutation(study_id)]})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.json["code"] == 503 and "try again" in response.json["description"]
+
+
+def test_a_stalled_answer_still_stores_the_note(app, client, study_id):
+    client.post("/api/_test/faults", json={"stall_seconds": 0.3})
+    started = time.monotonic()
+    [result] = push(client, note_mutation(study_id))
+    assert result["status"] == "applied" and time.monotonic() - started >= 0.3
+
+
+def test_a_database_that_is_down_or_locked_answers_503_and_the_resend_works(app, client, study_id):
+    create = note_mutation(study_id)
+    with database_unavailable(app):
+        response = client.post("/api/sync/push", json={"device_id": DEVICE, "mutations": [create]})
+        assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert push(client, create)[0]["status"] == "applied" and count_notes(app) == 1
+
+
+@contextmanager
+def database_unavailable(app):
+    """PostgreSQL refusing connections, or SQLite held by another writer past the busy timeout."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "postgresql":
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS false'))
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = :name"), {"name": url.database})
+        try:
+            yield
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS true'))
+            admin.dispose()
+        return
+    with app.app_context():
+        db.engine.dispose()
+        event.listen(db.engine, "connect", short_busy_timeout)
+    holder = sqlite3.connect(url.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def short_busy_timeout(dbapi_connection, record):
+    dbapi_connection.execute("PRAGMA busy_timeout=200")
+

@@ -205,7 +205,8 @@ def editable(user, note):
 
 def delete(user, device_id, mutation, note):
     if note is None:
-        raise Rejected({"entity_id": ["No note with this id."]})
+        # Never stored here (its create was refused, or lost in a restore): gone, as asked.
+        return answer(mutation, "applied", None)
     editable(user, note)
     base = mutation["base_version"]
     if note.deleted_at is not None or (base is not None and base != note.version):
