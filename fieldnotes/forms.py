@@ -19,4 +19,10 @@ def load_form(schema, **kwargs):
     try:
         return schema.load(form, **kwargs), {}
     except ValidationError as error:
-        return None, {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
+        return None, {k: [specific(m) for m in (v if isinstance(v, list) else [str(v)])]
+                      for k, v in error.messages.items()}
+
+
+def specific(message):
+    # marshmallow's wording speaks of "data"; people filling in a form left a field empty.
+    return "This is required: fill it in." if message == "Missing data for required field." else message

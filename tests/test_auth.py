@@ -73,7 +73,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(app, client, auth)
 def test_sign_in_form_reports_missing_fields(app, client):
     response = client.post("/login", data={"email": "", "password": ""})
     assert response.status_code == 422
-    assert "Missing data for required field." in response.text
+    assert response.text.count("This is required: fill it in.") >= 2  # email and password
 
 
 @pytest.mark.parametrize("email", ["ana\x00@example.org", "\u202eana@example.org"])

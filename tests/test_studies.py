@@ -235,7 +235,7 @@ def test_an_invite_for_a_long_email_is_not_a_crash(app, client, owned):
 @pytest.mark.parametrize("form, message", [
     ({"email": "not an email", "role": "viewer"}, "Enter an email address like ana@example.org."),
     ({"email": "bo@example.org", "role": "boss"}, "Must be one of: owner, researcher, designer, viewer."),
-    ({"role": "viewer"}, "Missing data for required field."),
+    ({"role": "viewer"}, "This is required: fill it in."),
 ])
 def test_bad_member_forms_are_refused(app, client, owned, form, message):
     response = client.post(f"/studies/{owned}/members", data=form)
