@@ -75,6 +75,8 @@ def append(user, media_id, offset, chunk):
     if offset + len(chunk) >= attachment.size:
         state.lock_counter()  # verification bumps the note's seq; counter first, as push does
     lock_row(attachment)
+    if attachment.status == MediaStatus.VERIFIED:  # a racing resend of the last chunk won
+        return attachment
     if offset != attachment.offset:
         raise OffsetMismatch(attachment.offset)
     if offset + len(chunk) > attachment.size:

@@ -174,8 +174,7 @@ def write(note, data):
     service.write_fields(note, data)
     note.tags = service.tags_named(note.study_id, data["tags"])
     service.set_media(note, data["media"])
-    note.version = (note.version or 0) + 1
-    note.seq = state.next_seq()
+    state.record_change(note)
 
 
 def update(user, device_id, mutation, note):
@@ -212,8 +211,7 @@ def delete(user, device_id, mutation, note):
     if note.deleted_at is not None or (base is not None and base != note.version):
         return conflict(user, device_id, mutation, note, {"deleted": True})
     note.deleted_at = note.updated_at = utcnow()
-    note.version += 1
-    note.seq = state.next_seq()
+    state.record_change(note)
     db.session.flush()
     return answer(mutation, "applied", note)
 

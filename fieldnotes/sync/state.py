@@ -5,6 +5,11 @@ lock on PostgreSQL, the write lock on SQLite) and holds it until commit.
 So change numbers are handed out and committed in the same order, and a
 pull that reads `seq > cursor` can never pass a number whose transaction
 is still open (the hole that PostgreSQL sequences leave).
+
+Any feature that changes a note (sync, an edit on the laptop, a tag added
+while browsing) does it this way, or phones never hear of the change:
+lock_counter() before its other writes, then record_change(note) (or
+next_seq() for each change number it needs).
 """
 import secrets
 import threading
@@ -52,6 +57,12 @@ def lock_counter():
 def next_seq():
     """The next change number; only inside a transaction that called lock_counter()."""
     return take(table.c.counter + 1)
+
+
+def record_change(note):
+    """A new version of `note` at the end of the change stream (after lock_counter())."""
+    note.version = (note.version or 0) + 1
+    note.seq = next_seq()
 
 
 def take(value):
