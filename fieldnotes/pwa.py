@@ -27,9 +27,21 @@ def shell_files(static_folder):
 
 def shell_digest(static_folder):
     digest = hashlib.sha256()
-    for name in shell_files(static_folder) + ["sw.js"]:
+    for name in shell_files(static_folder) + ["sw.js", "sw-sync.js"]:
         digest.update((Path(static_folder) / name).read_bytes())
     return digest.hexdigest()[:10]
+
+
+def worker_version():
+    suffix = current_app.config.get("PWA_VERSION_SUFFIX", "")
+    return shell_digest(current_app.static_folder) + (f"-{suffix}" if suffix else "")
+
+
+def worker_response(source):
+    response = Response(source, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
 
 
 @bp.get("/sw.js")
@@ -40,15 +52,20 @@ def service_worker():
     file installs a new worker; tests add PWA_VERSION_SUFFIX to play an update.
     """
     source = (Path(current_app.static_folder) / "sw.js").read_text()
-    suffix = current_app.config.get("PWA_VERSION_SUFFIX", "")
-    version = f"{{}}-{shell_digest(current_app.static_folder)}{'-' + suffix if suffix else ''}"
-    source = VERSION_LINE.sub(lambda m: f'const VERSION = "{version.format(m.group(1))}";', source, 1)
+    source = VERSION_LINE.sub(lambda m: f'const VERSION = "{m.group(1)}-{worker_version()}";', source, 1)
     shell = ", ".join(f'"{url_for("static", filename=name)}"' for name in shell_files(current_app.static_folder))
-    source = source.replace('"__SHELL__"', shell + ', "/offline", "/manifest.webmanifest"')
-    response = Response(source, mimetype="text/javascript")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Service-Worker-Allowed"] = "/"
-    return response
+    return worker_response(source.replace('"__SHELL__"', shell + ', "/offline", "/manifest.webmanifest"'))
+
+
+@bp.get("/sw-sync.js")
+def sync_worker():
+    """The worker with Background Sync (a module that imports /sw.js), for browsers that have it.
+
+    It names the version too: Chromium does not start an updated module worker whose
+    own script is unchanged when only an import changed.
+    """
+    source = (Path(current_app.static_folder) / "sw-sync.js").read_text()
+    return worker_response(source + f"// version {worker_version()}\n")
 
 
 @bp.get("/manifest.webmanifest")

@@ -6,6 +6,7 @@ import exportButton from "./export.js";
 import notesList from "./notes-list.js";
 import recorder from "./recorder.js";
 import syncBadge from "./sync-badge.js";
+import { setMeta } from "./db.js";
 import { configure, flush } from "./flush.js";
 import { checkStorage, installHint } from "./hygiene.js";
 import { registerWorker } from "./sw-update.js";
@@ -20,6 +21,7 @@ async function start() {
   installHint(root);
   if (!(await checkStorage(root))) return;
   configure(Number(root.dataset.studyId));
+  setMeta("last_study", Number(root.dataset.studyId));  // what the worker pulls for on a Background Sync
   for (const el of root.querySelectorAll("[data-js]")) behaviours[el.dataset.js]?.(el);
   addEventListener("online", () => flush());
   flush();

@@ -1,6 +1,6 @@
-// sw-update.js: register /sw.js (app.js) and offer "A new version is ready — reload" when a new
-// worker is waiting, but only while no note is half-written. The outbox is in IndexedDB, so
-// the reload loses nothing.
+// sw-update.js: register the service worker (app.js), ask for a Background Sync after a save,
+// and offer "A new version is ready — reload" when a new worker is waiting, but only while no
+// note is half-written. The outbox is in IndexedDB, so the reload loses nothing.
 import { on } from "./status.js";
 
 export async function registerWorker(root) {
@@ -9,7 +9,10 @@ export async function registerWorker(root) {
   const form = root.querySelector('[data-js="capture-form"]');
   let registration;
   try {
-    registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    // Where Background Sync exists, the worker can also flush with no tab open (a module worker).
+    registration = "SyncManager" in self
+      ? await navigator.serviceWorker.register("/sw-sync.js", { scope: "/", type: "module" })
+      : await navigator.serviceWorker.register("/sw.js", { scope: "/" });
   } catch {
     return;  // no offline shell, but capture still works while this page is open
   }
@@ -29,7 +32,10 @@ export async function registerWorker(root) {
   watch(registration.installing);
   registration.addEventListener("updatefound", () => watch(registration.installing));
   form?.addEventListener("input", offer);
-  on("saved", offer);
+  on("saved", () => {
+    offer();
+    registration.sync?.register("outbox").catch(() => {});
+  });
   offer();
 
   let asked = false;

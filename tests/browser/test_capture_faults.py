@@ -99,3 +99,27 @@ def test_notes_wait_for_a_sign_in_when_the_session_ended_offline(page, context, 
                                                   "Writes the PIN on the terminal"])
     settle(page)
     page.get_by_text("All notes sent").wait_for()
+
+
+def test_the_worker_sends_waiting_notes_with_no_capture_tab_open(context, live_server, app, field):
+    page = context.new_page()
+    open_capture(page, live_server, field)
+    context.set_offline(True)
+    save_note(page, "Checks the stock count on a clipboard")
+    page.close()  # nothing of the capture screen is running now
+    context.set_offline(False)
+
+    # Chromium fires the registered Background Sync when the network is back; a page with no
+    # capture code lets DevTools fire it now, as the browser would.
+    other = context.new_page()
+    other.goto(f"{live_server.url}/offline")
+    cdp = context.new_cdp_session(other)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    other.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    assert registrations
+    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": live_server.url, "registrationId":
+             registrations[0]["registrationId"], "tag": "outbox", "lastChance": False})
+    wait_for_server(other, app, field["study_id"], ["Checks the stock count on a clipboard"])
+    assert len(local(other, "outbox")) == 0
