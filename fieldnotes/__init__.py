@@ -1,5 +1,6 @@
 """Fieldnotes: contextual-inquiry field research, captured offline and synced."""
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from fieldnotes import errors, security
@@ -32,6 +33,11 @@ def create_app(config=None):
     for feature in (auth, studies, visits, observations, explore, sync, pwa, demo):
         app.register_blueprint(feature.bp)
 
+    if app.config["PROXIES"]:
+        # Behind a TLS proxy: trust its X-Forwarded-* so the app sees https and the real host,
+        # which the same-origin check, Secure cookies and HSTS rely on.
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # Static files straight from WhiteNoise: compressed, cached, no Flask request.
     app.wsgi_app = WhiteNoise(app.wsgi_app, root=app.static_folder, prefix="static/",
                               add_headers_function=security.add_static_headers)

@@ -38,6 +38,9 @@ class Config:
 
     PASSWORD_HASH_METHOD = "scrypt"
 
+    # How many reverse proxies (nginx, Caddy) stand in front; 0 trusts no X-Forwarded-* header.
+    PROXIES = int(env("PROXIES", "0"))
+
     # Failed sign-ins allowed per window, per account and per address.
     LOGIN_WINDOW = timedelta(minutes=int(env("LOGIN_WINDOW_MINUTES", "15")))
     LOGIN_LIMIT_PER_ACCOUNT = int(env("LOGIN_LIMIT_PER_ACCOUNT", "10"))
