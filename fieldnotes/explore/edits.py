@@ -2,7 +2,8 @@
 
 observations/service.py has the field and tag writers but no versioned update
 for a partial edit (push's update needs a phone's full data), so this module
-composes their lower-level pieces: sync.state for the counter, Revision for history.
+composes their lower-level pieces: sync.state's lock_counter() and record_change(),
+and a Revision for history. Views run these inside state.writer_turn(), as push does.
 A phone whose next update is based on the old version then gets a conflict, never
 a silent overwrite. Callers commit.
 """
@@ -23,11 +24,7 @@ class Stale(Exception):
 
 
 class Counter:
-    """Change numbers for one transaction, all taken while it holds the sync counter's lock.
-
-    Only lock_counter() and the counter row are used, so this works whether or not
-    lock_counter() itself reserves a number (a skipped number is a gap pulls ignore).
-    """
+    """Holds the sync counter's lock for one transaction; every change then takes the next number."""
 
     def __init__(self):
         self.locked = False
@@ -37,21 +34,17 @@ class Counter:
             state.lock_counter()
             self.locked = True
 
-    def next(self):
-        self.lock()
-        return take(1)
-
 
 def take(count):
-    """Move the counter on by `count` under the lock; the last number taken."""
+    """Move the counter on by `count` (under the lock): the last number taken. For bulk loads."""
     return db.session.scalar(update(state.table).where(state.table.c.id == state.ROW)
                              .values(counter=state.table.c.counter + count).returning(state.table.c.counter))
 
 
 def record(note, user, counter):
     """Make the note's current fields its next version, with a change number and a revision."""
-    note.version += 1
-    note.seq = counter.next()
+    counter.lock()
+    state.record_change(note)  # version + 1 and the next change number, as sync does
     note.updated_at = utcnow()
     note.revisions.append(Revision(version=note.version, data=note_content(note), author_id=user.id,
                                    kind=RevisionKind.EDIT))

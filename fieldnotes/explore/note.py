@@ -12,6 +12,7 @@ from fieldnotes.observations.models import Kind, Observation, RevisionKind
 from fieldnotes.observations.service import can_edit
 from fieldnotes.studies.models import Role, Touchpoint
 from fieldnotes.studies.permissions import require
+from fieldnotes.sync import state
 from fieldnotes.visits.models import Participant, SiteVisit
 
 FIELD_LABELS = {"kind": "Kind", "text": "Text", "expected": "What they expected",
@@ -110,6 +111,23 @@ def note_page(study_id, note_id):
     return render_note(membership, live_note(study_id, note_id))
 
 
+def save_edit(note, data):
+    """Write the edit and commit, or roll back and return the messages."""
+    try:
+        errors = edit_fields(note, current_user.user, {k: data[k] for k in ("kind", "touchpoint_id", "role_id")},
+                             data["base_version"])
+    except Stale:
+        db.session.rollback()
+        errors = {"form": [f"Someone changed this note while you were looking at it (it is now version "
+                           f"{db.session.get(Observation, note.id).version}). Nothing was saved: check the "
+                           "note as it is now and make your change again."]}
+    if errors:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return errors
+
+
 @bp.post("/studies/<id:study_id>/notes/<uuid:note_id>/edit")
 @login_required
 def edit_note(study_id, note_id):
@@ -119,17 +137,9 @@ def edit_note(study_id, note_id):
         abort(403, "Researchers can change only the notes they captured.")
     data, errors = load_form(NoteEditSchema())
     if data:
-        try:
-            errors = edit_fields(note, current_user.user, {k: data[k] for k in ("kind", "touchpoint_id", "role_id")},
-                                 data["base_version"])
-        except Stale:
-            db.session.rollback()
-            errors = {"form": ["Someone changed this note while you were looking at it (it is now version "
-                               f"{live_note(study_id, note_id).version}). Nothing was saved: check the note "
-                               "as it is now and make your change again."]}
+        with state.writer_turn():
+            errors = save_edit(note, data)
     if errors:
-        db.session.rollback()
         return render_note(membership, live_note(study_id, note_id), errors, 409 if "form" in errors else 422)
-    db.session.commit()
     flash("Note updated.")
     return redirect(url_for("explore.note_page", study_id=study_id, note_id=note_id), code=303)

@@ -12,6 +12,7 @@ from fieldnotes.forms import load_form
 from fieldnotes.observations.models import Kind
 from fieldnotes.studies.models import Tag
 from fieldnotes.studies.permissions import require
+from fieldnotes.sync import state
 from fieldnotes.text import Text
 
 NONE_VALUES = {None, "none"}
@@ -38,6 +39,14 @@ class BulkSchema(Schema):
             raise ValidationError("Choose a touchpoint or role from the list.", "value")
 
 
+def finish(errors):
+    """The view's one commit, or nothing kept when there were problems."""
+    if errors:
+        db.session.rollback()
+    else:
+        db.session.commit()
+
+
 def bulk_value(data):
     value = data.get("value")
     if data["action"] == "set-kind":
@@ -56,13 +65,13 @@ def bulk(study_id):
     if data:
         needed = "manage_tags" if data["action"] in ("add-tag", "remove-tag") else "edit_notes"
         membership = require(study_id, needed)
-        message, errors = bulk_change(membership, current_user.user, data["note_ids"], data["action"],
-                                      data.get("tag"), bulk_value(data))
+        with state.writer_turn():
+            message, errors = bulk_change(membership, current_user.user, data["note_ids"], data["action"],
+                                          data.get("tag"), bulk_value(data))
+            finish(errors)
     if errors:
-        db.session.rollback()
         return render_template("explore/bulk_problem.html", study=membership.study, errors=errors,
                                back=back), 422
-    db.session.commit()
     flash(message)
     return redirect(back, code=303)
 
@@ -103,11 +112,12 @@ def rename(study_id, tag_id):
     tag = study_tag(study_id, tag_id)
     old = tag.name
     data, errors = load_form(RenameSchema())
-    errors = errors or rename_tag(tag, data["name"], current_user.user)
+    if data:
+        with state.writer_turn():
+            errors = rename_tag(tag, data["name"], current_user.user)
+            finish(errors)
     if errors:
-        db.session.rollback()
         return tags_page(membership, {f"rename-{tag_id}": errors.get("name", ["Not valid."])}, 422)
-    db.session.commit()
     flash(f"Tag “{old}” renamed to “{tag.name}”.")
     return redirect(url_for("explore.manage_tags", study_id=study_id), code=303)
 
@@ -120,10 +130,10 @@ def merge(study_id):
     if data:
         source, target = study_tag(study_id, data["source_id"]), study_tag(study_id, data["target_id"])
         names = source.name, target.name
-        errors = merge_tags(source, target, current_user.user)
+        with state.writer_turn():
+            errors = merge_tags(source, target, current_user.user)
+            finish(errors)
     if errors:
-        db.session.rollback()
         return tags_page(membership, {"merge": [m for ms in errors.values() for m in ms]}, 422)
-    db.session.commit()
     flash(f"Tag “{names[0]}” merged into “{names[1]}”; its notes now carry “{names[1]}”.")
     return redirect(url_for("explore.manage_tags", study_id=study_id), code=303)
