@@ -1,6 +1,7 @@
 """Creating studies and changing their journey, roles, tags and members. Callers commit."""
 from flask import abort
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from fieldnotes.auth.models import User
 from fieldnotes.auth.service import create_invite, create_user
@@ -41,6 +42,7 @@ def add_term(model, study, name):
     last = db.session.scalar(select(func.max(model.position)).where(model.study_id == study.id))
     term = model(study=study, name=name, position=(last if last is not None else -1) + 1)
     db.session.add(term)
+    flush_unique(f"There is already one called “{name}”.")
     return term
 
 
@@ -49,6 +51,7 @@ def rename_term(term, name):
     if term_named(type(term), term.study, name, exclude_id=term.id):
         raise ValueError(f"There is already one called “{name}”.")
     term.name = name
+    flush_unique(f"There is already one called “{name}”.")
 
 
 def move_term(term, step):
@@ -78,7 +81,20 @@ def add_tag(study, name):
         raise ValueError(f"The tag “{name}” already exists.")
     tag = Tag(study=study, name=name)
     db.session.add(tag)
+    flush_unique(f"The tag “{name}” already exists.")
     return tag
+
+
+def flush_unique(message):
+    """Write now, so a name someone else saved a moment ago is a ValueError, not a 500 at commit.
+
+    The check before it catches the usual case; the unique constraint decides a race.
+    The caller rolls back on ValueError.
+    """
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise ValueError(message) from error
 
 
 def add_member(study, email, role):
