@@ -122,8 +122,9 @@ def add_member(study, email, role):
 
 
 def owner_count(study_id):
-    return db.session.scalar(select(func.count()).select_from(Membership).where(
-        Membership.study_id == study_id, Membership.role == StudyRole.OWNER))
+    """The study's owners, locked until commit: two owners stepping down at once can't both go."""
+    return len(db.session.scalars(select(Membership.id).where(
+        Membership.study_id == study_id, Membership.role == StudyRole.OWNER).with_for_update()).all())
 
 
 def change_role(membership, role):
