@@ -138,13 +138,13 @@ def test_the_same_note_id_with_different_content_is_a_visible_conflict(page, con
     assert kept == ["Written on the phone"]
 
 
-def test_a_pull_does_not_overwrite_an_edit_still_waiting_on_the_phone(page, live_server, app, field):
+def test_a_pull_does_not_overwrite_an_edit_still_waiting_on_the_phone(page, context, live_server, app, field):
     open_capture(page, live_server, field)
     save_note(page, "Orders paper forms in bulk")
     [note] = wait_for_server(page, app, field["study_id"], ["Orders paper forms in bulk"])[
         "Orders paper forms in bulk"]
     settle(page)
-    page.route("**/api/sync/push", lambda route: route.abort())  # the edit stays waiting
+    context.route("**/api/sync/push", lambda route: route.abort())  # tab and worker: the edit waits
     edit(page, "Orders paper forms in bulk", "Orders paper forms in bulk, twice a year")
     results = server_push(app, field, [note_mutation(
         field["study_id"], op="update", entity_id=note["id"], base_version=1, text="Orders forms online now")])
@@ -157,7 +157,7 @@ def test_a_pull_does_not_overwrite_an_edit_still_waiting_on_the_phone(page, live
                            field["study_id"])
     assert cursor.endswith(f":{server_seq(app, note['id'])}")  # the change was seen, not skipped
 
-    page.unroute("**/api/sync/push")
+    context.unroute("**/api/sync/push")
     sync_now(page)
     expect(note_item(page, "Orders forms online now").locator(".note-state")).to_contain_text("Needs attention")
     kept = [d["text"] for k, d in revisions(app, note["id"]) if k == "conflict"]

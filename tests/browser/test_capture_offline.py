@@ -57,10 +57,10 @@ def test_notes_captured_while_the_server_is_down_arrive_when_it_is_back(page, li
     assert local(page, "outbox") == []
 
 
-def test_a_new_version_takes_over_without_losing_waiting_notes(page, live_server, app, field):
+def test_a_new_version_takes_over_without_losing_waiting_notes(page, context, live_server, app, field):
     open_capture(page, live_server, field)
     old = page.evaluate("async () => (await caches.keys()).filter(k => k.startsWith('fieldnotes-v'))")
-    page.route("**/api/sync/push", lambda route: route.abort())  # the notes must still be waiting
+    context.route("**/api/sync/push", lambda route: route.abort())  # tab and worker: notes wait
     save_note(page, "Keeps two spreadsheets for the same stock")
     save_note(page, "Calls support twice a week")
     page.get_by_text("Server not reachable, will retry").wait_for()
@@ -83,7 +83,7 @@ def test_a_new_version_takes_over_without_losing_waiting_notes(page, live_server
     assert len(local(page, "outbox")) == 2
     expect(unsent_badge(page)).to_have_text("2 not sent")
 
-    page.unroute("**/api/sync/push")
+    context.unroute("**/api/sync/push")
     page.get_by_role("button", name="Sync now").click()
     wait_for_server(page, app, field["study_id"], ["Keeps two spreadsheets for the same stock",
                                                   "Calls support twice a week"])
