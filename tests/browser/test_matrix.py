@@ -25,7 +25,8 @@ def seed(app):
             make_observation(study, owner, kind="breakdown", text=text, touchpoint_id=ids["Use"],
                              role_id=ids["End user"], participant_id=clerk.id, visit_id=visit.id)
         make_observation(study, owner, kind="delight", text="Signed on a phone between two depots.",
-                         touchpoint_id=ids["Purchase"], role_id=ids["CIO"], visit_id=visit.id)
+                         touchpoint_id=ids["Purchase"], role_id=ids["CIO"], visit_id=visit.id,
+                         tags=["on-boarding", "onboarding"])
         return study.id, ids
 
 
@@ -75,3 +76,4 @@ def test_note_page_edit_and_tag_pages_are_accessible(page, live_server, app):
     page.goto(f"{live_server.url}/studies/{study_id}/tags")
     page.get_by_role("link", name="Rename, merge and review tags").click()
     check_page(page, "Manage tags")
+    assert_tap_targets(page)
