@@ -45,6 +45,10 @@ export async function registerWorker(root) {
     registration.waiting?.postMessage({ type: "SKIP_WAITING" });
   });
   // Reload only when this page asked for the new version, never mid-note on its own.
-  navigator.serviceWorker.addEventListener("controllerchange", () => { if (asked) location.reload(); });
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!asked) return;
+    asked = false;  // once: a second reload would abort the first
+    location.reload();
+  });
   addEventListener("online", () => registration.update().catch(() => {}));
 }
