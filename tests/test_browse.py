@@ -133,7 +133,7 @@ def test_facet_counts_match_direct_queries(app, field):
         dialect = db.engine.dialect.name
         args = MultiDict([("kind", "breakdown"), ("touchpoint", str(field.tp[0])), ("touchpoint", str(field.tp[2]))])
         by_name = {f.name: {o.value: o.count for o in f.options}
-                   for f in facets.facets(parse_filters(field.study, args), dialect)}
+                   for f in facets.facets(parse_filters(field.study, args), dialect)[0]}
         live = "study_id = :s AND deleted_at IS NULL"
         assert by_name["touchpoint"] == direct_counts(
             f"SELECT touchpoint_id, count(*) FROM observation WHERE {live} AND kind = 'breakdown' "
@@ -149,7 +149,7 @@ def test_facet_counts_match_direct_queries(app, field):
         assert by_name["organisation"] == {"Halloran Logistics": 1, "Meridian Dental": 1}
         assert by_name["media"] == {"photo": 1}
         everything = {f.name: {o.value: o.count for o in f.options}
-                      for f in facets.facets(parse_filters(field.study, MultiDict()), dialect)}
+                      for f in facets.facets(parse_filters(field.study, MultiDict()), dialect)[0]}
         assert everything["organisation"] == {"Halloran Logistics": 4, "Meridian Dental": 2, "Castle Foods": 1}
         assert everything["media"] == {"photo": 2, "audio": 2}
         assert everything["author"] == {field.users["owner"]: 3, field.users["researcher"]: 4}
@@ -247,6 +247,7 @@ def test_a_designer_of_two_studies_sees_only_the_one_asked_for(client, auth, fie
     ("?from=2026-03-12&to=2026-03-01", "The “From” date is after the “To” date."),
     ("?after=not-a-cursor", "This page link is not valid"),
     ("?q=" + "a" * 201, "The search is too long (at most 200 characters)."),
+    ("?organisation=Acme%00", "The organisation filter contains characters that are not allowed."),
 ])
 def test_bad_filters_are_refused_with_a_reason(client, auth, field, query, message):
     sign_in(auth, "designer")
@@ -268,6 +269,7 @@ def test_harmless_oddities_are_ignored(client, auth, field):
     sign_in(auth, "designer")
     assert len(listed(client.get(notes_url(field, "?visit=&from=&unknown=1&q=%22")), field)) == 7
     assert listed(client.get(notes_url(field, "?q=%2A")), field)  # only '*': no words, no search
+    assert len(listed(client.get(notes_url(field, "?q=%00%22AND%28")), field)) == 0  # the word "and": none here
 
 
 @pytest.mark.parametrize("role, status", [("owner", 200), ("researcher", 200), ("designer", 200),

@@ -59,3 +59,9 @@ def listen(table):
             event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))
         for statement in drop_statements(dialect):
             event.listen(table, "before_drop", DDL(statement).execute_if(dialect=dialect))
+
+
+def is_search_object(name):
+    """True for the names this module makes, which the models do not describe: for Alembic's
+    include_name, so schema comparisons skip them (observation_fts, its shadow tables, the GIN index)."""
+    return bool(name) and (name == FTS_TABLE or name in FTS_SHADOW_TABLES or name == PG_INDEX)
