@@ -31,7 +31,7 @@ function applyPage(studyId, page) {
 }
 
 // Every note this phone holds for the study goes back into the outbox as a create.
-function requeueAll(studyId, epoch) {
+function requeueAll(studyId) {
   return tx(["records", "outbox", "meta"], "readwrite", async ({ records, outbox, meta }) => {
     for (const record of await request(records.index("study").getAll(studyId))) {
       if (record.deleted || await request(outbox.index("entity").count(record.id))) continue;
@@ -43,17 +43,17 @@ function requeueAll(studyId, epoch) {
     }
     meta.delete(`cursor:${studyId}`);
     meta.put({ key: "epoch_changed", value: false });
-    if (epoch) meta.put({ key: "epoch", value: epoch });
+    meta.delete("epoch");  // the cursor is opaque: the next push answer names the new epoch
   });
 }
 
 export async function pull(studyId) {
-  if (await getMeta("epoch_changed")) await requeueAll(studyId, null);
+  if (await getMeta("epoch_changed")) await requeueAll(studyId);
   for (let pages = 0; pages < 1000; pages++) {
     const cursor = await getMeta(`cursor:${studyId}`, "");
     const page = await fetchPage(studyId, cursor);
     if (page.reset) {
-      await requeueAll(studyId, String(page.cursor || "").split(":")[0] || null);
+      await requeueAll(studyId);
       continue;
     }
     await applyPage(studyId, page);
