@@ -29,8 +29,8 @@ def create_app(config=None):
     errors.init_app(app)
     security.init_app(app)
 
-    from fieldnotes import auth, demo, explore, observations, pwa, studies, sync, visits
-    for feature in (auth, studies, visits, observations, explore, sync, pwa, demo):
+    from fieldnotes import auth, demo, explore, insights, observations, pwa, studies, sync, visits
+    for feature in (auth, studies, visits, observations, explore, insights, sync, pwa, demo):
         app.register_blueprint(feature.bp)
 
     if app.config["PROXIES"]:
