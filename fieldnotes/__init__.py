@@ -6,6 +6,7 @@ from whitenoise import WhiteNoise
 from fieldnotes import errors, security
 from fieldnotes.config import Config
 from fieldnotes.extensions import db, login_manager, migrate
+from fieldnotes.migrating import include_object
 from fieldnotes.routing import IdConverter
 from fieldnotes.secret import load_secret_key
 
@@ -24,7 +25,8 @@ def create_app(config=None):
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True)  # SQLite can only ALTER in batches
+    # SQLite can only ALTER in batches; the full-text index is made in raw SQL, not compared.
+    migrate.init_app(app, db, render_as_batch=True, include_object=include_object)
     login_manager.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -7,6 +7,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+import fieldnotes.extensions  # UTCDateTime, the aware-UTC column type the models use
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

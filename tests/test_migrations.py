@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from fieldnotes import create_app
 from fieldnotes.extensions import db
+from fieldnotes.migrating import include_object
 from tests.conftest import BACKENDS, POSTGRES_URL, TEST_CONFIG
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "migrations")
@@ -49,7 +50,8 @@ def test_migrations_build_what_the_models_describe(empty_database):
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            context = MigrationContext.configure(connection, opts={"include_object": include_object})
+            differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
 
