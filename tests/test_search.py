@@ -145,3 +145,18 @@ def test_a_long_query_keeps_at_most_sixteen_parts():
 ])
 def test_highlight_escapes_then_marks(value, q, html):
     assert str(search.highlight(value, search.parse(q))) == html
+
+
+def test_the_migration_statements_index_notes_already_there(app, corpus):
+    """What the Alembic migration runs: dropping and making the index again finds existing notes."""
+    from sqlalchemy import text
+
+    from fieldnotes.explore import search_ddl
+    study_id, names = corpus
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        for statement in (*search_ddl.drop_statements(dialect), *search_ddl.create_statements(dialect)):
+            db.session.execute(text(statement))
+        db.session.commit()
+        assert {names[str(i)] for i in found(study_id, "paper")} == {"paper", "split"}
+        assert {names[str(i)] for i in found(study_id, "Überprüf*")} == {"german"}
