@@ -26,10 +26,13 @@ class Insight(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Who changed it last: what a stale move tells its maker ("Ana moved this meanwhile").
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[created_by])
+    editor: Mapped[User | None] = relationship(foreign_keys=[updated_by])
     notes: Mapped[list["InsightNote"]] = relationship(
         back_populates="insight", order_by="InsightNote.position", cascade="all, delete-orphan")
 

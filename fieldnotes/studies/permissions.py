@@ -32,6 +32,7 @@ RULES = {
     "manage_study": {O},             # settings, journey, roles, members
     "manage_tags": {O, R, D},
     "build_boards": {O, D},
+    "group_notes": {O, D},           # the affinity workspace's moves; researchers may look, read-only
     "view_boards": {O, R, D, V},
 }
 

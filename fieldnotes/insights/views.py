@@ -1,0 +1,132 @@
+"""The affinity workspace page, and its plain form posts: every move works without the script."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from fieldnotes.explore.browse import lookups, page_query
+from fieldnotes.explore.filters import BadFilter, parse_filters
+from fieldnotes.extensions import db
+from fieldnotes.insights import board, bp, oplog, service, suggest
+from fieldnotes.insights.models import InsightNote
+from fieldnotes.observations.models import Observation
+from fieldnotes.studies.permissions import allows, require
+from fieldnotes.visits.models import SiteVisit
+
+LEFT_LIMIT = 200
+
+
+def ungrouped(study_id, args):
+    """The left column: the browse filters and search, less the notes already in an insight."""
+    dialect = db.session.get_bind().dialect.name
+    filters = parse_filters(study_id, args)
+    filters.after = None
+    query = page_query(filters, dialect).where(Observation.id.not_in(select(InsightNote.observation_id)))
+    return filters, [row[0] for row in db.session.execute(query.limit(LEFT_LIMIT)).all()]
+
+
+def render(study_id, membership, status=200, error=None, template="insights/affinity.html"):
+    try:
+        filters, notes = ungrouped(study_id, request.args)
+    except BadFilter as bad:
+        abort(400, str(bad))
+    sort = request.args.get("sort") if request.args.get("sort") in board.SORTS else "position"
+    cards = board.tree(study_id, sort)
+    organisations = sorted(set(db.session.scalars(select(SiteVisit.organisation).where(
+        SiteVisit.study_id == study_id))))
+    return render_template(
+        template, study=membership.study, membership=membership, filters=filters, notes=notes,
+        cards=cards, flat=list(board.flatten(cards)), journey=board.journey(study_id), sort=sort,
+        names=lookups(study_id), organisations=organisations, counter=oplog.counter(study_id),
+        can_group=allows(membership.role, "group_notes"), error=error, here=request.full_path), status
+
+
+@bp.get("/studies/<id:study_id>/affinity")
+@login_required
+def affinity(study_id):
+    membership = require(study_id, "view_notes")
+    if request.args.get("fragment") == "1":
+        return render(study_id, membership, template="insights/_workspace.html")
+    return render(study_id, membership)
+
+
+def number(name):
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        abort(400, f"{name} must be a number.")
+    return int(raw)
+
+
+def form_move(study_id, action, user_id):
+    """Run the move a form names; return what to tell the person."""
+    form = request.form
+    insight_id = number("insight_id")
+    version = number("version")
+    note_ids = form.getlist("note_ids")
+    if action == "create":
+        service.create_insight(study_id, user_id, form.get("statement", ""), note_ids, number("parent_id"))
+        return "Insight created."
+    if action == "move":
+        if not note_ids:
+            raise service.Refused("Choose at least one note to move.")
+        source = (form.get("from") or "").strip()
+        sources = {n: (int(source) if source.isdigit() else None) for n in note_ids} if "from" in form else None
+        target = number("target_id")
+        service.move_notes(study_id, user_id, note_ids, target, None, sources)
+        return "Note moved." if len(note_ids) == 1 else f"{len(note_ids)} notes moved."
+    if action == "statement":
+        service.edit_statement(study_id, user_id, insight_id, form.get("statement", ""), version)
+        return "Statement saved."
+    if action in ("up", "down"):
+        service.reorder(study_id, user_id, insight_id, -1 if action == "up" else 1, version)
+        return f"Moved {action}."
+    if action == "nest":
+        service.nest(study_id, user_id, insight_id, number("parent_id"), version)
+        return "Insight moved."
+    if action in ("delete", "ungroup-delete"):
+        service.delete_insight(study_id, user_id, insight_id, version, ungroup=action == "ungroup-delete")
+        return "Insight deleted."
+    if action in ("undo", "redo"):
+        oplog.step(study_id, user_id, undo=action == "undo")
+        return "Undone." if action == "undo" else "Redone."
+    if action == "accept":
+        suggest.accept(study_id, user_id, note_ids, form.get("statement", ""))
+        return "Suggested group accepted as an insight."
+    if action == "dismiss":
+        suggest.dismiss(study_id, user_id, note_ids)
+        return "Suggestion dismissed."
+    abort(400, "Unknown action.")
+
+
+@bp.post("/studies/<id:study_id>/affinity")
+@login_required
+def affinity_post(study_id):
+    membership = require(study_id, "group_notes")
+    try:
+        message = form_move(study_id, request.form.get("action", ""), current_user.id)
+    except (LookupError, ValueError) as error:  # ValueError: a malformed note id, or Refused
+        db.session.rollback()
+        if isinstance(error, LookupError):
+            abort(404, str(error))
+        return render(study_id, membership, 422, str(error) if isinstance(error, service.Refused)
+                      else "A note id is not valid.")
+    except oplog.Conflict as error:
+        db.session.rollback()
+        return render(study_id, membership, 409, str(error))
+    db.session.commit()
+    flash(message)
+    back = request.form.get("next", "")
+    # Only back to this study's own workspace pages: never to somewhere a form says.
+    prefix = url_for("insights.affinity", study_id=study_id)
+    return redirect(back if back.startswith(prefix) else prefix, 303)
+
+
+@bp.get("/studies/<id:study_id>/affinity/suggestions")
+@login_required
+def suggestions_page(study_id):
+    membership = require(study_id, "group_notes")
+    return render_template("insights/suggestions.html", study=membership.study,
+                           suggestions=suggest.suggestions(study_id))
+
+
