@@ -31,8 +31,8 @@ def create_app(config=None):
     errors.init_app(app)
     security.init_app(app)
 
-    from fieldnotes import auth, demo, explore, insights, observations, pwa, studies, sync, visits
-    for feature in (auth, studies, visits, observations, explore, insights, sync, pwa, demo):
+    from fieldnotes import auth, boards, demo, explore, insights, observations, pwa, studies, sync, visits
+    for feature in (auth, studies, visits, observations, explore, insights, boards, sync, pwa, demo):
         app.register_blueprint(feature.bp)
 
     if app.config["PROXIES"]:

@@ -37,6 +37,7 @@ ALL = {"owner", "researcher", "designer", "viewer"}
 OWNER = {"owner"}
 FIELD = {"owner", "researcher"}                   # capture, manage_fieldwork
 NOTES = {"owner", "researcher", "designer"}       # view_notes, view_fieldwork, manage_tags
+BUILD = {"owner", "designer"}                     # build_boards
 EMPTY_JSON = {"json": {}}
 
 
@@ -112,6 +113,29 @@ MATRIX = {
     "explore.manage_tags": [get("/studies/{study}/tags/manage", only(200, NOTES))],
     "explore.rename": [post("/studies/{study}/tags/{tag}/rename", only(422, NOTES))],
     "explore.merge": [post("/studies/{study}/tags/merge", only(422, NOTES))],
+
+    # Boards (issue 5, helper "boards"). The world has no board: board 1 is "not found" once past the
+    # role check, so builders' routes answer 404 to owners and designers and 403 to the other members.
+    "boards.index": [get("/studies/{study}/boards", only(200, ALL))],
+    "boards.create": [post("/studies/{study}/boards", only(422, BUILD))],
+    "boards.show": [get("/studies/{study}/boards/1", only(404, ALL))],
+    "boards.present": [get("/studies/{study}/boards/1/present", only(404, ALL))],
+    "boards.react": [post("/studies/{study}/boards/1/reactions", only(404, ALL))],
+    "boards.media": [get("/studies/{study}/boards/1/media/{verified}", only(404, ALL))],
+    "boards.edit": [get("/studies/{study}/boards/1/edit", only(404, BUILD)),
+                    post("/studies/{study}/boards/1/edit", only(404, BUILD))],
+    "boards.add_item": [post("/studies/{study}/boards/1/items", only(404, BUILD))],
+    "boards.move_item": [post("/studies/{study}/boards/1/items/1/move", only(404, BUILD))],
+    "boards.remove_item": [post("/studies/{study}/boards/1/items/1/remove", only(404, BUILD))],
+    "boards.pick_evidence": [get("/studies/{study}/boards/1/items/1/evidence", only(404, BUILD)),
+                             post("/studies/{study}/boards/1/items/1/evidence", only(404, BUILD))],
+    "boards.create_share": [post("/studies/{study}/boards/1/shares", only(404, BUILD))],
+    "boards.revoke_share": [post("/studies/{study}/boards/1/shares/1/revoke", only(404, BUILD))],
+    # Share links need no account: an unknown token is "not found" for everyone, signed in or not.
+    "boards.shared": [get("/share/no-such-token", signed_in(404, anonymous=404))],
+    "boards.shared_present": [get("/share/no-such-token/present", signed_in(404, anonymous=404))],
+    "boards.shared_media": [get("/share/no-such-token/media/{verified}", signed_in(404, anonymous=404))],
+    "boards.shared_react": [post("/share/no-such-token/reactions", signed_in(404, anonymous=404))],
 
     # Notes and sync (JSON: 401 when signed out). Media a member may not see is "not found".
     "sync.push": [api("POST", "/api/sync/push", signed_in(422, anonymous=401), **EMPTY_JSON)],

@@ -1,0 +1,86 @@
+"""Picking an insight's evidence: only consented quotes, photos and clips are offered at all."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, selectinload
+
+from fieldnotes.boards import bp
+from fieldnotes.boards.builder import board_item
+from fieldnotes.boards.consent import AUDIO, PHOTO, QUOTE, consent_problem, use_of, who
+from fieldnotes.boards.models import Evidence
+from fieldnotes.boards.schemas import EVIDENCE_MAX, EvidenceSchema
+from fieldnotes.boards.service import item_notes, study_board
+from fieldnotes.boards.views import touch
+from fieldnotes.extensions import db
+from fieldnotes.forms import load_form
+from fieldnotes.observations.models import MediaStatus, Observation
+from fieldnotes.studies.models import Role
+from fieldnotes.studies.permissions import require
+from fieldnotes.visits.models import Participant, SiteVisit
+
+NOUN = {QUOTE: "quote", PHOTO: "photo", AUDIO: "recording"}
+
+
+def candidates(note_ids):
+    """(offered, withheld): offered are (pick value, use, label, who, attachment); withheld say why not."""
+    offered, withheld = [], []
+    if not note_ids:
+        return offered, withheld
+    note_role = aliased(Role)
+    rows = db.session.execute(
+        select(Observation, Participant, note_role.name, SiteVisit)
+        .outerjoin(Participant, Participant.id == Observation.participant_id)
+        .outerjoin(note_role, note_role.id == Observation.role_id)
+        .outerjoin(SiteVisit, SiteVisit.id == Observation.visit_id)
+        .where(Observation.id.in_(list(note_ids)), Observation.deleted_at.is_(None))
+        .options(selectinload(Observation.media))
+        .order_by(Observation.captured_at, Observation.id)).all()
+    for note, participant, role_name, visit in rows:
+        person = who(participant, role_name, visit)
+        pieces = [(f"note:{note.id}", QUOTE, None)] + [
+            (f"media:{m.id}", use_of(m), m) for m in note.media if m.status == MediaStatus.VERIFIED]
+        for value, use, attachment in pieces:
+            problem = consent_problem(use, participant)
+            if problem:
+                withheld.append(f"A {NOUN[use]} from {person}: {problem}.")
+            else:
+                offered.append({"value": value, "use": use, "text": note.text, "who": person,
+                                "attachment": attachment, "note_id": note.id})
+    return offered, withheld
+
+
+def render_picker(membership, board, item, errors=None, status=200):
+    offered, withheld = candidates(item_notes([item])[item.id])
+    picked = {f"media:{e.attachment_id}" if e.attachment_id else f"note:{e.observation_id}" for e in item.evidence}
+    return render_template("boards/evidence.html", study=membership.study, board=board, item=item,
+                           offered=offered, withheld=withheld, picked=picked, errors=errors or {},
+                           most=EVIDENCE_MAX), status
+
+
+@bp.route("/studies/<id:study_id>/boards/<id:board_id>/items/<id:item_id>/evidence", methods=["GET", "POST"])
+@login_required
+def pick_evidence(study_id, board_id, item_id):
+    membership = require(study_id, "build_boards")
+    board = study_board(study_id, board_id)
+    item = board_item(board, item_id)
+    if request.method == "GET":
+        return render_picker(membership, board, item)
+    data, errors = load_form(EvidenceSchema())
+    if errors:
+        return render_picker(membership, board, item, errors, 422)
+    offered, _ = candidates(item_notes([item])[item.id])
+    by_value = {c["value"]: c for c in offered}
+    unknown = [v for v in data["pick"] if v not in by_value]
+    if unknown:
+        # Not offered: another insight's note, a deleted one, or one without consent. Nothing is saved.
+        return render_picker(membership, board, item,
+                             {"pick": ["Some of the chosen evidence is not this insight's, or lacks consent."]}, 422)
+    item.evidence.clear()
+    for position, value in enumerate(dict.fromkeys(data["pick"]), 1):
+        chosen = by_value[value]
+        item.evidence.append(Evidence(observation_id=chosen["note_id"], position=position,
+                                      attachment_id=chosen["attachment"].id if chosen["attachment"] else None))
+    touch(board)
+    db.session.commit()
+    flash(f"Evidence saved: {len(data['pick'])} piece{'' if len(data['pick']) == 1 else 's'}.")
+    return redirect(url_for("boards.edit", study_id=study_id, board_id=board_id, _anchor=f"item-{item.id}"), code=303)

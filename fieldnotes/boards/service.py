@@ -1,0 +1,138 @@
+"""What a board page shows: its insights in order, with breadth, journey strip, evidence, reactions."""
+from dataclasses import dataclass, field
+
+from flask import abort
+from sqlalchemy import func, select
+
+from fieldnotes.boards.consent import consented_evidence
+from fieldnotes.boards.models import Board, BoardItem, Reaction, ReactionKind
+from fieldnotes.extensions import db
+from fieldnotes.insights.breadth import breadth, descendants
+from fieldnotes.insights.models import Insight, InsightNote
+from fieldnotes.observations.models import Observation
+from fieldnotes.studies.models import Touchpoint
+
+ORDERS = {"journey": "Along the journey", "board": "Board order"}
+
+
+def study_board(study_id, board_id):
+    """The study's board, or 404: another study's board id looks like no board."""
+    board = db.session.scalar(select(Board).where(Board.id == board_id, Board.study_id == study_id))
+    if board is None:
+        abort(404)
+    return board
+
+
+def item_notes(items):
+    """{item id: set of live note ids} under each item's insight and its descendants, in one query."""
+    under = descendants([item.insight_id for item in items])
+    every = set().union(*under.values()) if under else set()
+    rows = db.session.execute(
+        select(InsightNote.insight_id, InsightNote.observation_id)
+        .join(Observation, Observation.id == InsightNote.observation_id)
+        .where(InsightNote.insight_id.in_(every), Observation.deleted_at.is_(None))).all() if every else []
+    by_insight = {}
+    for insight_id, note_id in rows:
+        by_insight.setdefault(insight_id, set()).add(note_id)
+    return {item.id: set().union(*(by_insight.get(i, set()) for i in under.get(item.insight_id, {item.insight_id})))
+            for item in items}
+
+
+@dataclass
+class ItemView:
+    item: BoardItem
+    number: int = 0
+    breadth: object = None
+    strip: list = field(default_factory=list)   # (touchpoint name, has notes there), in journey order
+    first_stage: int | None = None
+    evidence: list = field(default_factory=list)
+    reactions: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def insight(self):
+        return self.item.insight
+
+    @property
+    def quotes(self):
+        return [e for e in self.evidence if e.use == "quote"]
+
+    @property
+    def media(self):
+        return [e for e in self.evidence if e.use != "quote"]
+
+
+def journey(study_id):
+    return db.session.execute(select(Touchpoint.id, Touchpoint.name, Touchpoint.position, Touchpoint.retired)
+                              .where(Touchpoint.study_id == study_id)
+                              .order_by(Touchpoint.position, Touchpoint.id)).all()
+
+
+def board_view(board, order="board", with_reactions=False):
+    """The board's items as pages show them; `order` "journey" sorts by earliest touchpoint, then board order."""
+    items = list(board.items)
+    notes = item_notes(items)
+    widths = breadth([item.insight_id for item in items])
+    evidence = consented_evidence(notes)
+    stages = journey(board.study_id)
+    rank = {tp.id: index for index, tp in enumerate(stages)}
+    views = []
+    for number, item in enumerate(items, 1):
+        width = widths.get(item.insight_id)
+        on = set(width.touchpoint_ids) if width else set()
+        strip = [(tp.name, tp.id in on) for tp in stages if not tp.retired or tp.id in on]
+        positions = [rank[t] for t in on if t in rank]
+        views.append(ItemView(item=item, number=number, breadth=width, strip=strip,
+                              first_stage=min(positions) if positions else None,
+                              evidence=evidence.get(item.id, [])))
+    if with_reactions:
+        attach_reactions(board, views)
+    if order == "journey":
+        views.sort(key=lambda v: (v.first_stage is None, v.first_stage or 0, v.number))
+    return views
+
+
+def attach_reactions(board, views):
+    """Reactions beside each insight: counts by kind, and the comments, newest first."""
+    by_insight = {v.item.insight_id: v for v in views}
+    for view in views:
+        view.counts = {kind.value: 0 for kind in ReactionKind}
+    rows = db.session.scalars(select(Reaction).where(Reaction.board_id == board.id)
+                              .order_by(Reaction.created_at.desc(), Reaction.id.desc())).all()
+    for reaction in rows:
+        view = by_insight.get(reaction.insight_id)
+        if view is None:
+            continue
+        view.counts[reaction.kind.value] += 1
+        view.reactions.append(reaction)
+
+
+def reaction_author(reaction):
+    if reaction.user is not None:
+        return reaction.user.name
+    return f"{reaction.visitor_name} (share link)" if reaction.visitor_name else "A visitor by share link"
+
+
+def study_insights(study_id):
+    """Every insight of the study as (id, label) in tree order, themes' children indented by dashes."""
+    rows = db.session.execute(select(Insight.id, Insight.parent_id, Insight.statement)
+                              .where(Insight.study_id == study_id)
+                              .order_by(Insight.position, Insight.id)).all()
+    children = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+    known = {row.id for row in rows}
+    roots = [row for row in rows if row.parent_id is None or row.parent_id not in known]
+    out = []
+
+    def walk(row, depth):
+        out.append((row.id, "— " * depth + (row.statement or "(no statement yet)")))
+        for child in children.get(row.id, []):
+            walk(child, depth + 1)
+    for root in roots:
+        walk(root, 0)
+    return out
+
+
+def next_position(board):
+    return (db.session.scalar(select(func.max(BoardItem.position)).where(BoardItem.board_id == board.id)) or 0) + 1
