@@ -137,6 +137,37 @@ MATRIX = {
     "boards.shared_media": [get("/share/no-such-token/media/{verified}", signed_in(404, anonymous=404))],
     "boards.shared_react": [post("/share/no-such-token/reactions", signed_in(404, anonymous=404))],
 
+    # Affinity workspace (issue 5, helper "insights"): researchers may look; owners and designers move.
+    # The world has no insight: insight 1 is "not found" once past the role check.
+    "insights.affinity": [get("/studies/{study}/affinity", only(200, NOTES))],
+    "insights.affinity_post": [post("/studies/{study}/affinity", only(400, BUILD))],  # no action named
+    "insights.suggestions_page": [get("/studies/{study}/affinity/suggestions", only(200, BUILD))],
+    "insights.api_state": [api("GET", "/api/studies/{study}/insights", only(200, NOTES, anonymous=401))],
+    "insights.api_changes": [api("GET", "/api/studies/{study}/insights/changes?since=0",
+                                 only(200, NOTES, anonymous=401))],
+    "insights.api_create": [api("POST", "/api/studies/{study}/insights", only(422, BUILD, anonymous=401),
+                                **EMPTY_JSON)],
+    "insights.api_statement": [api("POST", "/api/studies/{study}/insights/1/statement",
+                                   only(422, BUILD, anonymous=401), **EMPTY_JSON)],
+    "insights.api_move": [api("POST", "/api/studies/{study}/insights/move-notes",
+                              only(422, BUILD, anonymous=401), **EMPTY_JSON)],
+    "insights.api_nest": [api("POST", "/api/studies/{study}/insights/1/nest", only(404, BUILD, anonymous=401),
+                              **EMPTY_JSON)],
+    "insights.api_reorder": [api("POST", "/api/studies/{study}/insights/1/reorder",
+                                 only(422, BUILD, anonymous=401), **EMPTY_JSON)],
+    "insights.api_delete": [api("POST", "/api/studies/{study}/insights/1/delete",
+                                only(404, BUILD, anonymous=401), **EMPTY_JSON)],
+    "insights.api_undo": [api("POST", "/api/studies/{study}/insights/undo", only(422, BUILD, anonymous=401),
+                              **EMPTY_JSON)],  # nothing to undo
+    "insights.api_redo": [api("POST", "/api/studies/{study}/insights/redo", only(422, BUILD, anonymous=401),
+                              **EMPTY_JSON)],
+    "insights.api_suggestions": [api("GET", "/api/studies/{study}/insights/suggestions",
+                                     only(200, BUILD, anonymous=401))],
+    "insights.api_accept": [api("POST", "/api/studies/{study}/insights/suggestions/accept",
+                                only(422, BUILD, anonymous=401), **EMPTY_JSON)],
+    "insights.api_dismiss": [api("POST", "/api/studies/{study}/insights/suggestions/dismiss",
+                                 only(422, BUILD, anonymous=401), **EMPTY_JSON)],
+
     # Notes and sync (JSON: 401 when signed out). Media a member may not see is "not found".
     "sync.push": [api("POST", "/api/sync/push", signed_in(422, anonymous=401), **EMPTY_JSON)],
     "sync.pull": [api("GET", "/api/sync/pull?study_id={study}", only(200, NOTES, anonymous=401))],

@@ -48,7 +48,7 @@ class Suggestion:
 
 def stem(word):
     # Plurals and -ing/-ed forms of the same word should count as one.
-    for suffix in ("ing", "ed", "es", "s"):
+    for suffix in ("ing", "ed", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("ss"):
             return word[:-len(suffix)]
     return word
@@ -154,7 +154,7 @@ def cluster_notes(texts):
     for c in clusters:
         cent = c.centroid(CENTROID_TERMS)
         members = sorted(c.members, key=lambda i: -cosine(vecs[i], cent))[:MAX_SIZE]
-        result.append((sorted(members), list(top(cent, 4))))
+        result.append((sorted(members), [surface(w, texts, members) for w in top(cent, 4)]))
     result.sort(key=lambda r: (-len(r[0]), r[0]))
     return result
 
@@ -184,7 +184,7 @@ def suggestions(study_id, limit=MAX_SUGGESTIONS):
         chosen = [notes[i] for i in members]
         if overlaps({str(n.id) for n in chosen}, dismissed):
             continue
-        found.append(Suggestion([n.id for n in chosen], [surface(w, texts, members) for w in words], chosen))
+        found.append(Suggestion([n.id for n in chosen], words, chosen))
         if len(found) == limit:
             break
     return found
