@@ -30,23 +30,45 @@ class Rejected(Exception):
 def push_batch(user, device_id, raw_mutations):
     """Apply every mutation; the answers in the order sent.
 
-    The one service that commits. Items go in groups of GROUP, one transaction
-    each, every item inside its own savepoint: a bad item rolls back alone, a
-    good one is durable before any answer is sent, and the counter lock (which
-    serialises writers) is never held for a whole large batch. Sorted by entity
-    id, so overlapping batches meet rows in the same order.
+    The one service that commits. Replays of mutations already processed are
+    answered first, without the counter lock (their answers never change).
+    The rest go in groups of GROUP, one transaction each, every item inside
+    its own savepoint: a bad item rolls back alone, a good one is durable
+    before any answer is sent, and the counter lock (which serialises writers)
+    is never held for a whole large batch. Sorted by entity id, so overlapping
+    batches meet rows in the same order.
     """
-    order = sorted(range(len(raw_mutations)), key=lambda i: sort_key(raw_mutations[i]))
-    results = [None] * len(raw_mutations)
+    loaded = [load_mutation(raw) for raw in raw_mutations]
+    results = [rejected(raw, errors) if errors else None for raw, (_, errors) in zip(raw_mutations, loaded)]
+    answer_replays(user, loaded, results)
+    order = sorted((i for i, r in enumerate(results) if r is None), key=lambda i: sort_key(raw_mutations[i]))
     for start in range(0, len(order), GROUP):
-        group = [(i, *load_mutation(raw_mutations[i])) for i in order[start:start + GROUP]]
         with state.writer_turn():
             state.lock_counter()  # the first statement: it begins the transaction and queues writers
-            for index, mutation, errors in group:
-                raw = raw_mutations[index]
-                results[index] = rejected(raw, errors) if errors else push_one(user, device_id, raw, mutation)
+            for index in order[start:start + GROUP]:
+                results[index] = push_one(user, device_id, raw_mutations[index], loaded[index][0])
             db.session.commit()
     return results
+
+
+def answer_replays(user, loaded, results):
+    """Fill in the answers of mutations processed before, read in one query."""
+    ids = {mutation["mutation_id"] for mutation, _ in loaded if mutation}
+    if not ids:
+        return
+    done = {d.mutation_id: d for d in db.session.scalars(
+        select(ProcessedMutation).where(ProcessedMutation.mutation_id.in_(ids)))}
+    for index, (mutation, _) in enumerate(loaded):
+        if mutation and mutation["mutation_id"] in done:
+            try:
+                results[index] = replay(user, done[mutation["mutation_id"]])
+            except Rejected as rejection:
+                results[index] = rejected(mutation_echo(mutation), rejection.errors)
+    db.session.rollback()  # end the read; SQLite must start each write transaction with a write
+
+
+def mutation_echo(mutation):
+    return {"mutation_id": str(mutation["mutation_id"]), "entity_id": str(mutation["entity_id"])}
 
 
 def sort_key(raw):
