@@ -1,7 +1,9 @@
 """A study with insights, consented and refused evidence, and a privacy canary: what board tests share."""
 import hashlib
+import random
 import uuid
 
+from fieldnotes.demo.notes import small_png
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight, InsightNote
 from fieldnotes.observations.models import Attachment, MediaStatus
@@ -14,7 +16,8 @@ CANARY_PSEUDONYM = "P2 Wilhelmina"
 
 
 def png(seed):
-    return b"\x89PNG\r\n\x1a\n" + hashlib.sha256(seed.encode()).digest() * 4
+    """A small real PNG, different for each seed (browsers decode it)."""
+    return small_png(random.Random(seed))
 
 
 def verified_media(note, slot="photo", content=None):

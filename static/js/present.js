@@ -46,14 +46,16 @@
 
   // Swipe: a mostly horizontal pointer move of 50px or more.
   let start = null;
-  deck.addEventListener('pointerdown', event => { start = {x: event.clientX, y: event.clientY}; });
-  deck.addEventListener('pointerup', event => {
+  document.addEventListener('pointerdown', event => {
+    start = event.target.closest('a, button, audio, input') ? null : {x: event.clientX, y: event.clientY};
+  });
+  document.addEventListener('pointerup', event => {
     if (!start) return;
     const dx = event.clientX - start.x, dy = event.clientY - start.y;
     start = null;
     if (Math.abs(dx) >= 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) show(current + (dx < 0 ? 1 : -1));
   });
-  deck.addEventListener('pointercancel', () => { start = null; });
+  document.addEventListener('pointercancel', () => { start = null; });
 
   const full = document.getElementById('fullscreen');
   if (document.fullscreenEnabled) {
