@@ -46,6 +46,7 @@ async function redraw() {
 }
 
 function decorate() {
+  root.classList.add("js-drag");
   root.querySelector(".keyboard-move")?.removeAttribute("hidden");
   for (const note of root.querySelectorAll(".affinity-note")) {
     if (!note.querySelector(".drag-handle")) {

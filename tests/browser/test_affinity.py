@@ -1,0 +1,74 @@
+"""The affinity workspace in a real browser: drag with the mouse, move by keyboard, see others' moves live."""
+import re
+
+from playwright.sync_api import expect
+
+from fieldnotes.extensions import db
+from fieldnotes.insights import service
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import PASSWORD, make_observations, make_study, make_user
+
+LAPTOP = {"viewport": {"width": 1280, "height": 900}}
+ORDERS = "I re-key every order because the portal does not talk to our ERP."
+
+
+def world(app):
+    with app.app_context():
+        designer = make_user("dina@example.org", name="Dina")
+        colleague = make_user("dora@example.org", name="Dora")
+        researcher = make_user("rita@example.org")
+        study = make_study(designer=[designer, colleague], researcher=researcher)
+        make_observations(study, researcher, [
+            {"text": "Types each portal order into the ERP by hand"},
+            {"text": "The ERP never sees the portal's orders until Ana re-keys them"},
+            {"text": "Printed invoices pile up beside the keyboard"},
+        ])
+        insight = service.create_insight(study.id, designer.id, ORDERS)
+        db.session.commit()
+        return study.id, insight.id
+
+
+def card(page, insight_id):
+    return page.locator(f"#insight-{insight_id}")
+
+
+def test_drag_and_keyboard_moves_show_up_for_a_colleague(browser, live_server, app):
+    study_id, insight_id = world(app)
+    url = f"{live_server.url}/studies/{study_id}/affinity"
+    mine = browser.new_context(**LAPTOP).new_page()
+    sign_in(mine, live_server, "dina@example.org", PASSWORD)
+    mine.goto(url)
+    theirs = browser.new_context(**LAPTOP).new_page()
+    sign_in(theirs, live_server, "dora@example.org", PASSWORD)
+    theirs.goto(url)
+    expect(mine.get_by_role("heading", level=1)).to_have_text("Affinity workspace")
+    assert_accessible(mine)
+
+    # With the mouse: press on the note, drag it onto the insight's card, let go.
+    note = mine.locator(".affinity-note", has_text="Types each portal order")
+    note.scroll_into_view_if_needed()
+    box, target = note.bounding_box(), card(mine, insight_id).locator("h3").bounding_box()
+    mine.mouse.move(box["x"] + 20, box["y"] + 15)
+    mine.mouse.down()
+    mine.mouse.move(box["x"] + 60, box["y"] + 40, steps=5)
+    mine.mouse.move(target["x"] + 30, target["y"] + 10, steps=10)
+    mine.mouse.up()
+    expect(mine.get_by_role("status")).to_contain_text("Moved “Types each portal order")
+    expect(card(mine, insight_id)).to_contain_text("Types each portal order")
+
+    # With the keyboard: focus a note, Space selects it, then "Move selected to".
+    mine.locator(".affinity-note", has_text="The ERP never sees").focus()
+    mine.keyboard.press("Space")
+    expect(mine.get_by_role("status")).to_contain_text("Selected “The ERP never sees")
+    mine.get_by_label("Move selected to").select_option(label=ORDERS)
+    mine.get_by_role("button", name="Move selected").focus()
+    mine.keyboard.press("Enter")
+    expect(mine.get_by_role("status")).to_contain_text("Moved “The ERP never sees")
+    expect(card(mine, insight_id)).to_contain_text("The ERP never sees")
+    expect(card(mine, insight_id)).to_contain_text(re.compile(r"2 notes"))
+
+    # The colleague's page catches up by itself (polling), without a reload.
+    expect(card(theirs, insight_id)).to_contain_text("The ERP never sees", timeout=10_000)
+    expect(card(theirs, insight_id)).to_contain_text("Types each portal order")
+    expect(theirs.locator(".affinity-left")).not_to_contain_text("The ERP never sees")
+    assert_accessible(mine)
