@@ -8,6 +8,7 @@ from sqlalchemy import inspect, select
 from fieldnotes.auth.models import User
 from fieldnotes.auth.service import create_user
 from fieldnotes.demo import bp, data, large
+from fieldnotes.demo.boards import seed_board
 from fieldnotes.demo.insights import seed_insights
 from fieldnotes.demo.notes import seed_history, seed_notes
 from fieldnotes.extensions import db
@@ -125,7 +126,7 @@ def participant_fields(person, visit, roles):
 
 
 # In order; later features (notes, insights, boards) append their steps here.
-STEPS = [seed_accounts, seed_study, seed_tags, seed_visits, seed_notes, seed_history, seed_insights]
+STEPS = [seed_accounts, seed_study, seed_tags, seed_visits, seed_notes, seed_history, seed_insights, seed_board]
 
 
 def print_logins():
