@@ -3,7 +3,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from fieldnotes import errors, security
+from fieldnotes import errors, security, writers
 from fieldnotes.config import Config
 from fieldnotes.extensions import db, login_manager, migrate
 from fieldnotes.migrating import include_object
@@ -30,6 +30,7 @@ def create_app(config=None):
     login_manager.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    writers.init_app(app)
 
     from fieldnotes import auth, boards, demo, explore, insights, observations, pwa, studies, sync, visits
     for feature in (auth, studies, visits, observations, explore, insights, boards, sync, pwa, demo):

@@ -12,33 +12,16 @@ lock_counter() before its other writes, then record_change(note) (or
 next_seq() for each change number it needs).
 """
 import secrets
-import threading
-from contextlib import contextmanager
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fieldnotes.extensions import db
+from fieldnotes.writers import writer_turn  # noqa: F401  (callers use state.writer_turn)
 from fieldnotes.observations.models import SyncState
 
 ROW = 1
 table = SyncState.__table__
-local_writers = threading.Lock()
-
-
-@contextmanager
-def writer_turn():
-    """On SQLite, this process's threads queue here for the write lock.
-
-    SQLite's busy handler polls with sleeps, which is unfair: under load some
-    writers lose every race and time out. A blocking lock hands turns over
-    without polling. PostgreSQL queues on the row lock itself.
-    """
-    if db.session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    with local_writers:
-        yield
 
 
 def new_epoch():

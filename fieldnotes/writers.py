@@ -1,0 +1,46 @@
+"""On SQLite, writers in this process take turns through a fair lock instead of polling.
+
+SQLite allows one writer at a time, and its busy handler polls with sleeps,
+which is unfair: under sync load a sign-in could lose every race for 10 s and
+fail. A blocking lock hands turns over in order. It is reentrant, because the
+sync service takes it again inside a request that already holds it.
+PostgreSQL queues writers on its own row locks, so there it does nothing.
+"""
+import threading
+from contextlib import contextmanager
+
+from flask import g, request
+
+from fieldnotes.extensions import db
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+local_writers = threading.RLock()
+
+
+def on_sqlite():
+    return db.engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def writer_turn():
+    if not on_sqlite():
+        yield
+        return
+    with local_writers:
+        yield
+
+
+def init_app(app):
+    app.before_request(take_turn_for_writes)
+    app.teardown_request(end_turn)
+
+
+def take_turn_for_writes():
+    if request.method in UNSAFE_METHODS and on_sqlite():
+        local_writers.acquire()
+        g.writer_turn = True
+
+
+def end_turn(exc):
+    if g.pop("writer_turn", False):
+        local_writers.release()
