@@ -178,3 +178,16 @@ def test_board_form_errors_rerender_with_422(app, client, auth):
     auth.logout()
     auth.login("viewer@example.org")
     assert client.post(f"/studies/{world['study']}/boards", data={"title": "Mine"}).status_code == 403
+
+
+def test_heatmap_counts_the_boards_notes_by_role_and_touchpoint(app, client, auth):
+    world = build(app)
+    auth.login("designer@example.org")
+    base = new_board(client, world)
+    page = client.get(base).text
+    assert "The board’s notes by role and touchpoint, 2 notes in all" in page
+    heat = page[page.index('id="heat-heading"'):]
+    rows = {row.split("</th>")[0]: row for row in heat.split('<tr><th scope="row">')[1:]}
+    assert rows["End user"].count("1 note<") == 1 and rows["Finance executive"].count("1 note<") == 1
+    assert "100% pain" in rows["Finance executive"]  # its note is a breakdown
+    assert "1 note<" not in rows["CIO"]

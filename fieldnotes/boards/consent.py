@@ -40,9 +40,11 @@ def use_of(attachment):
     return PHOTO if attachment.slot == Slot.PHOTO else AUDIO
 
 
-def who(participant, note_role, visit):
-    """'End user, Halloran Regional Logistics': role and organisation, never a name or pseudonym."""
-    role = participant.role.name if participant is not None and participant.role else note_role
+def who(participant, role, visit):
+    """'End user, Halloran Regional Logistics': role and organisation, never a name or pseudonym.
+
+    `role` is the participant's role name, or failing that the note's.
+    """
     organisation = (participant.organisation if participant is not None and participant.organisation
                     else visit.organisation if visit is not None else "")
     return ", ".join(part for part in (role, organisation) if part) or "A participant"
@@ -67,18 +69,19 @@ def consented_evidence(item_notes):
     """
     if not item_notes:
         return {}
-    note_role = aliased(Role)
+    note_role, person_role = aliased(Role), aliased(Role)
     rows = db.session.execute(
-        select(Evidence, Observation, Attachment, Participant, note_role.name, SiteVisit)
+        select(Evidence, Observation, Attachment, Participant, person_role.name, note_role.name, SiteVisit)
         .join(Observation, Observation.id == Evidence.observation_id)
         .outerjoin(Attachment, Attachment.id == Evidence.attachment_id)
         .outerjoin(Participant, Participant.id == Observation.participant_id)
+        .outerjoin(person_role, person_role.id == Participant.role_id)
         .outerjoin(note_role, note_role.id == Observation.role_id)
         .outerjoin(SiteVisit, SiteVisit.id == Observation.visit_id)
         .where(Evidence.board_item_id.in_(list(item_notes)), Observation.deleted_at.is_(None))
         .order_by(Evidence.board_item_id, Evidence.position, Evidence.id)).all()
     shown = {item_id: [] for item_id in item_notes}
-    for evidence, note, attachment, participant, role_name, visit in rows:
+    for evidence, note, attachment, participant, person_role_name, role_name, visit in rows:
         if note.id not in item_notes[evidence.board_item_id]:
             continue
         if evidence.attachment_id is not None and (attachment is None or attachment.status != MediaStatus.VERIFIED
@@ -88,6 +91,6 @@ def consented_evidence(item_notes):
         if consent_problem(use, participant) is not None:
             continue
         shown[evidence.board_item_id].append(Shown(
-            use=use, text=note.text if use == QUOTE else "", who=who(participant, role_name, visit),
+            use=use, text=note.text if use == QUOTE else "", who=who(participant, person_role_name or role_name, visit),
             attachment_id=attachment.id if attachment else None, mime=attachment.mime if attachment else ""))
     return shown

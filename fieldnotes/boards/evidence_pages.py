@@ -26,17 +26,18 @@ def candidates(note_ids):
     offered, withheld = [], []
     if not note_ids:
         return offered, withheld
-    note_role = aliased(Role)
+    note_role, person_role = aliased(Role), aliased(Role)
     rows = db.session.execute(
-        select(Observation, Participant, note_role.name, SiteVisit)
+        select(Observation, Participant, person_role.name, note_role.name, SiteVisit)
         .outerjoin(Participant, Participant.id == Observation.participant_id)
+        .outerjoin(person_role, person_role.id == Participant.role_id)
         .outerjoin(note_role, note_role.id == Observation.role_id)
         .outerjoin(SiteVisit, SiteVisit.id == Observation.visit_id)
         .where(Observation.id.in_(list(note_ids)), Observation.deleted_at.is_(None))
         .options(selectinload(Observation.media))
         .order_by(Observation.captured_at, Observation.id)).all()
-    for note, participant, role_name, visit in rows:
-        person = who(participant, role_name, visit)
+    for note, participant, person_role_name, role_name, visit in rows:
+        person = who(participant, person_role_name or role_name, visit)
         pieces = [(f"note:{note.id}", QUOTE, None)] + [
             (f"media:{m.id}", use_of(m), m) for m in note.media if m.status == MediaStatus.VERIFIED]
         for value, use, attachment in pieces:

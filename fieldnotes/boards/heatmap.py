@@ -1,27 +1,25 @@
 """The board's journey heatmap: its insights' notes by touchpoint and role, as the study matrix draws them."""
-from sqlalchemy import select
-
 from fieldnotes.explore.matrix import PAIN, Cell, axis
-from fieldnotes.extensions import db
-from fieldnotes.observations.models import Kind, Observation
+from fieldnotes.observations.models import Kind
 from fieldnotes.studies.models import Role, Touchpoint
 
 
-def heatmap(study_id, notes_by_item):
-    """Rows of roles, columns of touchpoints; each cell counts the board's notes and its insights there."""
-    owner = {}
-    for item_id, note_ids in notes_by_item.items():
-        for note_id in note_ids:
-            owner.setdefault(note_id, set()).add(item_id)
+def heatmap(study_id, views):
+    """Rows of roles, columns of touchpoints; each cell counts the board's notes and its insights there.
+
+    Uses the notes' touchpoint, role and kind that board_view() already read: no query of its own
+    but the study's terms.
+    """
     cells, items_at = {}, {}
-    if owner:
-        rows = db.session.execute(
-            select(Observation.touchpoint_id, Observation.role_id, Observation.id, Observation.kind)
-            .where(Observation.id.in_(list(owner)))).all()
-        for tp_id, role_id, note_id, kind in rows:
+    seen = set()
+    for view in views:
+        for note_id, (tp_id, role_id, kind) in view.note_facts.items():
+            items_at.setdefault((tp_id, role_id), set()).add(view.item.id)
+            if note_id in seen:  # a note under two items (a theme and its insight) counts once
+                continue
+            seen.add(note_id)
             cell = cells.setdefault((tp_id, role_id), Cell())
             cell.add(Cell(1, pain=kind in PAIN, delight=kind == Kind.DELIGHT))
-            items_at.setdefault((tp_id, role_id), set()).update(owner[note_id])
     columns = axis(Touchpoint, study_id, {t for t, _ in cells}, any(t is None for t, _ in cells))
     roles = axis(Role, study_id, {r for _, r in cells}, any(r is None for _, r in cells))
     rows_out = []

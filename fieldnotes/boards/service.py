@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from fieldnotes.boards.consent import consented_evidence
 from fieldnotes.boards.models import Board, BoardItem, Reaction, ReactionKind
@@ -23,19 +24,32 @@ def study_board(study_id, board_id):
     return board
 
 
-def item_notes(items):
-    """{item id: set of live note ids} under each item's insight and its descendants, in one query."""
+def item_notes(items, facts=None):
+    """{item id: set of live note ids} under each item's insight and its descendants, in one query.
+
+    `facts`, if given, is filled with {note id: (touchpoint id, role id, kind)} for the heatmap.
+    """
     under = descendants([item.insight_id for item in items])
     every = set().union(*under.values()) if under else set()
     rows = db.session.execute(
-        select(InsightNote.insight_id, InsightNote.observation_id)
+        select(InsightNote.insight_id, InsightNote.observation_id, Observation.touchpoint_id,
+               Observation.role_id, Observation.kind)
         .join(Observation, Observation.id == InsightNote.observation_id)
         .where(InsightNote.insight_id.in_(every), Observation.deleted_at.is_(None))).all() if every else []
     by_insight = {}
-    for insight_id, note_id in rows:
+    for insight_id, note_id, touchpoint_id, role_id, kind in rows:
         by_insight.setdefault(insight_id, set()).add(note_id)
+        if facts is not None:
+            facts[note_id] = (touchpoint_id, role_id, kind)
     return {item.id: set().union(*(by_insight.get(i, set()) for i in under.get(item.insight_id, {item.insight_id})))
             for item in items}
+
+
+def board_items(board):
+    """The board's items in order with their insights, in one query (not one per item)."""
+    return db.session.scalars(select(BoardItem).where(BoardItem.board_id == board.id)
+                              .options(joinedload(BoardItem.insight))
+                              .order_by(BoardItem.position, BoardItem.id)).all()
 
 
 @dataclass
@@ -48,6 +62,7 @@ class ItemView:
     evidence: list = field(default_factory=list)
     reactions: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
+    note_facts: dict = field(default_factory=dict)  # note id: (touchpoint id, role id, kind)
 
     @property
     def insight(self):
@@ -70,8 +85,9 @@ def journey(study_id):
 
 def board_view(board, order="board", with_reactions=False):
     """The board's items as pages show them; `order` "journey" sorts by earliest touchpoint, then board order."""
-    items = list(board.items)
-    notes = item_notes(items)
+    items = board_items(board)
+    facts = {}
+    notes = item_notes(items, facts)
     widths = breadth([item.insight_id for item in items])
     evidence = consented_evidence(notes)
     stages = journey(board.study_id)
@@ -83,6 +99,7 @@ def board_view(board, order="board", with_reactions=False):
         strip = [(tp.name, tp.id in on) for tp in stages if not tp.retired or tp.id in on]
         positions = [rank[t] for t in on if t in rank]
         views.append(ItemView(item=item, number=number, breadth=width, strip=strip,
+                              note_facts={n: facts[n] for n in notes[item.id]},
                               first_stage=min(positions) if positions else None,
                               evidence=evidence.get(item.id, [])))
     if with_reactions:

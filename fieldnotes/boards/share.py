@@ -11,7 +11,7 @@ from fieldnotes.boards.heatmap import heatmap
 from fieldnotes.boards.models import ShareLink
 from fieldnotes.boards.reactions import add_reaction, visitor_key_for_cookie
 from fieldnotes.boards.schemas import ReactionSchema
-from fieldnotes.boards.service import ORDERS, board_view, item_notes
+from fieldnotes.boards.service import ORDERS, board_view
 from fieldnotes.boards.views import board_media, chosen_order
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
@@ -44,9 +44,10 @@ def shared(token):
     link = live_link(token)
     board = link.board
     order = chosen_order()
+    views = board_view(board, order)
     return render_template("boards/board.html", study=None, membership=None, board=board,
-                           views=board_view(board, order), order=order, orders=ORDERS, share=link,
-                           token=token, heat=heatmap(board.study_id, item_notes(board.items)), can_build=False)
+                           views=views, order=order, orders=ORDERS, share=link, token=token,
+                           heat=heatmap(board.study_id, views), can_build=False)
 
 
 @bp.get("/share/<token>/present")

@@ -57,7 +57,7 @@ def show(study_id, board_id):
     views = board_view(board, order)
     return render_template("boards/board.html", study=membership.study, membership=membership, board=board,
                            views=views, order=order, orders=ORDERS, share=None,
-                           heat=heatmap(study_id, item_notes(board.items)),
+                           heat=heatmap(study_id, views),
                            can_build=allows(membership.role, "build_boards"))
 
 
