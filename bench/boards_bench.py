@@ -28,7 +28,8 @@ from fieldnotes.auth.models import utcnow  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.observations.models import MediaStatus  # noqa: E402
 from tests.boards_world import make_insight, media_entry, png  # noqa: E402
-from tests.factories import PASSWORD, make_observations, make_participant, make_study, make_user, make_visit  # noqa: E402
+from tests.factories import (PASSWORD, make_observations, make_participant, make_study,  # noqa: E402
+                             make_user, make_visit)
 
 INSIGHTS = int(os.environ.get("BENCH_INSIGHTS", 20))
 NOTES_EACH = int(os.environ.get("BENCH_NOTES_EACH", 25))

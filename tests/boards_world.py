@@ -6,7 +6,7 @@ import uuid
 from fieldnotes.demo.notes import small_png
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight, InsightNote
-from fieldnotes.observations.models import Attachment, MediaStatus
+from fieldnotes.observations.models import MediaStatus
 from fieldnotes.observations.storage import stored_path
 from fieldnotes.studies.models import Role, Touchpoint
 from tests.factories import make_observation, make_participant, make_study, make_user, make_visit

@@ -73,7 +73,8 @@ def test_withdrawn_consent_hides_picked_evidence_on_board_and_presentation(app, 
     auth.login("designer@example.org")
     base = new_board(client, world)
     first, _ = item_ids(app, base)
-    client.post(f"{base}/items/{first}/evidence", data={"pick": [f"note:{world['ok_note']}", f"media:{world['ok_media']}"]})
+    client.post(f"{base}/items/{first}/evidence",
+                data={"pick": [f"note:{world['ok_note']}", f"media:{world['ok_media']}"]})
     with app.app_context():
         clerk = db.session.scalar(select(Participant).where(Participant.pseudonym == "P1"))
         clerk.consent_photos = False

@@ -17,7 +17,8 @@ def board_with_evidence(app, client, auth):
     auth.login("designer@example.org")
     base = new_board(client, world)
     first, second = item_ids(app, base)
-    client.post(f"{base}/items/{first}/evidence", data={"pick": [f"note:{world['ok_note']}", f"media:{world['ok_media']}"]})
+    client.post(f"{base}/items/{first}/evidence",
+                data={"pick": [f"note:{world['ok_note']}", f"media:{world['ok_media']}"]})
     client.post(f"{base}/items/{second}/evidence", data={"pick": [f"note:{world['refused_note']}"]})
     return world, base
 
@@ -111,10 +112,12 @@ def test_share_visitors_react_by_typed_name_and_are_capped(app, client, auth):
                                                        "comment": "Which systems?", "name": "Dana CFO"})
     assert response.status_code == 303
     assert "Dana CFO (share link)" in client.get(f"{base}/edit").text
+    agree = {"insight_id": world["first"], "kind": "agree"}
     for _ in range(PER_VISITOR - 1):
-        assert visitor.post(f"{link}/reactions", data={"insight_id": world["first"], "kind": "agree"}).status_code == 303
-    assert visitor.post(f"{link}/reactions", data={"insight_id": world["first"], "kind": "agree"}).status_code == 429
+        assert visitor.post(f"{link}/reactions", data=agree).status_code == 303
+    assert visitor.post(f"{link}/reactions", data=agree).status_code == 429
     # The share link cannot react to an insight that is not on its board.
-    assert app.test_client().post(f"{link}/reactions", data={"insight_id": world["stray"], "kind": "agree"}).status_code == 404
+    stray = {"insight_id": world["stray"], "kind": "agree"}
+    assert app.test_client().post(f"{link}/reactions", data=stray).status_code == 404
     with app.app_context():
         assert db.session.query(Reaction).count() == PER_VISITOR

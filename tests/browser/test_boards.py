@@ -121,3 +121,10 @@ def test_presentation_swipes_and_the_board_fits_a_phone(page, live_server, app):
     page.goto(link)
     assert_fits_width(page)
     assert_tap_targets(page)
+    # The handout: no navigation or forms, one insight a page, quotes in large type.
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Send reaction").first).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Board")).to_be_hidden()
+    insights = page.locator(".board-insight")
+    assert insights.nth(1).evaluate("e => getComputedStyle(e).breakBefore") == "page"
+    assert float(page.locator(".board-quote blockquote").first.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 24
