@@ -99,6 +99,7 @@ MATRIX = {
 
     # The installable capture app
     "pwa.service_worker": [get("/sw.js", signed_in(200, anonymous=200))],
+    "pwa.sync_worker": [get("/sw-sync.js", signed_in(200, anonymous=200))],
     "pwa.manifest": [get("/manifest.webmanifest", signed_in(200, anonymous=200))],
     "pwa.offline": [get("/offline", signed_in(200, anonymous=200))],
     "pwa.start": [get("/capture", signed_in(302))],
@@ -141,6 +142,8 @@ MATRIX = {
     # The world has no insight: insight 1 is "not found" once past the role check.
     "insights.affinity": [get("/studies/{study}/affinity", only(200, NOTES))],
     "insights.affinity_post": [post("/studies/{study}/affinity", only(400, BUILD))],  # no action named
+    "insights.move_page": [get("/studies/{study}/affinity/move?note={note}", only(200, BUILD))],
+    "insights.nest_page": [get("/studies/{study}/affinity/1/nest", only(404, BUILD))],
     "insights.suggestions_page": [get("/studies/{study}/affinity/suggestions", only(200, BUILD))],
     "insights.api_state": [api("GET", "/api/studies/{study}/insights", only(200, NOTES, anonymous=401))],
     "insights.api_changes": [api("GET", "/api/studies/{study}/insights/changes?since=0",

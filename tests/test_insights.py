@@ -239,6 +239,11 @@ def test_html_forms_work_without_script(app, client, work):
                                   "note_ids": work["notes"][:1]})
     assert made.status_code == 303
     [insight_id] = [i for i in [placed(app, work["notes"][0])] if i]
+    picker = client.get(f"{url}/move?note={work['notes'][1]}&next={url}?q=erp")
+    assert picker.status_code == 200 and "I re-key every order" in picker.text and 'value="?q=erp"' not in picker.text
+    assert client.get(f"{url}/move?note={work['other_note']}").status_code == 404
+    nest = client.get(f"{url}/{insight_id}/nest")
+    assert nest.status_code == 200 and "Top level" in nest.text
     moved = client.post(url, data={"action": "move", "note_ids": work["notes"][1], "from": "",
                                    "target_id": str(insight_id)})
     assert moved.status_code == 303 and placed(app, work["notes"][1]) == insight_id

@@ -2,7 +2,6 @@
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from fieldnotes.extensions import db
 from fieldnotes.insights.breadth import Breadth, breadth
@@ -30,15 +29,17 @@ class Card:
 def tree(study_id, sort="position"):
     """Top-level cards, children nested, siblings by position or by breadth (broadest first)."""
     insights = list(db.session.scalars(select(Insight).where(Insight.study_id == study_id)
-                                       .options(selectinload(Insight.editor))
                                        .order_by(Insight.position, Insight.id)))
     notes = {}
-    for placed, note in db.session.execute(
-            select(InsightNote, Observation).join(Observation, Observation.id == InsightNote.observation_id)
+    # Columns, not note objects: a study's grouped notes can run to thousands.
+    for note in db.session.execute(
+            select(InsightNote.insight_id, Observation.id, Observation.text, Observation.kind,
+                   Observation.touchpoint_id, Observation.participant_id)
+            .join(Observation, Observation.id == InsightNote.observation_id)
             .join(Insight, Insight.id == InsightNote.insight_id)
             .where(Insight.study_id == study_id, Observation.deleted_at.is_(None))
             .order_by(InsightNote.position)).all():
-        notes.setdefault(placed.insight_id, []).append(note)
+        notes.setdefault(note.insight_id, []).append(note)
     widths = breadth([i.id for i in insights])
     cards = {i.id: Card(i, notes.get(i.id, []), widths.get(i.id, Breadth())) for i in insights}
     roots = []

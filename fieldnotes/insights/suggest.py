@@ -122,33 +122,43 @@ def leader_pass(vecs):
 
 
 def agglomerate(clusters):
-    """Merge the closest pair of clusters while any pair's centroids are similar enough."""
-    groups = [c for c in clusters if len(c.members) >= 1]
-    while True:
-        cents = [g.centroid() for g in groups]
-        best, pair = MERGE, None
-        for a in range(len(groups)):
-            for b in range(a + 1, len(groups)):
-                if len(groups[a].members) + len(groups[b].members) > MAX_SIZE:
-                    continue
-                score = cosine(cents[a], cents[b])
-                if score > best:
-                    best, pair = score, (a, b)
-        if pair is None:
-            return groups
-        a, b = pair
-        for i in groups[b].members:
-            groups[a].members.append(i)
+    """Merge the closest pair of clusters (centroid similarity) while any pair is similar enough.
+
+    Pair similarities are computed once and only the merged cluster's are recomputed.
+    """
+    groups = {i: c for i, c in enumerate(clusters)}
+    cents = {i: c.centroid() for i, c in groups.items()}
+    sims = {}
+    keys = sorted(groups)
+    for x, a in enumerate(keys):
+        for b in keys[x + 1:]:
+            score = cosine(cents[a], cents[b])
+            if score > MERGE:
+                sims[(a, b)] = score
+    while sims:
+        (a, b), _ = max(sims.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))
+        if len(groups[a].members) + len(groups[b].members) > MAX_SIZE:
+            del sims[(a, b)]
+            continue
+        groups[a].members.extend(groups[b].members)
         for t, w in groups[b].total.items():
             groups[a].total[t] += w
-        del groups[b]
+        del groups[b], cents[b]
+        sims = {pair: s for pair, s in sims.items() if a not in pair and b not in pair}
+        cents[a] = groups[a].centroid()
+        for other in groups:
+            if other != a:
+                score = cosine(cents[a], cents[other])
+                if score > MERGE:
+                    sims[(min(a, other), max(a, other))] = score
+    return list(groups.values())
 
 
 def cluster_notes(texts):
     """[(member indexes, top words)] for clusters of two or more notes, biggest first."""
     vecs = vectors(texts)
     clusters = [c for c in leader_pass(vecs) if len(c.members) >= 2]
-    if len(clusters) <= 300:  # pairwise merging is quadratic: worth it on a workspace-sized list
+    if len(clusters) <= 600:  # the first pass is quadratic in clusters; past this, leader clusters stand
         clusters = agglomerate(clusters)
     result = []
     for c in clusters:
@@ -160,10 +170,11 @@ def cluster_notes(texts):
 
 
 def ungrouped_notes(study_id):
+    """(id, text, expected) of the study's live notes in no insight: columns, not objects, for speed."""
     grouped = select(InsightNote.observation_id)
-    return list(db.session.scalars(select(Observation).where(
+    return db.session.execute(select(Observation.id, Observation.text, Observation.expected).where(
         Observation.study_id == study_id, Observation.deleted_at.is_(None), Observation.id.not_in(grouped))
-        .order_by(Observation.captured_at, Observation.id)))
+        .order_by(Observation.captured_at, Observation.id)).all()
 
 
 def dismissed_sets(study_id):

@@ -130,3 +130,46 @@ def suggestions_page(study_id):
                            suggestions=suggest.suggestions(study_id))
 
 
+
+
+def back_url(study_id):
+    """Where a picker returns to: the workspace URL it came from (with its filters), only ever ours."""
+    prefix = url_for("insights.affinity", study_id=study_id)
+    back = request.args.get("next", "")
+    return back if back.startswith(prefix) else prefix
+
+
+@bp.get("/studies/<id:study_id>/affinity/move")
+@login_required
+def move_page(study_id):
+    """Without the script: choose where one note goes (one list of insights, not one per note)."""
+    membership = require(study_id, "group_notes")
+    try:
+        [note_id] = service.live_notes(study_id, [request.args.get("note", "")])
+    except (LookupError, ValueError):
+        abort(404)
+    note = db.session.get(Observation, note_id)
+    placed = db.session.get(InsightNote, note_id)
+    current = placed.insight_id if placed else None
+    return render_template(
+        "insights/pick.html", study=membership.study, heading="Move a note", subject=note.text or "(no text)",
+        action="move", hidden=[("note_ids", note.id), ("from", current or "")], field="target_id",
+        label="Move to", none_label="Ungrouped notes", current=current,
+        choices=list(board.flatten(board.tree(study_id))), button="Move", back=back_url(study_id))
+
+
+@bp.get("/studies/<id:study_id>/affinity/<id:insight_id>/nest")
+@login_required
+def nest_page(study_id, insight_id):
+    """Without the script: choose the theme an insight goes under."""
+    membership = require(study_id, "group_notes")
+    try:
+        insight = service.insight_in(study_id, insight_id)
+    except LookupError:
+        abort(404)
+    choices = [c for c in board.flatten(board.tree(study_id)) if c.insight.id != insight.id]
+    return render_template(
+        "insights/pick.html", study=membership.study, heading="Nest an insight", subject=insight.statement,
+        action="nest", hidden=[("insight_id", insight.id), ("version", insight.version)], field="parent_id",
+        label="Nest under", none_label="Top level", current=insight.parent_id, choices=choices,
+        button="Nest", back=back_url(study_id))
