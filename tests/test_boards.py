@@ -192,3 +192,22 @@ def test_heatmap_counts_the_boards_notes_by_role_and_touchpoint(app, client, aut
     assert rows["End user"].count("1 note<") == 1 and rows["Finance executive"].count("1 note<") == 1
     assert "100% pain" in rows["Finance executive"]  # its note is a breakdown
     assert "1 note<" not in rows["CIO"]
+
+
+def test_erasing_a_participant_takes_their_words_off_the_board(app, client, auth):
+    world = build(app)
+    auth.login("designer@example.org")
+    base = new_board(client, world)
+    first, _ = item_ids(app, base)
+    client.post(f"{base}/items/{first}/evidence", data={"pick": [f"note:{world['ok_note']}"]})
+    assert "I re-key every order" in client.get(base).text
+    auth.logout()
+    auth.login("owner@example.org")
+    with app.app_context():
+        clerk = db.session.scalar(select(Participant.id).where(Participant.pseudonym == "P1"))
+    erased = client.post(f"/studies/{world['study']}/participants/{clerk}/erase", data={"confirm": "erase"})
+    assert erased.status_code == 303
+    # The note stays for the team without a participant; its words are no longer on the board.
+    assert "I re-key every order" not in client.get(base).text
+    with app.app_context():
+        assert count(Evidence) == 0

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("boards", __name__, cli_group=None)
 
-from fieldnotes.boards import builder, evidence_pages, share, views  # noqa: E402,F401  (routes register on bp)
+from fieldnotes.boards import builder, erase, evidence_pages, share, views  # noqa: E402,F401  (routes, eraser)
