@@ -53,6 +53,9 @@ def test_designer_builds_a_board_and_picks_only_consented_evidence(app, client, 
     refused = client.post(f"{base}/items/{second}/evidence",
                           data={"pick": [f"note:{world['refused_note']}", f"media:{world['refused_media']}"]})
     assert refused.status_code == 422
+    # Another insight's note is not offered for this one either.
+    assert client.post(f"{base}/items/{first}/evidence",
+                       data={"pick": [f"note:{world['refused_note']}"]}).status_code == 422
     with app.app_context():
         assert count(Evidence) == 0
 
