@@ -14,8 +14,9 @@ let selected = new Set();
 let busy = false;
 
 function announce(message) {
+  if (live.textContent !== message) { live.textContent = message; return; }
   live.textContent = "";
-  setTimeout(() => { live.textContent = message; }, 50);  // a change, so screen readers speak it again
+  setTimeout(() => { live.textContent = message; }, 50);  // the same words again: a change, so they are spoken
 }
 
 function noteText(id) {

@@ -72,3 +72,28 @@ def test_drag_and_keyboard_moves_show_up_for_a_colleague(browser, live_server, a
     expect(card(theirs, insight_id)).to_contain_text("Types each portal order")
     expect(theirs.locator(".affinity-left")).not_to_contain_text("The ERP never sees")
     assert_accessible(mine)
+
+
+def test_a_move_someone_made_meanwhile_is_reported_not_lost(browser, live_server, app):
+    study_id, insight_id = world(app)
+    page = browser.new_context(**LAPTOP).new_page()
+    page.clock.install()  # no polling unless the test lets time pass: the page stays out of date
+    sign_in(page, live_server, "dina@example.org", PASSWORD)
+    page.goto(f"{live_server.url}/studies/{study_id}/affinity")
+    with app.app_context():  # Dora files the note into a new insight of hers, after the page was drawn
+        from sqlalchemy import select
+
+        from fieldnotes.auth.models import User
+        from fieldnotes.observations.models import Observation
+        dora = db.session.scalar(select(User).where(User.email == "dora@example.org"))
+        note_id = db.session.scalar(select(Observation.id).where(Observation.text.like("Printed invoices%")))
+        theirs = service.create_insight(study_id, dora.id, "Paper is my to-do list", [note_id])
+        db.session.commit()
+        theirs_id = theirs.id
+    page.locator(".affinity-note", has_text="Printed invoices").focus()
+    page.keyboard.press("Space")
+    page.get_by_label("Move selected to").select_option(label=ORDERS)
+    page.get_by_role("button", name="Move selected").click()
+    expect(page.get_by_role("status")).to_contain_text("Dora moved this note meanwhile; nothing was moved.")
+    expect(card(page, theirs_id)).to_contain_text("Printed invoices")  # redrawn as it is now
+    expect(card(page, insight_id)).not_to_contain_text("Printed invoices")
