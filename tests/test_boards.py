@@ -214,3 +214,10 @@ def test_erasing_a_participant_takes_their_words_off_the_board(app, client, auth
     assert "I re-key every order" not in client.get(base).text
     with app.app_context():
         assert count(Evidence) == 0
+
+
+def test_quotes_lose_only_the_quotation_marks_typed_around_them():
+    from fieldnotes.boards.consent import unquoted
+    assert unquoted("“If it's not in my spreadsheet, it didn't happen.”") == "If it's not in my spreadsheet, it didn't happen."
+    assert unquoted('"Fine"') == "Fine"
+    assert unquoted("He said “no” twice") == "He said “no” twice"

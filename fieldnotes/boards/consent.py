@@ -34,6 +34,17 @@ def consent_problem(use, participant):
     return None
 
 
+QUOTE_MARKS = "\"'“”‘’«»"
+
+
+def unquoted(text):
+    """The words without the quotation marks a researcher typed around them: pages add their own."""
+    text = text.strip()
+    if len(text) > 1 and text[0] in QUOTE_MARKS and text[-1] in QUOTE_MARKS:
+        return text[1:-1].strip()
+    return text
+
+
 def use_of(attachment):
     if attachment is None:
         return QUOTE
@@ -91,6 +102,6 @@ def consented_evidence(item_notes):
         if consent_problem(use, participant) is not None:
             continue
         shown[evidence.board_item_id].append(Shown(
-            use=use, text=note.text if use == QUOTE else "", who=who(participant, person_role_name or role_name, visit),
+            use=use, text=unquoted(note.text) if use == QUOTE else "", who=who(participant, person_role_name or role_name, visit),
             attachment_id=attachment.id if attachment else None, mime=attachment.mime if attachment else ""))
     return shown

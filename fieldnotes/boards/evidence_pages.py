@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from fieldnotes.boards import bp
 from fieldnotes.boards.builder import board_item
-from fieldnotes.boards.consent import AUDIO, PHOTO, QUOTE, consent_problem, use_of, who
+from fieldnotes.boards.consent import AUDIO, PHOTO, QUOTE, consent_problem, unquoted, use_of, who
 from fieldnotes.boards.models import Evidence
 from fieldnotes.boards.schemas import EVIDENCE_MAX, EvidenceSchema
 from fieldnotes.boards.service import item_notes, study_board
@@ -45,7 +45,7 @@ def candidates(note_ids):
             if problem:
                 withheld.append(f"A {NOUN[use]} from {person}: {problem}.")
             else:
-                offered.append({"value": value, "use": use, "text": note.text, "who": person,
+                offered.append({"value": value, "use": use, "text": unquoted(note.text), "who": person, "kind": note.kind,
                                 "attachment": attachment, "note_id": note.id})
     return offered, withheld
 

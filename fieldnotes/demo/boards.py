@@ -7,6 +7,7 @@ from fieldnotes.boards.reactions import visitor_key_for_user
 from fieldnotes.boards.service import item_notes
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight
+from fieldnotes.observations.models import Kind
 
 TITLE = "Month end, seen from the finance office"
 NARRATIVE = ("Nine people at three mid-size accounts showed us how they get invoices paid. "
@@ -41,7 +42,10 @@ def seed_board(demo):
 def pick_evidence(item, note_ids):
     """The first consented quotes and photo of the item's notes, in capture order (candidates() checks consent)."""
     offered, _ = candidates(note_ids)
-    quotes = [c for c in offered if c["use"] == "quote"][:QUOTES]
+    # Verbatim quote notes first: an observation's text is the researcher's words, not the customer's.
+    # The demo's sentence bank repeats: one copy of each sentence.
+    distinct = {c["text"]: c for c in reversed(offered) if c["use"] == "quote"}.values()
+    quotes = sorted(distinct, key=lambda c: c["kind"] != Kind.QUOTE)[:QUOTES]
     photos = [c for c in offered if c["use"] == "photo"][:PHOTOS]
     for position, chosen in enumerate(quotes + photos, 1):
         item.evidence.append(Evidence(observation_id=chosen["note_id"], position=position,

@@ -17,6 +17,7 @@
     slides.forEach((s, n) => { s.hidden = n !== current; });
     position.textContent = current === 0 ? 'Title' : `Insight ${current} of ${slides.length - 1}`;
     history.replaceState(null, '', '#' + slides[current].id);
+    window.scrollTo(0, 0);
     if (focus) {
       slides[current].tabIndex = -1;
       slides[current].focus({preventScroll: true});
