@@ -27,6 +27,9 @@ async function mediaOf(form, recorderEl) {
 }
 
 export default async function captureForm(form) {
+  // Before the real handler is wired (it waits for the study context), a submit must never go
+  // to the server natively: that would be a GET that navigates away and drops the note.
+  form.addEventListener("submit", (event) => event.preventDefault());
   const app = form.closest("[data-study-id]");
   const studyId = Number(app.dataset.studyId);
   const status = form.querySelector("[data-form-status]");
@@ -137,4 +140,5 @@ export default async function captureForm(form) {
     flush();
   });
   showExpected();
+  if (window.indexedDB) save.disabled = false;  // ready: without IndexedDB it stays off (hygiene.js says why)
 }

@@ -5,9 +5,11 @@ import { getMeta, setMeta } from "./db.js";
 
 export async function loadContext(url, studyId) {
   const key = `context:${studyId}`;
+  // With a copy on the phone, a weak signal must not hold the form back for long.
+  const kept = await getMeta(key);
   try {
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" },
-      signal: AbortSignal.timeout(10000) });
+      signal: AbortSignal.timeout(kept ? 1500 : 10000) });
     if (response.ok) {
       const context = await response.json();
       await setMeta(key, context);
@@ -15,9 +17,9 @@ export async function loadContext(url, studyId) {
       return context;
     }
   } catch {
-    // offline or unreachable: the copy kept on this phone serves
+    // offline, unreachable or slow: the copy kept on this phone serves
   }
-  return getMeta(key);
+  return kept;
 }
 
 export function byId(list) {

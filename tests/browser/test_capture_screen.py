@@ -127,3 +127,31 @@ def test_chrome_finds_the_capture_app_installable(playwright, browser_type_launc
         assert manifest["errors"] == []
     finally:
         context.close()
+
+
+def test_a_tap_on_save_before_the_screen_is_ready_never_loses_the_note(page, live_server, app, field):
+    """On a weak signal the study context is slow: Save waits, the typed note stays, then it saves."""
+    sign_in(page, live_server, field["email"], PASSWORD)
+    release = []
+
+    def slow_context(route):
+        release.append(route)  # held until the note has been typed and Save tapped
+
+    page.route("**/api/studies/*/context", slow_context)
+    page.goto(capture_url(live_server, field))
+    page.get_by_label("Note", exact=True).fill("Prints the quote twice, one for the file")
+    save = page.get_by_role("button", name="Save note")
+    expect(save).to_be_disabled()
+    page.get_by_label("Note", exact=True).press("Enter")
+    save.click(force=True)  # a determined tap on the disabled button
+    assert page.url == capture_url(live_server, field)
+    for route in release:
+        route.continue_()
+    page.unroute("**/api/studies/*/context")
+    expect(save).to_be_enabled()
+    text = "Prints the quote twice, one for the file"
+    assert page.get_by_label("Note", exact=True).input_value().strip() == text
+    save.click()
+    page.get_by_text("Saved on this phone.").wait_for()
+    held = wait_for_server(page, app, field["study_id"], [text])
+    assert list(held) == [text]
