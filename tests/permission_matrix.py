@@ -156,6 +156,8 @@ MATRIX = {
                               only(422, BUILD, anonymous=401), **EMPTY_JSON)],
     "insights.api_nest": [api("POST", "/api/studies/{study}/insights/1/nest", only(404, BUILD, anonymous=401),
                               **EMPTY_JSON)],
+    "insights.api_place": [api("POST", "/api/studies/{study}/insights/1/place", only(404, BUILD, anonymous=401),
+                               **EMPTY_JSON)],
     "insights.api_reorder": [api("POST", "/api/studies/{study}/insights/1/reorder",
                                  only(422, BUILD, anonymous=401), **EMPTY_JSON)],
     "insights.api_delete": [api("POST", "/api/studies/{study}/insights/1/delete",

@@ -256,3 +256,18 @@ def test_html_forms_work_without_script(app, client, work):
     assert "Printed invoices" in page.text and "Approval emails" not in page.text
     assert client.post(url, data={"action": "undo"}).status_code == 303
     assert placed(app, work["notes"][1]) is None
+
+
+def test_place_a_dragged_insight_before_another_or_into_one_and_undo(client, work):
+    login(client, "dina@example.org")
+    a, b, c = create(client, work, "A"), create(client, work, "B"), create(client, work, "C")
+    state = api(client, work["study"], f"/{c}/place", before_id=a).json
+    assert [x["id"] for x in state["insights"]] == [c, a, b]
+    state = api(client, work["study"], f"/{a}/place", parent_id=b).json
+    assert [x["id"] for x in state["insights"]] == [c, b] and find(state, b)["children"][0]["id"] == a
+    cycle = api(client, work["study"], f"/{b}/place", parent_id=a)
+    assert cycle.status_code == 422
+    state = api(client, work["study"], "/undo").json
+    assert [x["id"] for x in state["insights"]] == [c, a, b]
+    state = api(client, work["study"], "/undo").json
+    assert [x["id"] for x in state["insights"]] == [a, b, c]

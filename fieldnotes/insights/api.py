@@ -97,6 +97,16 @@ def api_nest(study_id, insight_id):
         study_id, current_user.id, insight_id, data["parent_id"], data["version"]))
 
 
+@bp.post(f"{BASE}/<id:insight_id>/place")
+@login_required
+def api_place(study_id, insight_id):
+    """A dragged insight: under `parent_id`, before `before_id` (or last)."""
+    require(study_id, "group_notes")
+    data = body(schemas.PlaceSchema)
+    return perform(study_id, lambda: service.place_insight(
+        study_id, current_user.id, insight_id, data["parent_id"], data["before_id"], data["version"]))
+
+
 @bp.post(f"{BASE}/<id:insight_id>/reorder")
 @login_required
 def api_reorder(study_id, insight_id):

@@ -36,6 +36,12 @@ class NestSchema(Schema):
     version = fields.Integer(load_default=None)
 
 
+class PlaceSchema(Schema):
+    parent_id = INSIGHT_ID
+    before_id = INSIGHT_ID
+    version = fields.Integer(load_default=None)
+
+
 class ReorderSchema(Schema):
     offset = fields.Integer(required=True, validate=validate.Range(-1000, 1000))
     version = fields.Integer(load_default=None)

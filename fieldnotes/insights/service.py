@@ -152,15 +152,18 @@ def move_notes(study_id, user_id, note_ids, target_id=None, versions=None, sourc
     return target
 
 
-def nest(study_id, user_id, insight_id, parent_id=None, version=None):
-    """Put an insight under another (a theme), or back at the top when `parent_id` is None."""
-    insight = insight_in(study_id, insight_id)
-    parent = insight_in(study_id, parent_id) if parent_id is not None else None
-    ancestor = parent
+def refuse_cycle(study_id, insight, parent_id):
+    ancestor = insight_in(study_id, parent_id) if parent_id is not None else None
     while ancestor is not None:
         if ancestor.id == insight.id:
             raise Refused("An insight cannot go inside itself or inside one of its own insights.")
         ancestor = db.session.get(Insight, ancestor.parent_id) if ancestor.parent_id else None
+
+
+def nest(study_id, user_id, insight_id, parent_id=None, version=None):
+    """Put an insight under another (a theme), or back at the top when `parent_id` is None."""
+    insight = insight_in(study_id, insight_id)
+    refuse_cycle(study_id, insight, parent_id)
     at = oplog.advance(study_id)
     check_version(insight, version)
     before = oplog.snapshot([insight.id], [])
@@ -216,3 +219,31 @@ def delete_insight(study_id, user_id, insight_id, version=None, ungroup=False):
     db.session.delete(insight)
     db.session.flush()
     oplog.record(study_id, user_id, "delete", before, [insight.id, *(c.id for c in children)], note_ids, at)
+
+
+def place_insight(study_id, user_id, insight_id, parent_id=None, before_id=None, version=None):
+    """One move for a drag: put an insight under `parent_id` (None: top level), just before sibling
+    `before_id` there, or last when it is None. No cycles."""
+    insight = insight_in(study_id, insight_id)
+    if before_id is not None:
+        before = insight_in(study_id, before_id)
+        if before.id == insight.id:
+            return insight
+        parent_id = before.parent_id
+    refuse_cycle(study_id, insight, parent_id)
+    at = oplog.advance(study_id)
+    check_version(insight, version)
+    order = [s for s in db.session.scalars(select(Insight).where(
+        Insight.study_id == study_id, Insight.parent_id.is_(None) if parent_id is None
+        else Insight.parent_id == parent_id).order_by(Insight.position, Insight.id)) if s.id != insight.id]
+    before_snap = oplog.snapshot([insight.id, *(s.id for s in order)], [])
+    at_index = next((n for n, s in enumerate(order) if s.id == before_id), len(order))
+    order.insert(at_index, insight)
+    insight.parent_id = parent_id
+    for position, sibling in enumerate(order, start=1):
+        if sibling.position != position or sibling is insight:
+            sibling.position = position
+            touch(sibling, user_id)
+    db.session.flush()
+    oplog.record(study_id, user_id, "place", before_snap, [i.id for i in order], [], at)
+    return insight

@@ -48,6 +48,15 @@ async function redraw() {
 
 function decorate() {
   root.classList.add("js-drag");
+  for (const card of root.querySelectorAll(".insight-card")) {
+    if (card.querySelector(":scope > .card-handle")) continue;
+    const handle = document.createElement("span");
+    handle.className = "card-handle";
+    handle.setAttribute("aria-hidden", "true");  // keyboard: "Move up", "Move down" and "Nest under…"
+    handle.title = "Drag to move this insight";
+    handle.textContent = "⠿";
+    card.prepend(handle);
+  }
   root.querySelector(".keyboard-move")?.removeAttribute("hidden");
   for (const note of root.querySelectorAll(".affinity-note")) {
     if (!note.querySelector(".drag-handle")) {
@@ -87,6 +96,21 @@ async function move(noteIds, targetId) {
   await redraw();
 }
 
+async function place(insightId, target) {
+  if (busy) return;
+  busy = true;
+  const body = { parent_id: target.parent, before_id: target.before, version: versionOf(insightId) };
+  const answer = await send(studyId, `/${insightId}/place`, body);
+  busy = false;
+  const where = target.before !== null ? `before ${statementOf(target.before)}`
+    : target.parent !== null ? `into ${statementOf(target.parent)}` : "to the top level";
+  if (answer.conflict) announce(answer.conflict);
+  else if (answer.error) announce(answer.error);
+  else announce(`Moved ${statementOf(insightId)} ${where}.`);
+  if (answer.state) counter = answer.state.counter;
+  await redraw();
+}
+
 function notesFor(note) {
   const id = note.dataset.note;
   return selected.has(id) ? [...selected] : [id];
@@ -110,7 +134,7 @@ root.addEventListener("click", (event) => {
   move([...selected], value ? Number(value) : null);
 });
 
-const drag = enableDrag(root, { notesFor, onDrop: (ids, target) => move(ids, target) });
+const drag = enableDrag(root, { notesFor, onDrop: (ids, target) => move(ids, target), onPlace: place });
 
 async function poll() {
   const typing = document.activeElement?.matches?.("input, textarea, select");

@@ -97,3 +97,33 @@ def test_a_move_someone_made_meanwhile_is_reported_not_lost(browser, live_server
     expect(page.get_by_role("status")).to_contain_text("Dora moved this note meanwhile; nothing was moved.")
     expect(card(page, theirs_id)).to_contain_text("Printed invoices")  # redrawn as it is now
     expect(card(page, insight_id)).not_to_contain_text("Printed invoices")
+
+
+def test_drag_an_insight_into_a_theme_and_before_another(browser, live_server, app):
+    study_id, insight_id = world(app)
+    with app.app_context():
+        from sqlalchemy import select
+
+        from fieldnotes.auth.models import User
+        dina = db.session.scalar(select(User).where(User.email == "dina@example.org"))
+        theme = service.create_insight(study_id, dina.id, "Our systems don't talk to each other.").id
+        db.session.commit()
+    page = browser.new_context(**LAPTOP).new_page()
+    sign_in(page, live_server, "dina@example.org", PASSWORD)
+    page.goto(f"{live_server.url}/studies/{study_id}/affinity")
+
+    def drag(source, target, dy=10):
+        page.locator(f"#insight-{source} > .card-handle").hover()
+        page.mouse.down()
+        box = target.bounding_box()
+        page.mouse.move(box["x"] + 40, box["y"] + dy, steps=8)
+        page.mouse.up()
+
+    drag(insight_id, card(page, theme).locator(".breadth"))  # the card's body: into the theme
+    expect(page.get_by_role("status")).to_contain_text("into “Our systems")
+    expect(page.locator(f"#insight-{theme} .insight-children #insight-{insight_id}")).to_have_count(1)
+    drag(insight_id, card(page, theme).locator(".insight-statement").first)  # its statement: before it
+    expect(page.get_by_role("status")).to_contain_text("before “Our systems")
+    expect(page.locator(".insight-tree > .insight-card")).to_have_count(2)
+    expect(page.locator(".insight-tree > .insight-card").first).to_have_id(f"insight-{insight_id}")
+    assert_accessible(page)
