@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from fieldnotes.boards.consent import consented_evidence
 from fieldnotes.boards.models import Board, BoardItem, Reaction, ReactionKind
@@ -115,6 +115,7 @@ def attach_reactions(board, views):
     for view in views:
         view.counts = {kind.value: 0 for kind in ReactionKind}
     rows = db.session.scalars(select(Reaction).where(Reaction.board_id == board.id)
+                              .options(selectinload(Reaction.user))
                               .order_by(Reaction.created_at.desc(), Reaction.id.desc())).all()
     for reaction in rows:
         view = by_insight.get(reaction.insight_id)
