@@ -221,3 +221,16 @@ def test_quotes_lose_only_the_quotation_marks_typed_around_them():
     assert unquoted("“If it's not in my spreadsheet, it didn't happen.”") == "If it's not in my spreadsheet, it didn't happen."
     assert unquoted('"Fine"') == "Fine"
     assert unquoted("He said “no” twice") == "He said “no” twice"
+
+
+def test_consent_rule_for_each_use():
+    from fieldnotes.boards.consent import AUDIO, PHOTO, QUOTE, consent_problem
+    assert consent_problem(QUOTE, None) is None  # nobody to identify in the words alone
+    assert "no consent" in consent_problem(PHOTO, None) and "no consent" in consent_problem(AUDIO, None)
+    everything = dict(consent_given=True, consent_quotes=True, consent_photos=True, consent_audio=True)
+    assert all(consent_problem(use, Participant(**everything)) is None for use in (QUOTE, PHOTO, AUDIO))
+    assert consent_problem(QUOTE, Participant(**{**everything, "consent_given": False})) is not None
+    for use, field in ((QUOTE, "consent_quotes"), (PHOTO, "consent_photos"), (AUDIO, "consent_audio")):
+        refused = Participant(**{**everything, field: False})
+        assert consent_problem(use, refused) is not None
+        assert all(consent_problem(other, refused) is None for other in (QUOTE, PHOTO, AUDIO) if other != use)
