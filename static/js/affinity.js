@@ -134,6 +134,33 @@ root.addEventListener("click", (event) => {
   move([...selected], value ? Number(value) : null);
 });
 
+async function step(kind) {
+  if (busy) return;
+  busy = true;
+  const answer = await send(studyId, `/${kind}`, {});
+  busy = false;
+  if (answer.conflict || answer.error) announce(answer.conflict || answer.error);
+  else announce(kind === "undo" ? "Undone." : "Redone.");
+  if (answer.state) counter = answer.state.counter;
+  await redraw();
+}
+
+// Undo and redo without a reload; Ctrl+Z and Ctrl+Shift+Z (or Ctrl+Y) too, outside text fields.
+root.addEventListener("submit", (event) => {
+  const kind = event.submitter?.value;
+  if (kind !== "undo" && kind !== "redo") return;
+  event.preventDefault();
+  step(kind);
+});
+document.addEventListener("keydown", (event) => {
+  if (!(event.ctrlKey || event.metaKey) || event.target.matches?.("input, textarea, select")) return;
+  const key = event.key.toLowerCase();
+  if (key === "z" || key === "y") {
+    event.preventDefault();
+    step(key === "z" && !event.shiftKey ? "undo" : "redo");
+  }
+});
+
 const drag = enableDrag(root, { notesFor, onDrop: (ids, target) => move(ids, target), onPlace: place });
 
 async function poll() {

@@ -127,3 +127,35 @@ def test_drag_an_insight_into_a_theme_and_before_another(browser, live_server, a
     expect(page.locator(".insight-tree > .insight-card")).to_have_count(2)
     expect(page.locator(".insight-tree > .insight-card").first).to_have_id(f"insight-{insight_id}")
     assert_accessible(page)
+
+
+def test_touch_drag_then_undo_and_redo_from_the_keyboard(browser, live_server, app):
+    study_id, insight_id = world(app)
+    context = browser.new_context(viewport={"width": 1024, "height": 900}, has_touch=True)
+    page = context.new_page()
+    sign_in(page, live_server, "dina@example.org", PASSWORD)
+    page.goto(f"{live_server.url}/studies/{study_id}/affinity")
+    handle = page.locator(".affinity-note", has_text="Printed invoices").locator(".drag-handle")
+    handle.scroll_into_view_if_needed()
+    start, end = handle.bounding_box(), card(page, insight_id).locator(".breadth").bounding_box()
+    cdp = context.new_cdp_session(page)  # a finger: touch events, which Chromium turns into pointer events
+
+    def touch(kind, x, y):
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    x, y = start["x"] + 20, start["y"] + 20
+    touch("touchStart", x, y)
+    for i in range(1, 11):
+        touch("touchMove", x + (end["x"] + 40 - x) * i / 10, y + (end["y"] + 8 - y) * i / 10)
+    touch("touchEnd", 0, 0)
+    expect(page.get_by_role("status")).to_contain_text("Moved “Printed invoices")
+    expect(card(page, insight_id)).to_contain_text("Printed invoices")
+
+    page.locator("h1").click()
+    page.keyboard.press("Control+z")
+    expect(page.get_by_role("status")).to_contain_text("Undone.")
+    expect(card(page, insight_id)).not_to_contain_text("Printed invoices")
+    page.keyboard.press("Control+Shift+z")
+    expect(page.get_by_role("status")).to_contain_text("Redone.")
+    expect(card(page, insight_id)).to_contain_text("Printed invoices")
