@@ -1,4 +1,6 @@
 """Affinity grouping: every move through the API, nesting, undo/redo, stale versions, scoping, breadth."""
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -271,3 +273,18 @@ def test_place_a_dragged_insight_before_another_or_into_one_and_undo(client, wor
     assert [x["id"] for x in state["insights"]] == [c, a, b]
     state = api(client, work["study"], "/undo").json
     assert [x["id"] for x in state["insights"]] == [a, b, c]
+
+
+def test_ungrouped_column_pages_with_the_browse_cursor(app, client, work, monkeypatch):
+    from fieldnotes.insights import views
+    monkeypatch.setattr(views, "LEFT_LIMIT", 3)
+    login(client, "dina@example.org")
+    create(client, work, "Grouped", work["notes"][:1])  # three ungrouped notes left: one page of 3
+    page = client.get(f"/studies/{work['study']}/affinity")
+    assert "More ungrouped notes" not in page.text
+    api(client, work["study"], "/move-notes", note_ids=[work["notes"][0]], target_id=None)
+    first = client.get(f"/studies/{work['study']}/affinity")
+    assert first.text.count('class="pick-row"') == 3 and "More ungrouped notes" in first.text
+    more = re.search(r'href="([^"]*after=[^"]*)">More ungrouped notes', first.text).group(1)
+    second = client.get(more.replace("&amp;", "&"))
+    assert second.status_code == 200 and second.text.count('class="pick-row"') == 1

@@ -1,9 +1,11 @@
 """The affinity workspace page, and its plain form posts: every move works without the script."""
+from urllib.parse import urlencode
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from fieldnotes.explore.browse import lookups, page_query
+from fieldnotes.explore.browse import encode_cursor, lookups, page_query
 from fieldnotes.explore.filters import BadFilter, parse_filters
 from fieldnotes.extensions import db
 from fieldnotes.insights import board, bp, oplog, service, suggest
@@ -19,22 +21,27 @@ def ungrouped(study_id, args):
     """The left column: the browse filters and search, less the notes already in an insight."""
     dialect = db.session.get_bind().dialect.name
     filters = parse_filters(study_id, args)
-    filters.after = None
     query = page_query(filters, dialect).where(Observation.id.not_in(select(InsightNote.observation_id)))
-    return filters, [row[0] for row in db.session.execute(query.limit(LEFT_LIMIT)).all()]
+    rows = db.session.execute(query.limit(LEFT_LIMIT + 1)).all()
+    more = None
+    if len(rows) > LEFT_LIMIT:  # the browse page's own keyset cursor, so "More" keeps the filters
+        last = rows[LEFT_LIMIT - 1]
+        more = encode_cursor(filters.order, last[0], last[1] if filters.order == "journey" else None)
+    return filters, [row[0] for row in rows[:LEFT_LIMIT]], more
 
 
 def render(study_id, membership, status=200, error=None, template="insights/affinity.html"):
     try:
-        filters, notes = ungrouped(study_id, request.args)
+        filters, notes, more = ungrouped(study_id, request.args)
     except BadFilter as bad:
         abort(400, str(bad))
     sort = request.args.get("sort") if request.args.get("sort") in board.SORTS else "position"
     cards = board.tree(study_id, sort)
     organisations = sorted(set(db.session.scalars(select(SiteVisit.organisation).where(
         SiteVisit.study_id == study_id))))
+    more_url = more and f"{request.path}?{urlencode(filters.params() + [('sort', sort), ('after', more)])}"
     return render_template(
-        template, study=membership.study, membership=membership, filters=filters, notes=notes,
+        template, study=membership.study, membership=membership, filters=filters, notes=notes, more_url=more_url,
         cards=cards, flat=list(board.flatten(cards)), journey=board.journey(study_id), sort=sort,
         names=lookups(study_id), organisations=organisations, counter=oplog.counter(study_id),
         can_group=allows(membership.role, "group_notes"), error=error, here=request.full_path), status
