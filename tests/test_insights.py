@@ -1,5 +1,6 @@
 """Affinity grouping: every move through the API, nesting, undo/redo, stale versions, scoping, breadth."""
 import re
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -64,7 +65,6 @@ def find(state, insight_id):
 
 
 def placed(app, note_id):
-    import uuid
     with app.app_context():
         row = db.session.get(InsightNote, uuid.UUID(note_id))
         return row.insight_id if row else None
@@ -196,7 +196,7 @@ def test_breadth_matches_direct_counts(app, client, work):
                        Observation.author_id, func.coalesce(SiteVisit.organisation, Participant.organisation))
                 .outerjoin(SiteVisit, SiteVisit.id == Observation.visit_id)
                 .outerjoin(Participant, Participant.id == Observation.participant_id)
-                .where(Observation.id.in_([__import__("uuid").UUID(x) for x in note_ids]))).all()
+                .where(Observation.id.in_([uuid.UUID(x) for x in note_ids]))).all()
             b = widths[insight_id]
             assert b.notes == len(rows)
             assert b.participants == len({r[0] for r in rows if r[0]})

@@ -9,6 +9,7 @@ const POLL_MS = 3000;
 const root = document.getElementById("affinity");
 const live = document.getElementById("affinity-live");
 const studyId = Number(root.dataset.study);
+const canGroup = Boolean(root.dataset.canGroup);  // researchers watch, read-only: no moves offered
 let counter = Number(root.dataset.counter);
 let selected = new Set();
 let busy = false;
@@ -47,6 +48,7 @@ async function redraw() {
 }
 
 function decorate() {
+  if (!canGroup) return;
   root.classList.add("js-drag");
   for (const card of root.querySelectorAll(".insight-card")) {
     if (card.querySelector(":scope > .card-handle")) continue;
@@ -153,7 +155,7 @@ root.addEventListener("submit", (event) => {
   step(kind);
 });
 document.addEventListener("keydown", (event) => {
-  if (!(event.ctrlKey || event.metaKey) || event.target.matches?.("input, textarea, select")) return;
+  if (!canGroup || !(event.ctrlKey || event.metaKey) || event.target.matches?.("input, textarea, select")) return;
   const key = event.key.toLowerCase();
   if (key === "z" || key === "y") {
     event.preventDefault();
@@ -161,7 +163,8 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-const drag = enableDrag(root, { notesFor, onDrop: (ids, target) => move(ids, target), onPlace: place });
+const drag = canGroup ? enableDrag(root, { notesFor, onDrop: (ids, target) => move(ids, target), onPlace: place })
+  : { active: () => false };
 
 async function poll() {
   const typing = document.activeElement?.matches?.("input, textarea, select");

@@ -41,6 +41,12 @@ def test_drag_and_keyboard_moves_show_up_for_a_colleague(browser, live_server, a
     theirs = browser.new_context(**LAPTOP).new_page()
     sign_in(theirs, live_server, "dora@example.org", PASSWORD)
     theirs.goto(url)
+    watcher = browser.new_context(**LAPTOP).new_page()  # a researcher: read-only, but kept up to date too
+    errors = []
+    watcher.on("pageerror", lambda error: errors.append(error))
+    sign_in(watcher, live_server, "rita@example.org", PASSWORD)
+    watcher.goto(url)
+    expect(watcher.get_by_role("link", name=re.compile("^Move to"))).to_have_count(0)
     expect(mine.get_by_role("heading", level=1)).to_have_text("Affinity workspace")
     assert_accessible(mine)
 
@@ -71,6 +77,8 @@ def test_drag_and_keyboard_moves_show_up_for_a_colleague(browser, live_server, a
     expect(card(theirs, insight_id)).to_contain_text("The ERP never sees", timeout=10_000)
     expect(card(theirs, insight_id)).to_contain_text("Types each portal order")
     expect(theirs.locator(".affinity-left")).not_to_contain_text("The ERP never sees")
+    expect(card(watcher, insight_id)).to_contain_text("The ERP never sees", timeout=10_000)
+    assert errors == []
     assert_accessible(mine)
 
 
