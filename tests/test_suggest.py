@@ -45,7 +45,7 @@ def test_clusters_bring_together_notes_about_the_same_thing():
     as_sets = [set(members) for members, _ in groups]
     assert {0, 1, 2, 3} in as_sets and {4, 5, 6} in as_sets
     words = dict((frozenset(m), w) for m, w in groups)
-    assert "erp" in words[frozenset({0, 1, 2, 3})] and "invoices" in words[frozenset({4, 5, 6})]
+    assert "ERP" in words[frozenset({0, 1, 2, 3})] and "invoices" in words[frozenset({4, 5, 6})]
     assert not any({7, 8} & s for s in as_sets)  # unrelated notes are not forced into a group
 
 
@@ -86,3 +86,12 @@ def test_suggestions_page_accepts_with_a_form(app, designer, study):
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/affinity/suggestions")
     with app.app_context():
         assert {str(r.observation_id) for r in db.session.query(InsightNote)} == study["invoices"]
+
+
+def test_accepting_without_a_statement_drafts_one_from_the_first_note(app, designer, study):
+    ids = sorted(study["invoices"])
+    answer = designer.post(f"/studies/{study['id']}/affinity", data={"action": "accept", "note_ids": ids})
+    assert answer.status_code == 303
+    state = designer.get(f"/api/studies/{study['id']}/insights").json
+    [insight] = state["insights"]
+    assert set(insight["note_ids"]) == study["invoices"] and "invoices" in insight["statement"]

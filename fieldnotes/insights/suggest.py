@@ -8,6 +8,7 @@ Nothing is grouped until a person accepts; a dismissed proposal is remembered an
 """
 import math
 import re
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -202,15 +203,15 @@ def suggestions(study_id, limit=MAX_SUGGESTIONS):
 
 
 def surface(stemmed, texts, members):
-    """The word as people wrote it most often ("invoices" rather than the stem "invoice")."""
-    seen = Counter(w for i in members for w in WORD.findall(texts[i].lower()) if stem(w) == stemmed)
+    """The word as people wrote it most often ("invoices", "ERP") rather than its lower-case stem."""
+    seen = Counter(w for i in members for w in WORD.findall(texts[i]) if stem(w.lower()) == stemmed)
     return seen.most_common(1)[0][0] if seen else stemmed
 
 
 def accept(study_id, user_id, note_ids, statement=""):
     """Group exactly these notes as a new insight; the statement is the person's, or a first draft."""
     if not statement.strip():
-        first = db.session.get(Observation, note_ids[0]) if note_ids else None
+        first = db.session.get(Observation, uuid.UUID(str(note_ids[0]))) if note_ids else None
         statement = service.short(first.text if first and first.text else "New insight", 200)
     sources = {str(n): None for n in note_ids}  # only notes still ungrouped: no stealing from an insight
     return service.create_insight(study_id, user_id, statement, note_ids, sources=sources)

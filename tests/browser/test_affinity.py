@@ -167,3 +167,24 @@ def test_touch_drag_then_undo_and_redo_from_the_keyboard(browser, live_server, a
     page.keyboard.press("Control+Shift+z")
     expect(page.get_by_role("status")).to_contain_text("Redone.")
     expect(card(page, insight_id)).to_contain_text("Printed invoices")
+
+
+def test_suggestions_and_picker_pages_are_accessible(browser, live_server, app):
+    study_id, insight_id = world(app)
+    page = browser.new_context(**LAPTOP).new_page()
+    sign_in(page, live_server, "dina@example.org", PASSWORD)
+    page.goto(f"{live_server.url}/studies/{study_id}/affinity")
+    page.get_by_role("link", name="Suggested groups").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Suggested groups")
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("ERP")  # the words that tie it
+    assert_accessible(page)
+    page.get_by_role("button", name="Accept as insight").first.click()
+    expect(page.get_by_role("status")).to_contain_text("accepted as an insight")
+    page.goto(f"{live_server.url}/studies/{study_id}/affinity")
+    page.get_by_role("link", name=re.compile("^Move to… .*Printed invoices")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move a note")
+    assert_accessible(page)
+    page.get_by_label("Move to").select_option(label=ORDERS)
+    page.get_by_role("button", name="Move", exact=True).click()
+    expect(page.locator(".flash")).to_contain_text("Note moved.")
+    expect(card(page, insight_id)).to_contain_text("Printed invoices")
