@@ -19,10 +19,27 @@ ICONS = ["icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-192.pn
          "icons/icon-maskable-512.png"]
 
 
+IMPORT = re.compile(r'(?:from|import)\s+"\./([\w-]+\.js)"')
+
+
 def shell_files(static_folder):
-    """What the worker precaches: the stylesheet, every JS module and the icons."""
-    modules = sorted(f"js/{p.name}" for p in (Path(static_folder) / "js").glob("*.js"))
-    return ["css/app.css", *modules, *ICONS]
+    """What the worker precaches: the stylesheet, the capture app's modules and the icons."""
+    return ["css/app.css", *(f"js/{name}" for name in capture_modules(static_folder)), *ICONS]
+
+
+def capture_modules(static_folder):
+    """app.js and every module it imports, read from the import lines themselves.
+
+    Laptop-only modules (the affinity workspace, presentation mode) are left
+    out: a phone never runs them offline, and each costs bytes on first visit.
+    """
+    folder, found, todo = Path(static_folder) / "js", set(), ["app.js"]
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(IMPORT.findall((folder / name).read_text()))
+    return sorted(found)
 
 
 def shell_digest(static_folder):

@@ -64,3 +64,11 @@ def test_capture_is_for_members_who_may_capture(app, client, auth):
     auth.logout()
     auth.login("sam@example.org")
     assert client.get(f"/studies/{study_id}/capture").status_code == 404
+
+
+def test_the_worker_precaches_the_capture_app_and_not_the_laptop_pages(app):
+    from fieldnotes.pwa import shell_files
+    files = shell_files(app.static_folder)
+    for module in ("js/app.js", "js/capture-form.js", "js/db.js", "js/flush.js", "js/outbox.js"):
+        assert module in files
+    assert not [f for f in files if "affinity" in f or "present" in f]
