@@ -188,3 +188,14 @@ def test_suggestions_and_picker_pages_are_accessible(browser, live_server, app):
     page.get_by_role("button", name="Move", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Note moved.")
     expect(card(page, insight_id)).to_contain_text("Printed invoices")
+
+
+def test_workspace_fits_a_tablet_and_a_phone_with_big_enough_targets(browser, live_server, app):
+    from tests.browser.ui_checks import assert_fits_width, assert_tap_targets
+    study_id, _ = world(app)
+    for viewport in ({"width": 768, "height": 1024}, {"width": 360, "height": 740}):
+        page = browser.new_context(viewport=viewport, has_touch=True).new_page()
+        sign_in(page, live_server, "dina@example.org", PASSWORD)
+        page.goto(f"{live_server.url}/studies/{study_id}/affinity")
+        assert_fits_width(page)
+        assert_tap_targets(page)
