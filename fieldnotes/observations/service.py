@@ -53,14 +53,22 @@ def write_fields(note, data, now=None):
     note.updated_at = now
 
 
-def tags_named(study_id, names):
-    """The study's tags by name (case-insensitive), creating the new ones."""
+def tags_named(study_id, names, cache=None):
+    """The study's tags by name (case-insensitive), creating the new ones.
+
+    `cache` (a dict kept by the caller for one transaction) saves reading the
+    same tag again for every note of a sync batch.
+    """
+    cache = {} if cache is None else cache
     tags, seen = [], set()
     for name in names:
         if name.lower() in seen:
             continue
         seen.add(name.lower())
-        tags.append(tag_named(study_id, name))
+        key = (study_id, name.lower())
+        if key not in cache:
+            cache[key] = tag_named(study_id, name)
+        tags.append(cache[key])
     return tags
 
 

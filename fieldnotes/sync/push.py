@@ -14,7 +14,7 @@ from fieldnotes.observations.content import loaded_content, note_content, note_s
 from fieldnotes.observations.models import Observation, ProcessedMutation, Revision, RevisionKind
 from fieldnotes.studies.models import Membership
 from fieldnotes.studies.permissions import allows
-from fieldnotes.sync import state
+from fieldnotes.sync import new_notes, state
 from fieldnotes.sync.schemas import load_mutation
 
 
@@ -32,11 +32,11 @@ def push_batch(user, device_id, raw_mutations):
 
     The one service that commits. Replays of mutations already processed are
     answered first, without the counter lock (their answers never change).
-    The rest go in groups of GROUP, one transaction each, every item inside
-    its own savepoint: a bad item rolls back alone, a good one is durable
-    before any answer is sent, and the counter lock (which serialises writers)
-    is never held for a whole large batch. Sorted by entity id, so overlapping
-    batches meet rows in the same order.
+    The rest go in groups of GROUP, one transaction each: a bad item rolls
+    back alone (new notes are checked before any is written, the other items
+    each get a savepoint), a good one is durable before any answer is sent,
+    and the counter lock (which serialises writers) is never held for a whole
+    large batch. Sorted by entity id, so overlapping batches meet rows in the same order.
     """
     loaded = [load_mutation(raw) for raw in raw_mutations]
     results = [rejected(raw, errors) if errors else None for raw, (_, errors) in zip(raw_mutations, loaded)]
@@ -45,10 +45,53 @@ def push_batch(user, device_id, raw_mutations):
     for start in range(0, len(order), GROUP):
         with state.writer_turn():
             state.lock_counter()  # the first statement: it begins the transaction and queues writers
-            for index in order[start:start + GROUP]:
-                results[index] = push_one(user, device_id, raw_mutations[index], loaded[index][0])
+            push_group(user, device_id, raw_mutations, loaded, order[start:start + GROUP], results)
             db.session.commit()
     return results
+
+
+def push_group(user, device_id, raw_mutations, loaded, group, results):
+    """One group, in the transaction that holds the counter: new notes in bulk, then the rest one by one.
+
+    New notes come first; that keeps each note's own order, because only the
+    first mutation of a note can be a new one (new_notes.new_ones).
+    """
+    positions = new_notes.new_ones([loaded[index][0] for index in group])
+    fresh = [group[p] for p in positions]
+    if fresh and not push_new(user, device_id, raw_mutations, loaded, fresh, results):
+        fresh = []  # the database refused one of them: all go one by one, each in its savepoint
+    done = set(fresh)
+    for index in group:
+        if index not in done:
+            results[index] = push_one(user, device_id, raw_mutations[index], loaded[index][0])
+
+
+def push_new(user, device_id, raw_mutations, loaded, indexes, results):
+    """New notes: refuse the invalid ones (nothing written), insert the rest in one savepoint.
+
+    False when the database refused a row (say two new notes name the same
+    media id): the savepoint is undone, so nothing of the bulk remains.
+    """
+    memberships = new_notes.Memberships(user)
+    good = []
+    for index in indexes:
+        errors = new_notes.errors_of(loaded[index][0], memberships)
+        if errors:
+            results[index] = rejected(raw_mutations[index], errors)
+        else:
+            good.append(index)
+    if not good:
+        return True
+    savepoint = db.session.begin_nested()
+    try:
+        answers = new_notes.insert_all(user, device_id, [loaded[index][0] for index in good], answer)
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    for index, result in zip(good, answers):
+        results[index] = result
+    return True
 
 
 def answer_replays(user, loaded, results):

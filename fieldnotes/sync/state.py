@@ -42,6 +42,12 @@ def next_seq():
     return take(table.c.counter + 1)
 
 
+def take_seqs(count):
+    """`count` change numbers with one counter update (after lock_counter()), lowest first."""
+    last = take(table.c.counter + count)
+    return range(last - count + 1, last + 1)
+
+
 def record_change(note):
     """A new version of `note` at the end of the change stream (after lock_counter())."""
     note.version = (note.version or 0) + 1
