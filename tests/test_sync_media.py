@@ -1,17 +1,28 @@
 """Media uploads: resumable, verified by SHA-256 and by content, served only to the study's members."""
 import hashlib
+import io
 import os
 import uuid
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from fieldnotes.extensions import db
 from fieldnotes.studies.models import Study
 from tests.factories import add_member, make_study, make_user, note_mutation
 
 DEVICE = "0f6c0a3e-9a4e-4c1e-8f0e-7d5b3c2a1e00"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(300_000) + b"\xff\xd9"
+
+
+def noisy_jpeg():
+    """A real photo-sized JPEG (noise does not compress): stored photos are decoded and re-encoded."""
+    buffer = io.BytesIO()
+    Image.effect_noise((640, 480), 80).convert("RGB").save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+JPEG = noisy_jpeg()
 WEBM = b"\x1a\x45\xdf\xa3" + os.urandom(50_000)
 
 
@@ -54,11 +65,15 @@ def test_an_upload_cut_off_halfway_resumes_and_is_verified(app, client, study_id
     assert stale.status_code == 409 and stale.json["offset"] == half
     last = patch(client, photo["id"], half, JPEG[half:])
     assert last.status_code == 204 and last.headers["Upload-Status"] == "verified"
-    stored = tmp_path / "media" / photo["sha256"][:2] / photo["sha256"]
-    assert stored.read_bytes() == JPEG and not list((tmp_path / "media" / "partial").iterdir())
+    assert not list((tmp_path / "media" / "partial").iterdir())
+    # What is kept and shown is the photo re-encoded (without EXIF), not the phone's bytes.
+    [stored] = [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+    assert stored.name == hashlib.sha256(stored.read_bytes()).hexdigest() != photo["sha256"]
     with client.get(f"/media/{photo['id']}") as served:
-        assert served.status_code == 200 and served.data == JPEG and served.mimetype == "image/jpeg"
+        assert served.status_code == 200 and served.data == stored.read_bytes() and served.mimetype == "image/jpeg"
         assert served.headers["Cache-Control"] == "private, no-store"
+        with Image.open(io.BytesIO(served.data)) as image:
+            assert (image.format, image.size) == ("JPEG", (640, 480))
     assert client.get(f"/api/media/{photo['id']}").json["status"] == "verified"
     note = client.get(f"/api/studies/{study_id}/observations/{note_id}").json
     assert note["data"]["media"][0]["status"] == "verified"
@@ -130,9 +145,9 @@ def test_the_same_photo_on_two_notes_is_two_uploads_and_one_file(app, client, st
     push_note(client, study_id, second)
     assert patch(client, first["id"], 0, JPEG).status_code == 204
     assert patch(client, second["id"], 0, JPEG).status_code == 204
-    assert len(list((tmp_path / "media").rglob(first["sha256"]))) == 1
-    with client.get(f"/media/{second['id']}") as served:
-        assert served.data == JPEG
+    [stored] = [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+    with client.get(f"/media/{second['id']}") as served, client.get(f"/media/{first['id']}") as other:
+        assert served.data == other.data == stored.read_bytes()
 
 
 def test_only_members_who_read_notes_get_media(app, client, auth, study_id):

@@ -14,7 +14,7 @@ from fieldnotes.boards.service import ORDERS, board_view, item_notes, study_boar
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.observations.models import Attachment
-from fieldnotes.observations.storage import stored_path
+from fieldnotes.observations.storage import served_path
 from fieldnotes.studies.permissions import allows, require
 
 
@@ -99,7 +99,7 @@ def board_media(board, media_id):
     if not any(e.attachment_id == media_id for pieces in shown.values() for e in pieces):
         abort(404)
     attachment = db.session.get(Attachment, media_id)
-    response = send_file(stored_path(attachment.sha256), mimetype=attachment.mime, max_age=0)
+    response = send_file(served_path(attachment), mimetype=attachment.mime, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return response

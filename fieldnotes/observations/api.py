@@ -7,7 +7,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations import bp
 from fieldnotes.observations.content import iso, note_state
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation
-from fieldnotes.observations.storage import stored_path
+from fieldnotes.observations.storage import served_path
 from fieldnotes.studies.models import Membership
 from fieldnotes.studies.permissions import allows, require
 
@@ -42,7 +42,7 @@ def media_file(media_id):
         Membership.study_id == note.study_id, Membership.user_id == current_user.id)) if note else None
     if member is None or not allows(member.role, "view_notes") or attachment.status != MediaStatus.VERIFIED:
         abort(404)
-    response = send_file(stored_path(attachment.sha256), mimetype=attachment.mime, max_age=0)
+    response = send_file(served_path(attachment), mimetype=attachment.mime, max_age=0)
     # Photos of participants are personal data: not for shared caches or other sites' pages.
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"

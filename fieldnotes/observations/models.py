@@ -120,6 +120,10 @@ class Attachment(db.Model):
     status: Mapped[MediaStatus] = mapped_column(enum_column(MediaStatus), default=MediaStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
+    # What is stored when it differs from what was sent (photos are re-encoded without EXIF); sha256 and
+    # size stay the phone's, which its upload was verified against.
+    stored_sha256: Mapped[str | None] = mapped_column(String(64))
+    stored_size: Mapped[int | None] = mapped_column(BigInteger)
 
     observation: Mapped[Observation] = relationship(back_populates="media")
 

@@ -15,5 +15,10 @@ def stored_path(sha256):
     return media_root() / sha256[:2] / sha256
 
 
+def served_path(attachment):
+    """The file members are shown: the re-encoded photo when there is one, otherwise the bytes as sent."""
+    return stored_path(attachment.stored_sha256 or attachment.sha256)
+
+
 def partial_path(media_id):
     return media_root() / "partial" / str(uuid.UUID(str(media_id)))

@@ -12,6 +12,10 @@ SYNONYMS = {"image/jpg": "image/jpeg", "image/heif": "image/heic", "audio/x-m4a"
             "video/webm": "audio/webm", "video/mp4": "audio/mp4"}
 HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 SNIFF_BYTES = 16
+# Declared, so a note naming one is still taken, but never stored: photos are re-encoded without their
+# location and Pillow cannot read HEIC without a plugin. Phones' file inputs (accept="image/*") give JPEG.
+NOT_STORED = {"image/heic": "HEIC photos cannot be stored yet: we could not remove their location. "
+                            "Choose the photo again as a JPEG (on iPhone: Camera > Formats > Most Compatible)."}
 
 
 def canonical_mime(mime):
@@ -42,7 +46,9 @@ def sniff(head):
 def content_type_error(slot, head):
     """A message when the bytes are not a type this slot takes."""
     found = sniff(head)
+    if found in NOT_STORED:
+        return NOT_STORED[found]
     if found not in ALLOWED[slot]:
-        kinds = ", ".join(sorted(t.split("/")[1].upper() for t in ALLOWED[slot]))
+        kinds = ", ".join(sorted(t.split("/")[1].upper() for t in ALLOWED[slot] - NOT_STORED.keys()))
         return f"The file is not a {slot} we can take ({kinds})."
     return None

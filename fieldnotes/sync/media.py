@@ -1,7 +1,8 @@
 """Resumable media uploads (tus-like): declare, append chunks at an offset, verify at the end.
 
 A file is accepted only when its SHA-256 matches what the phone declared and
-its first bytes say it is a photo or recording of an accepted type.
+its first bytes say it is a photo or recording of an accepted type. A photo is
+then stored re-encoded, without EXIF (location), and refused if it does not decode.
 """
 import hashlib
 import os
@@ -12,11 +13,12 @@ from werkzeug.exceptions import Conflict, NotFound, UnprocessableEntity
 from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db
 from fieldnotes.observations import service
-from fieldnotes.observations.models import Attachment, MediaStatus, Observation
+from fieldnotes.observations.models import Attachment, MediaStatus, Observation, Slot
 from fieldnotes.observations.storage import partial_path, stored_path
 from fieldnotes.studies.permissions import allows
 from fieldnotes.sync import state
-from fieldnotes.sync.filetypes import SNIFF_BYTES, content_type_error
+from fieldnotes.sync import media_images
+from fieldnotes.sync.filetypes import SNIFF_BYTES, content_type_error, sniff
 from fieldnotes.sync.push import membership
 
 CHUNK_MAX = 4 * 1024 * 1024
@@ -108,25 +110,51 @@ def write_chunk(path, offset, chunk):
 
 
 def verify(attachment):
-    """Keep the file under its hash if hash and type are right; otherwise discard it (422)."""
+    """Keep the file if hash and type are right (a photo re-encoded); otherwise discard it (422).
+
+    The hash is checked on the bytes the phone sent: "verified" means its upload arrived intact.
+    """
     path = partial_path(attachment.id)
     digest, head = file_digest(path)
     problem = None if digest == attachment.sha256 else "The file's SHA-256 does not match the one declared."
     problem = problem or content_type_error(attachment.slot, head)
+    if not problem and attachment.slot == Slot.PHOTO:
+        problem = sanitise(attachment, path, sniff(head))
     if problem:
         discard(attachment)
         raise UnprocessableEntity(problem + " It was discarded; upload it again from byte 0.")
+    if attachment.stored_sha256:
+        path, digest = clean_path(attachment.id), attachment.stored_sha256
     target = stored_path(digest)
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(path, target)  # atomic; the same content uploaded twice is one file
+    partial_path(attachment.id).unlink(missing_ok=True)
     attachment.status = MediaStatus.VERIFIED
     attachment.verified_at = utcnow()
     attachment.observation.seq = state.next_seq()
 
 
+def sanitise(attachment, path, mime):
+    """Write the re-encoded photo beside the upload and record it; a message if it does not decode."""
+    try:
+        media_images.sanitise(path, clean_path(attachment.id), mime)
+    except media_images.NotAPhoto as error:
+        return str(error)
+    attachment.stored_sha256, _ = file_digest(clean_path(attachment.id))
+    attachment.stored_size = clean_path(attachment.id).stat().st_size
+    return None
+
+
+def clean_path(media_id):
+    path = partial_path(media_id)
+    return path.with_name(path.name + ".clean")
+
+
 def discard(attachment):
     partial_path(attachment.id).unlink(missing_ok=True)
+    clean_path(attachment.id).unlink(missing_ok=True)
     attachment.offset = 0
+    attachment.stored_sha256 = attachment.stored_size = None
 
 
 def file_digest(path):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 17:03:43.813688
+Create Date: 2026-11-22 17:09:11.779155
 
 """
 from alembic import op
@@ -398,6 +398,8 @@ def upgrade():
     sa.Column('status', sa.Enum('pending', 'verified', name='mediastatus', native_enum=False, length=20), nullable=False),
     sa.Column('created_at', fieldnotes.extensions.UTCDateTime(timezone=True), nullable=False),
     sa.Column('verified_at', fieldnotes.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('stored_sha256', sa.String(length=64), nullable=True),
+    sa.Column('stored_size', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['observation_id'], ['observation.id'], name=op.f('fk_attachment_observation_id_observation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment')),
     sa.UniqueConstraint('observation_id', 'slot', 'id', name=op.f('uq_attachment_observation_id'))

@@ -1,15 +1,17 @@
-"""A photo whose upload is cut off halfway resumes where it stopped, and the server keeps the exact file."""
+"""A photo whose upload is cut off halfway resumes where it stopped and is verified against the phone's hash."""
 import hashlib
+import io
 import os
 import struct
 import zlib
 
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Attachment
-from fieldnotes.observations.storage import stored_path
+from fieldnotes.observations.storage import served_path, stored_path
 from tests.browser.capture_support import field, local, open_capture, save_note, wait_for_server
 from tests.browser.conftest import PHONE
 
@@ -58,9 +60,17 @@ def test_a_photo_upload_cut_off_halfway_resumes_and_the_file_matches(page, conte
     expect(page.locator(".note .note-state")).to_have_text("Sent", timeout=30000)
     assert cut == [MB]
     assert offsets[:3] == [0, MB, MB]  # after the cut it resumed at the server's offset, not from 0
+    # Two promises. The phone's: every byte it sent arrived, checked against the SHA-256 it declared
+    # ("verified" frees its copy). The server's: what it keeps and shows is that photo re-encoded without
+    # metadata (EXIF location), so its bytes and hash differ, but a PNG keeps exactly the same pixels.
     assert attachment(app) == [("verified", digest, len(photo), len(photo))]
     with app.app_context():
-        assert hashlib.sha256(stored_path(digest).read_bytes()).hexdigest() == digest
+        row = db.session.scalars(select(Attachment)).one()
+        kept = served_path(row).read_bytes()
+        assert hashlib.sha256(kept).hexdigest() == row.stored_sha256 != digest and row.stored_size == len(kept)
+        db.session.remove()
+    with Image.open(io.BytesIO(kept)) as stored, Image.open(io.BytesIO(photo)) as sent:
+        assert (stored.format, stored.size) == ("PNG", (900, 900)) and stored.tobytes() == sent.tobytes()
     assert local(page, "blobs") == []  # freed only once verified
 
 

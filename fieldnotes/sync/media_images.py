@@ -1,0 +1,78 @@
+"""Photos re-encoded on arrival: decoded under a pixel limit, turned upright, saved without EXIF, XMP or text."""
+import os
+import struct
+import warnings
+
+from PIL import Image, ImageOps
+
+# Phones save 12-24 MP by default and at most 48 MP (8064 x 6048) in "full resolution" modes; 50 MP takes
+# every real photo and refuses bombs early. One photo at the limit decodes to ~150 MB of RGB.
+MAX_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own check at open(): warns above this, raises above twice it
+
+# The only decoders a file that sniffed as this type may reach (an MPO is a phone's JPEG with a depth map).
+DECODERS = {"image/jpeg": ["JPEG", "MPO"], "image/png": ["PNG"], "image/webp": ["WEBP"]}
+ENCODERS = {"JPEG": ("JPEG", {"quality": 90}), "MPO": ("JPEG", {"quality": 90}),
+            "PNG": ("PNG", {"optimize": False}), "WEBP": ("WEBP", {"quality": 90})}
+# Hostile or broken files make decoders raise any of these; each means "not a photo we can read".
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error,
+                 Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+
+class NotAPhoto(Exception):
+    """The bytes are not a photo we can decode, or would decode to too many pixels."""
+
+
+def sanitise(source, target, mime):
+    """Write to `target` the photo in `source`, upright, in its own format, with no metadata but colour."""
+    with decode(source, mime) as image:
+        fmt, options = ENCODERS[image.format]
+        upright = ImageOps.exif_transpose(image)
+        # Keep only what changes how the pixels look; EXIF (GPS), XMP, comments and PNG text all go.
+        kept = {key: image.info[key] for key in ("icc_profile", "transparency") if key in image.info}
+    upright.info = {}
+    if "icc_profile" in kept:
+        options = {**options, "icc_profile": kept["icc_profile"]}
+    if "transparency" in kept and fmt == "PNG":
+        options = {**options, "transparency": kept["transparency"]}
+    with open(target, "wb") as file:
+        upright.save(file, fmt, **options)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def decode(source, mime):
+    """The fully decoded image; NotAPhoto if it is broken, not this type, or a decompression bomb."""
+    try:
+        with warnings.catch_warnings():
+            # Metadata warnings (corrupt EXIF) do not matter: the metadata is thrown away.
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source, formats=DECODERS[mime]) as probe:
+                check_size(probe)
+                probe.verify()  # checksums and structure, without decoding the pixels
+            image = Image.open(source, formats=DECODERS[mime])  # verify() leaves an image unusable
+            try:
+                check_size(image)
+                image.load()  # a truncated file fails here
+            except BaseException:
+                image.close()
+                raise
+    except NotAPhoto:
+        raise
+    except DECODE_ERRORS as error:
+        if isinstance(error, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+            raise NotAPhoto(too_big_message()) from error
+        raise NotAPhoto("The photo could not be read: it is damaged, cut short, "
+                        "or not really a JPEG, PNG or WebP.") from error
+    return image
+
+
+def check_size(image):
+    # Also here, not only in Pillow's global check, so the limit holds whatever the warning filters are.
+    if image.width * image.height > MAX_PIXELS:
+        raise NotAPhoto(too_big_message())
+
+
+def too_big_message():
+    return f"The photo has more than {MAX_PIXELS // 1_000_000} megapixels; we take photos up to that size."
