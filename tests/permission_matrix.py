@@ -132,6 +132,7 @@ MATRIX = {
                              post("/studies/{study}/boards/1/items/1/evidence", only(404, BUILD))],
     "boards.create_share": [post("/studies/{study}/boards/1/shares", only(404, BUILD))],
     "boards.revoke_share": [post("/studies/{study}/boards/1/shares/1/revoke", only(404, BUILD))],
+    "boards.delete": [post("/studies/{study}/boards/1/delete", only(404, BUILD))],
     # Share links need no account: an unknown token is "not found" for everyone, signed in or not.
     "boards.shared": [get("/share/no-such-token", signed_in(404, anonymous=404))],
     "boards.shared_present": [get("/share/no-such-token/present", signed_in(404, anonymous=404))],

@@ -234,3 +234,28 @@ def test_consent_rule_for_each_use():
         refused = Participant(**{**everything, field: False})
         assert consent_problem(use, refused) is not None
         assert all(consent_problem(other, refused) is None for other in (QUOTE, PHOTO, AUDIO) if other != use)
+
+
+def test_deleting_a_board_ends_its_share_links_and_keeps_its_insights(app, client, auth):
+    from fieldnotes.boards.models import ShareLink
+    from fieldnotes.insights.models import Insight
+    world = build(app)
+    auth.login("designer@example.org")
+    base = new_board(client, world)
+    from datetime import date, timedelta
+    shared = client.post(f"{base}/shares", data={"expires_on": (date.today() + timedelta(days=7)).isoformat()})
+    token_url = re.search(r'(/share/[A-Za-z0-9_\-]+)', shared.text).group(1)
+    assert status(client, token_url) == 200
+
+    unconfirmed = client.post(f"{base}/delete")
+    assert unconfirmed.status_code == 422 and "Tick the box to confirm" in unconfirmed.text
+    with app.app_context():
+        assert count(Board) == 1
+
+    response = client.post(f"{base}/delete", data={"confirm": "yes"})
+    assert response.status_code == 303 and response.location.endswith(f"/studies/{world['study']}/boards")
+    assert status(client, token_url) == 404
+    assert status(client, f"{base}/edit") == 404
+    with app.app_context():
+        assert count(Board) == count(BoardItem) == count(ShareLink) == 0
+        assert count(Insight) >= 2  # the insights the board showed are still there

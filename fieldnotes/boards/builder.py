@@ -148,3 +148,19 @@ def revoke_share(study_id, board_id, share_id):
         db.session.commit()
     flash("Share link revoked: it no longer opens the board.")
     return redirect(url_for("boards.edit", study_id=study_id, board_id=board_id, _anchor="share"), code=303)
+
+
+@bp.post("/studies/<id:study_id>/boards/<id:board_id>/delete")
+@login_required
+def delete(study_id, board_id):
+    """Delete a board with its picks, share links and reactions; the insights and notes stay."""
+    membership = require(study_id, "build_boards")
+    board = study_board(study_id, board_id)
+    if request.form.get("confirm") != "yes":
+        errors = {"confirm": ["Tick the box to confirm: the board's share links stop working."]}
+        return render_builder(membership, board, errors, 422)
+    title = board.title
+    db.session.delete(board)
+    db.session.commit()
+    flash(f"Board “{title}” deleted. Its insights and notes are kept.")
+    return redirect(url_for("boards.index", study_id=study_id), code=303)
