@@ -100,6 +100,16 @@ def test_notes_wait_for_a_sign_in_when_the_session_ended_offline(page, context, 
     page.get_by_text("All notes sent").wait_for()
 
 
+OUTBOX_EMPTY = """async () => {
+  const db = await new Promise((ok, no) => { const r = indexedDB.open('fieldnotes');
+    r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  const count = await new Promise((ok, no) => { const r = db.transaction('outbox').objectStore('outbox').count();
+    r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  db.close();
+  return count === 0;
+}"""
+
+
 def test_the_worker_sends_waiting_notes_with_no_capture_tab_open(context, live_server, app, field):
     page = context.new_page()
     open_capture(page, live_server, field)
@@ -121,4 +131,7 @@ def test_the_worker_sends_waiting_notes_with_no_capture_tab_open(context, live_s
     cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": live_server.url, "registrationId":
              registrations[0]["registrationId"], "tag": "outbox", "lastChance": False})
     wait_for_server(other, app, field["study_id"], ["Checks the stock count on a clipboard"])
+    # The server commits before it answers, and the worker clears the outbox only on that
+    # answer: give it the moment between the two instead of racing it.
+    other.wait_for_function(OUTBOX_EMPTY, timeout=10000)
     assert len(local(other, "outbox")) == 0
