@@ -28,4 +28,4 @@ def database_unavailable(error):
     return handle_http_error(unavailable)
 
 
-from fieldnotes.sync import media_api, views  # noqa: E402,F401  (routes register on bp)
+from fieldnotes.sync import erase, media_api, views  # noqa: E402,F401  (routes and the erasure hook register)
