@@ -6,7 +6,7 @@ import { deviceId, getMeta, request, setMeta, tx } from "./db.js";
 import { emit, setState } from "./status.js";
 import { uploadMedia } from "./media.js";
 import { pull } from "./pull.js";
-import { AuthNeeded, post, TryLater } from "./net.js";
+import { AuthNeeded, Refused, TryLater, post } from "./net.js";
 import { recordFrom } from "./outbox.js";
 
 const BATCH = 200;  // the server's limit
@@ -73,7 +73,11 @@ async function pushAll() {
     if (!batch.length) return;
     const response = await post("/api/sync/push", { device_id: await deviceId(), mutations: batch.map(wire) });
     if (response.status === 413) batchSize = Math.max(1, Math.floor(batch.length / 2));
-    if (!response.ok) throw new TryLater(`server refused the batch (${response.status})`);
+    if (response.status === 413) throw new TryLater("batch too large; sending smaller ones");
+    if (!response.ok) {
+      const reason = (await response.json().catch(() => ({}))).description || "";
+      throw new Refused(`The server refused to take notes (${response.status}). ${reason}`.trim());
+    }
     const body = await response.json();
     await noteEpoch(body.epoch);
     await applyResults(batch, body.results || []);
@@ -106,12 +110,13 @@ async function run() {
     if (studyId) await pull(studyId);
     await pushAll();  // a reset re-queues every note held here
     attempt = 0;
-    setState({ unreachable: false, signInNeeded: false, lastError: null });
+    setState({ unreachable: false, signInNeeded: false, refused: null, lastError: null });
   } catch (error) {
     if (error instanceof AuthNeeded) {
       setState({ signInNeeded: true });  // paused: keep everything, ask for a sign-in
     } else {
-      setState({ unreachable: error instanceof TryLater, lastError: String(error.message || error) });
+      setState({ unreachable: error instanceof TryLater, lastError: String(error.message || error),
+        refused: error instanceof Refused ? error.message : null });
       retryLater();
     }
   } finally {

@@ -2,6 +2,8 @@
 // Every failure is sorted into "sign in first" or "unknown, try later": nothing is final.
 export class AuthNeeded extends Error {}
 export class TryLater extends Error {}
+// The server read the request and said no (4xx): reachable, but the notes stay queued for a retry.
+export class Refused extends Error {}
 
 const TIMEOUT_MS = 30000;
 

@@ -17,6 +17,7 @@ export default function syncBadge(bar) {
     count.textContent = waiting ? `${waiting} not sent` : "All notes sent";
     bar.classList.toggle("has-unsent", waiting > 0);
     if (!state.online) net.textContent = "· Offline";
+    else if (state.refused) net.textContent = `· ${state.refused} Kept on this phone; will retry.`;
     else if (state.unreachable) net.textContent = "· Server not reachable, will retry";
     else if (state.flushing) net.textContent = "· Sending…";
     else net.textContent = "· Online";

@@ -135,3 +135,24 @@ def test_the_worker_sends_waiting_notes_with_no_capture_tab_open(context, live_s
     # answer: give it the moment between the two instead of racing it.
     other.wait_for_function(OUTBOX_EMPTY, timeout=10000)
     assert len(local(other, "outbox")) == 0
+
+
+def test_a_batch_the_server_refuses_is_kept_and_the_phone_says_why(page, live_server, app, field):
+    open_capture(page, live_server, field)
+    refusals = []
+
+    def refuse_once(route):
+        if refusals:
+            return route.continue_()
+        refusals.append(route.request.url)
+        route.fulfill(status=422, content_type="application/json",
+                      body='{"code": 422, "message": "Unprocessable Content", "description": "Some fields are not valid."}')
+
+    page.route("**/api/sync/push", refuse_once)
+    save_note(page, "Reads the order number aloud to a colleague")
+    expect(page.locator("[data-badge-net]")).to_contain_text("The server refused to take notes (422)")
+    expect(page.locator("[data-badge-net]")).not_to_contain_text("not reachable")
+    assert len(local(page, "outbox")) == 1  # kept, not dropped
+    page.get_by_role("button", name="Sync now").click()
+    held = wait_for_server(page, app, field["study_id"], ["Reads the order number aloud to a colleague"])
+    assert len(held["Reads the order number aloud to a colleague"]) == 1
