@@ -1,6 +1,11 @@
-"""Turn exceptions into responses: JSON under /api/, HTML pages elsewhere.
+"""Service errors, and turning exceptions into responses: JSON under /api/, HTML pages elsewhere.
 
 JSON errors always look like {"code", "message", "description"[, "errors"]}.
+
+Services (the code below the views) signal a refusal by raising one of the
+ServiceError family; nothing they did in the transaction may stand, so the
+handler rolls it back. A view that wants to answer differently (re-render a
+form with the messages, answer one sync item) catches the error itself.
 """
 from flask import current_app, render_template, request
 from marshmallow import ValidationError
@@ -10,7 +15,41 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from fieldnotes.extensions import db
 
 
+class ServiceError(Exception):
+    """A service refuses to do what was asked; nothing it wrote may be kept.
+
+    `errors` are field messages ({field: [message, ...]}), for forms and sync items;
+    `extra` is anything more the JSON answer carries (a 409's current state, say).
+    """
+
+    code = 422
+    name = "Unprocessable Content"
+
+    def __init__(self, description="", errors=None, **extra):
+        super().__init__(description or errors)
+        self.description = description or "Some fields are not valid."
+        self.errors = errors or {}
+        self.extra = extra
+
+
+class NotFound(ServiceError, LookupError):
+    """No such thing here (or not one this user may know of)."""
+
+    code, name = 404, "Not Found"
+
+
+class Refused(ServiceError, ValueError):
+    """The request is understood but not allowed by the rules (a name taken, a cycle, a bad value)."""
+
+
+class Conflict(ServiceError):
+    """Someone changed it since the version the caller saw; nothing written."""
+
+    code, name = 409, "Conflict"
+
+
 def init_app(app):
+    app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(InternalServerError, handle_http_error)
@@ -46,3 +85,14 @@ def handle_validation_error(error):
     if wants_json():
         return body, 422
     return render_template("errors/error.html", error=body), 422
+
+
+def handle_service_error(error):
+    """A refusal no view caught: undo the transaction, answer in the usual shape."""
+    db.session.rollback()
+    body = {"code": error.code, "message": error.name, "description": error.description}
+    if error.errors:
+        body["errors"] = error.errors
+    if wants_json():
+        return {**body, **error.extra}, error.code
+    return render_template("errors/error.html", error=body), error.code
