@@ -32,8 +32,8 @@ from sqlalchemy import delete, event, func, insert, select, update  # noqa: E402
 
 from fieldnotes import create_app  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
-from fieldnotes.observations.models import (Observation, ProcessedMutation, Revision,  # noqa: E402
-                                            SyncState, observation_tag)
+from fieldnotes.observations.models import ChangeStream, Observation, Revision, observation_tag  # noqa: E402
+from fieldnotes.sync.models import ProcessedMutation  # noqa: E402
 from tests.factories import PASSWORD, make_study, make_user, note_mutation  # noqa: E402
 
 NOTES, BATCH = int(os.environ.get("BENCH_NOTES", 10_000)), 200
@@ -122,7 +122,7 @@ def time_raw_insert(app, study_id, batches, mode):
                     db.session.commit()
                 continue
             if mode == "all/batch":
-                db.session.execute(update(SyncState).values(counter=SyncState.counter + len(batch)))
+                db.session.execute(update(ChangeStream).values(counter=ChangeStream.counter + len(batch)))
             db.session.execute(insert(Observation), notes)
             if mode == "all/batch":
                 db.session.execute(insert(Revision), revisions)

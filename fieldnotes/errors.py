@@ -24,10 +24,11 @@ class ServiceError(Exception):
 
     code = 422
     name = "Unprocessable Content"
+    default_description = "Some fields are not valid."
 
     def __init__(self, description="", errors=None, **extra):
         super().__init__(description or errors)
-        self.description = description or "Some fields are not valid."
+        self.description = description or self.default_description
         self.errors = errors or {}
         self.extra = extra
 
@@ -36,6 +37,7 @@ class NotFound(ServiceError, LookupError):
     """No such thing here (or not one this user may know of)."""
 
     code, name = 404, "Not Found"
+    default_description = "Not found."
 
 
 class Refused(ServiceError, ValueError):
@@ -46,6 +48,7 @@ class Conflict(ServiceError):
     """Someone changed it since the version the caller saw; nothing written."""
 
     code, name = 409, "Conflict"
+    default_description = "Someone changed this since you opened it."
 
 
 def init_app(app):

@@ -1,9 +1,11 @@
-"""What Alembic compares with the models: not the full-text index, which is made beside them in raw SQL."""
-from fieldnotes.explore.search_ddl import FTS_SHADOW_TABLES, FTS_TABLE, PG_INDEX
+"""What Alembic compares with the models: not the objects made beside them in raw SQL.
 
-UNMODELLED = {FTS_TABLE, *FTS_SHADOW_TABLES, PG_INDEX}
+A feature that makes such an object (the full-text index: observations/fulltext.py)
+names it in the metadata's "unmodelled" set, so this module needs to know no feature.
+"""
+from fieldnotes.extensions import db
 
 
 def include_object(object, name, type_, reflected, compare_to):
     """Alembic's filter: skip database objects that exist on purpose without a model."""
-    return not (reflected and compare_to is None and name in UNMODELLED)
+    return not (reflected and compare_to is None and name in db.metadata.info.get("unmodelled", ()))

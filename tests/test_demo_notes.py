@@ -4,9 +4,9 @@ import re
 from sqlalchemy import func, select
 
 from fieldnotes import create_app
-from fieldnotes.explore.matrix import build
+from fieldnotes.explore.cells import build
 from fieldnotes.extensions import db
-from fieldnotes.observations.models import Attachment, Observation, Revision, SyncState
+from fieldnotes.observations.models import Attachment, ChangeStream, Observation, Revision
 from fieldnotes.observations.storage import stored_path
 from fieldnotes.studies.models import Study
 from fieldnotes.visits.models import Participant
@@ -37,7 +37,7 @@ def test_the_demo_study_gets_a_few_hundred_realistic_notes(app):
         assert sum(n.client_time_suspect for n in notes) == 2
         # Every note took its own change number from the sync counter, and has its first revision.
         seqs = [n.seq for n in notes]
-        assert len(set(seqs)) == len(seqs) and max(seqs) <= db.session.scalar(select(SyncState.counter))
+        assert len(set(seqs)) == len(seqs) and max(seqs) <= db.session.scalar(select(ChangeStream.counter))
         # Each note's first version, four re-filed by the designer, and one phone's edit that lost a race.
         revisions = db.session.scalars(select(Revision)).all()
         assert len(revisions) == len(notes) + 5 and sum(r.kind == "conflict" for r in revisions) == 1
@@ -90,7 +90,7 @@ def test_notes_option_makes_a_large_synthetic_study_once(app):
         notes = db.session.scalars(select(Observation).where(Observation.study_id == study.id)).all()
         assert len(notes) == 2000 and len({n.seq for n in notes}) == 2000
         assert len({n.touchpoint_id for n in notes}) == 8 and len({n.participant_id for n in notes}) == 72
-        assert max(n.seq for n in notes) == db.session.scalar(select(SyncState.counter))
+        assert max(n.seq for n in notes) == db.session.scalar(select(ChangeStream.counter))
         assert build(study.id)["total"].notes == 2000
     assert "already there; nothing changed" in seed(app, "--notes", "2000")
     with app.app_context():

@@ -16,7 +16,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations.models import Attachment, MediaStatus
 from fieldnotes.observations.storage import stored_path
 from fieldnotes.studies.models import Tag
-from fieldnotes.sync import state
+from fieldnotes.observations import changes
 from tests.conftest import TEST_CONFIG, AuthActions, empty_postgres
 from tests.factories import make_observation, make_participant, make_study, make_user, make_visit
 from tests.permission_matrix import ACTORS, EXCLUDED_PREFIXES, LOGIN, MATRIX
@@ -45,7 +45,7 @@ def build_world(app):
         media = [{"id": str(m), "slot": "photo", "sha256": hashlib.sha256(JPEG).hexdigest(),
                   "size": len(JPEG), "mime": "image/jpeg"} for m in (pending, verified)]
         note = make_observation(study, users["researcher"], media=media)
-        state.current_epoch()  # made on the first sync call of any kind, GET or not
+        changes.current_epoch()  # made on the first sync call of any kind, GET or not
         db.session.commit()
         stored = db.session.get(Attachment, verified)
         stored.status, stored.offset = MediaStatus.VERIFIED, len(JPEG)

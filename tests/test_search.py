@@ -151,11 +151,11 @@ def test_the_migration_statements_index_notes_already_there(app, corpus):
     """What the Alembic migration runs: dropping and making the index again finds existing notes."""
     from sqlalchemy import text
 
-    from fieldnotes.explore import search_ddl
+    from fieldnotes.observations import fulltext
     study_id, names = corpus
     with app.app_context():
         dialect = db.engine.dialect.name
-        for statement in (*search_ddl.drop_statements(dialect), *search_ddl.create_statements(dialect)):
+        for statement in (*fulltext.drop_statements(dialect), *fulltext.create_statements(dialect)):
             db.session.execute(text(statement))
         db.session.commit()
         assert {names[str(i)] for i in found(study_id, "paper")} == {"paper", "split"}

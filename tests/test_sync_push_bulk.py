@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldnotes.extensions import db
-from fieldnotes.observations.models import Attachment, Observation, ProcessedMutation, Revision
+from fieldnotes.observations.models import Attachment, Observation, Revision
+from fieldnotes.sync.models import ProcessedMutation
 from fieldnotes.studies.models import Tag
 from tests.factories import make_study, make_user, note_mutation
 

@@ -1,7 +1,7 @@
 """Demo notes: a few hundred realistic ones for the demo study, written the way sync writes them.
 
 Deterministic (a fixed random seed). Every note takes a change number from the
-sync counter, so phones that open the demo study pull them. Some role and
+change counter, so phones that open the demo study pull them. Some role and
 touchpoint pairs are left empty on purpose: the journey matrix shows them as gaps.
 """
 import hashlib
@@ -12,12 +12,11 @@ import zlib
 from datetime import UTC, datetime, time, timedelta
 
 from fieldnotes.demo.note_bank import BANK, FILLERS, SITE_NOTES
-from fieldnotes.explore.edits import take
 from fieldnotes.extensions import db
+from fieldnotes.observations import changes
 from fieldnotes.observations.content import note_content
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation, Revision, RevisionKind
 from fieldnotes.observations.storage import stored_path
-from fieldnotes.sync import state
 
 SEED = 20260312
 # Where each role was seen; the pairs missing here are the demo's coverage gaps.
@@ -40,9 +39,8 @@ ASIDES = ["Seen twice this morning.", "Said while pointing at the screen.", "A c
 
 def reserve_seqs(count):
     """`count` consecutive change numbers, taken under the counter lock like any sync write."""
-    state.lock_counter()
-    last = take(count)
-    return iter(range(last - count + 1, last + 1))
+    changes.lock_counter()
+    return iter(changes.take_seqs(count))
 
 
 def fill(rng, text):
@@ -130,10 +128,10 @@ def seed_notes(demo):
 
 def seed_history(demo):
     """A little history to look at: the designer re-filed three notes, and a phone lost one race."""
-    from fieldnotes.explore.edits import Counter, edit_fields
+    from fieldnotes.explore.edits import edit_fields
     rng = random.Random(SEED + 1)
     notes = sorted(demo["study_notes"], key=lambda n: n.seq)
-    designer, counter = demo["users"]["designer"], Counter()
+    designer, counter = demo["users"]["designer"], changes.Counter()
     for note in rng.sample([n for n in notes if str(n.kind) == "observation"], 3):
         edit_fields(note, designer, {"kind": "workaround"}, note.version, counter)
     contested = rng.choice([n for n in notes if str(n.kind) == "breakdown" and n.version == 1])

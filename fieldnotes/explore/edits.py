@@ -1,53 +1,26 @@
-"""Web edits of notes through the same versioned path sync uses: new version, next change seq, a revision.
+"""Web edits of notes: kind, touchpoint, role and tags, as new versions in the note's change stream.
 
-observations/service.py has the field and tag writers but no versioned update
-for a partial edit (push's update needs a phone's full data), so this module
-composes their lower-level pieces: sync.state's lock_counter() and record_change(),
-and a Revision for history. Views run these inside state.writer_turn(), as push does.
-A phone whose next update is based on the old version then gets a conflict, never
-a silent overwrite. Callers commit.
+Every edit goes through observations/changes.py, as a phone's push does: a new
+version, the next change number, a revision. A phone whose next update is based
+on the old version then gets a conflict, never a silent overwrite. Views run
+these inside writer_turn(), as push does. Callers commit.
 """
-from sqlalchemy import update
-
-from fieldnotes.auth.models import utcnow
+from fieldnotes.errors import Conflict
 from fieldnotes.extensions import db
 from fieldnotes.observations import service
-from fieldnotes.observations.content import note_content
-from fieldnotes.observations.models import Revision, RevisionKind
-from fieldnotes.sync import state
+from fieldnotes.observations.changes import Counter, record_edit
 
 EDITABLE = ("kind", "touchpoint_id", "role_id")
 
 
-class Stale(Exception):
+class Stale(Conflict):
     """The note changed (or was deleted) since the version the editor saw."""
-
-
-class Counter:
-    """Holds the sync counter's lock for one transaction; every change then takes the next number."""
-
-    def __init__(self):
-        self.locked = False
-
-    def lock(self):
-        if not self.locked:
-            state.lock_counter()
-            self.locked = True
-
-
-def take(count):
-    """Move the counter on by `count` (under the lock): the last number taken. For bulk loads."""
-    return db.session.scalar(update(state.table).where(state.table.c.id == state.ROW)
-                             .values(counter=state.table.c.counter + count).returning(state.table.c.counter))
 
 
 def record(note, user, counter):
     """Make the note's current fields its next version, with a change number and a revision."""
     counter.lock()
-    state.record_change(note)  # version + 1 and the next change number, as sync does
-    note.updated_at = utcnow()
-    note.revisions.append(Revision(version=note.version, data=note_content(note), author_id=user.id,
-                                   kind=RevisionKind.EDIT))
+    record_edit(note, user.id)
 
 
 def edit_fields(note, user, changes, base_version, counter=None):

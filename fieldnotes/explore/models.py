@@ -2,12 +2,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldnotes.auth.models import User, utcnow
 from fieldnotes.extensions import db
-from fieldnotes.observations.models import Observation
 from fieldnotes.studies.models import enum_column
 
 
@@ -28,12 +27,3 @@ class TagEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User | None] = relationship()
-
-
-# The journey matrix groups a study's live notes by touchpoint and role, counting participants,
-# visits and kinds: with every column it reads in one index, SQLite answers 100,000 notes
-# from the index alone instead of sorting the table (about 10x faster; docs/benchmarks.md).
-_live = Observation.deleted_at.is_(None)
-Index("ix_observation_matrix", Observation.study_id, Observation.touchpoint_id, Observation.role_id,
-      Observation.participant_id, Observation.visit_id, Observation.kind,
-      sqlite_where=_live, postgresql_where=_live)

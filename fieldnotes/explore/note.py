@@ -12,7 +12,7 @@ from fieldnotes.observations.models import Kind, Observation, RevisionKind
 from fieldnotes.observations.service import can_edit
 from fieldnotes.studies.models import Role, Touchpoint
 from fieldnotes.studies.permissions import require
-from fieldnotes.sync import state
+from fieldnotes.writers import writer_turn
 from fieldnotes.visits.models import Participant, SiteVisit
 
 FIELD_LABELS = {"kind": "Kind", "text": "Text", "expected": "What they expected",
@@ -88,8 +88,7 @@ def history(note, lookup):
 
 
 def term_options(model, study_id, current):
-    terms = db.session.scalars(select(model).where(model.study_id == study_id)
-                               .order_by(model.position, model.id)).all()
+    terms = db.session.scalars(model.in_order(study_id)).all()
     return [(t.id, t.name + (" (retired)" if t.retired else "")) for t in terms if t.active or t.id == current]
 
 
@@ -137,7 +136,7 @@ def edit_note(study_id, note_id):
         abort(403, "Researchers can change only the notes they captured.")
     data, errors = load_form(NoteEditSchema())
     if data:
-        with state.writer_turn():
+        with writer_turn():
             errors = save_edit(note, data)
     if errors:
         return render_note(membership, live_note(study_id, note_id), errors, 409 if "form" in errors else 422)

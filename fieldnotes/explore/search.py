@@ -8,21 +8,10 @@ import re
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from sqlalchemy import Index, bindparam, literal_column, select, text
+from sqlalchemy import bindparam, literal_column, select, text
 
-from fieldnotes.explore import search_ddl
+from fieldnotes.observations import fulltext
 from fieldnotes.observations.models import Observation
-
-search_ddl.listen(Observation.__table__)
-# Indexes for browse. (They belong in Observation.__table_args__; declared here because that model
-# is another helper's file.) Browse reads a study's notes newest first a page at a time: this index answers that without a sort.
-Index("ix_observation_browse", Observation.study_id, Observation.captured_at, Observation.id)
-# Facet counts group a study's live notes by these columns; covering them spares a row lookup per note.
-Index("ix_observation_facets", Observation.study_id, Observation.touchpoint_id, Observation.role_id,
-      Observation.kind, Observation.visit_id, Observation.participant_id, Observation.author_id,
-      Observation.deleted_at)
-# A study's live notes by id, from the index alone: what tag counts join observation_tag to.
-Index("ix_observation_live", Observation.study_id, Observation.deleted_at, Observation.id)
 
 MAX_QUERY = 200
 MAX_PARTS = 16
@@ -90,10 +79,10 @@ def tsquery(parts):
 def condition(parts, dialect_name):
     """A WHERE clause for notes matching every part."""
     if dialect_name == "postgresql":
-        return literal_column(search_ddl.PG_VECTOR).op("@@")(
+        return literal_column(fulltext.PG_VECTOR).op("@@")(
             text("to_tsquery('simple'::regconfig, :fts_query)").bindparams(fts_query=tsquery(parts)))
-    matches = select(literal_column("rowid")).select_from(text(search_ddl.FTS_TABLE)).where(
-        text(f"{search_ddl.FTS_TABLE} MATCH :fts_query").bindparams(bindparam("fts_query", fts5_query(parts))))
+    matches = select(literal_column("rowid")).select_from(text(fulltext.FTS_TABLE)).where(
+        text(f"{fulltext.FTS_TABLE} MATCH :fts_query").bindparams(bindparam("fts_query", fts5_query(parts))))
     return Observation.seq.in_(matches)
 
 

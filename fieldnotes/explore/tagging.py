@@ -5,7 +5,8 @@ so phones see the change on their next pull. Callers commit.
 """
 from sqlalchemy import func, select
 
-from fieldnotes.explore.edits import Counter, Stale, edit_fields, record, set_tags
+from fieldnotes.explore.edits import Stale, edit_fields, record, set_tags
+from fieldnotes.observations.changes import Counter
 from fieldnotes.explore.models import TagAction, TagEvent
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation, observation_tag

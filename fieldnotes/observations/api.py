@@ -1,5 +1,5 @@
 """Reading one note with its media and history, and serving its verified media files."""
-from flask import abort, send_file
+from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -7,9 +7,8 @@ from fieldnotes.extensions import db
 from fieldnotes.observations import bp
 from fieldnotes.observations.content import iso, note_state
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation
-from fieldnotes.observations.storage import served_path
-from fieldnotes.studies.models import Membership
-from fieldnotes.studies.permissions import allows, require
+from fieldnotes.observations.storage import send_private
+from fieldnotes.studies.permissions import allows, membership_of, require
 
 
 @bp.get("/api/studies/<id:study_id>/observations/<uuid:note_id>")
@@ -38,12 +37,7 @@ def media_file(media_id):
     """A verified photo or recording, to members who may see notes; 404 for everyone else."""
     attachment = db.session.get(Attachment, media_id)
     note = attachment.observation if attachment else None
-    member = db.session.scalar(select(Membership).where(
-        Membership.study_id == note.study_id, Membership.user_id == current_user.id)) if note else None
+    member = membership_of(note.study_id, current_user) if note else None
     if member is None or not allows(member.role, "view_notes") or attachment.status != MediaStatus.VERIFIED:
         abort(404)
-    response = send_file(served_path(attachment), mimetype=attachment.mime, max_age=0)
-    # Photos of participants are personal data: not for shared caches or other sites' pages.
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
+    return send_private(attachment)

@@ -3,7 +3,7 @@ import os
 import uuid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 
 
 def media_root():
@@ -18,6 +18,14 @@ def stored_path(sha256):
 def served_path(attachment):
     """The file members are shown: the re-encoded photo when there is one, otherwise the bytes as sent."""
     return stored_path(attachment.stored_sha256 or attachment.sha256)
+
+
+def send_private(attachment):
+    """The file as a response: photos of participants are personal data, for no shared cache or other site."""
+    response = send_file(served_path(attachment), mimetype=attachment.mime, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
 
 
 def partial_path(media_id):

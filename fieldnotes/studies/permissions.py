@@ -42,11 +42,17 @@ def allows(role, action):
 
 
 def membership_of(study_id, user):
-    from fieldnotes.studies.models import Membership
+    """The signed-in (or anonymous) user's membership in the study, or None."""
     if not user.is_authenticated:
         return None
+    return find_membership(study_id, user.id)
+
+
+def find_membership(study_id, user_id):
+    """The membership of the user with this id in the study, or None: the one lookup every feature uses."""
+    from fieldnotes.studies.models import Membership
     return db.session.scalar(select(Membership).where(
-        Membership.study_id == study_id, Membership.user_id == user.id))
+        Membership.study_id == study_id, Membership.user_id == user_id))
 
 
 def require(study_id, action):

@@ -14,8 +14,8 @@ RETRY_AFTER_SECONDS = 5
 def add_test_hooks(state):
     # Fault injection for browser tests; it must not exist outside a testing build.
     if state.app.config.get("TESTING"):
-        from fieldnotes.sync.testhooks import hooks
-        state.app.register_blueprint(hooks)
+        from fieldnotes.sync import testhooks
+        testhooks.install(state.app)
 
 
 @bp.app_errorhandler(OperationalError)
@@ -28,4 +28,4 @@ def database_unavailable(error):
     return handle_http_error(unavailable)
 
 
-from fieldnotes.sync import erase, media_api, views  # noqa: E402,F401  (routes and the erasure hook register)
+from fieldnotes.sync import media_api, views  # noqa: E402,F401  (routes register)

@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Kind
 from fieldnotes.studies.models import Tag
-from fieldnotes.sync import state
+from fieldnotes.observations import changes
 from fieldnotes.visits.models import Participant, SiteVisit
 
 
@@ -22,7 +22,7 @@ def study_context(membership):
     tags = db.session.scalars(select(Tag).where(Tag.study_id == study.id).order_by(Tag.name)).all()
     return {
         "study": {"id": study.id, "name": study.name},
-        "epoch": state.current_epoch(),
+        "epoch": changes.current_epoch(),
         "me": {"id": membership.user.id, "name": membership.user.name, "role": str(membership.role)},
         "touchpoints": [term(t) for t in study.touchpoints],
         "roles": [term(r) for r in study.roles],

@@ -8,18 +8,16 @@ import hashlib
 import os
 
 from sqlalchemy import update
-from werkzeug.exceptions import Conflict, NotFound, UnprocessableEntity
 
 from fieldnotes.auth.models import utcnow
+from fieldnotes.errors import Conflict, NotFound, Refused
 from fieldnotes.extensions import db
-from fieldnotes.observations import service
+from fieldnotes.observations import changes, service
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation, Slot
 from fieldnotes.observations.storage import partial_path, stored_path
-from fieldnotes.studies.permissions import allows
-from fieldnotes.sync import state
+from fieldnotes.studies.permissions import allows, find_membership
 from fieldnotes.sync import media_images
 from fieldnotes.sync.filetypes import SNIFF_BYTES, content_type_error, sniff
-from fieldnotes.sync.push import membership
 
 CHUNK_MAX = 4 * 1024 * 1024
 
@@ -33,7 +31,7 @@ class OffsetMismatch(Conflict):
 def editable_note(user, note_id):
     """The note if the user may change it; 404 otherwise (another study's note is 'not found')."""
     note = db.session.get(Observation, note_id)
-    member = membership(user, note.study_id) if note else None
+    member = find_membership(note.study_id, user.id) if note else None
     if note is None or not service.can_edit(member, note):
         raise NotFound("No note with this id that you can add media to; push the note first.")
     return note
@@ -42,7 +40,7 @@ def editable_note(user, note_id):
 def declare(user, data):
     """(attachment, created). A resent declaration answers the same upload."""
     note = editable_note(user, data["observation_id"])
-    state.lock_counter()  # before looking: a racing declaration of the same id waits, then sees ours
+    changes.lock_counter()  # before looking: a racing declaration of the same id waits, then sees ours
     existing = db.session.get(Attachment, data["id"], populate_existing=True)
     if existing is not None:
         same = (existing.observation_id, existing.slot, existing.sha256, existing.size) == (
@@ -53,7 +51,7 @@ def declare(user, data):
     attachment = Attachment(id=data["id"], slot=data["slot"], sha256=data["sha256"],
                             size=data["size"], mime=data["mime"])
     note.media.append(attachment)
-    note.seq = state.next_seq()  # pulls now show the note's media as expected and pending
+    changes.resend_media(note)  # pulls now show the note's media as expected and pending
     db.session.flush()
     return attachment, True
 
@@ -61,7 +59,7 @@ def declare(user, data):
 def visible_attachment(user, media_id, edit=False):
     attachment = db.session.get(Attachment, media_id)
     note = attachment.observation if attachment else None
-    member = membership(user, note.study_id) if note else None
+    member = find_membership(note.study_id, user.id) if note else None
     allowed = service.can_edit(member, note) if edit else (
         member is not None and allows(member.role, "view_notes"))
     if not allowed:
@@ -75,16 +73,16 @@ def append(user, media_id, offset, chunk):
     if attachment.status == MediaStatus.VERIFIED:
         return attachment
     if offset + len(chunk) >= attachment.size:
-        state.lock_counter()  # verification bumps the note's seq; counter first, as push does
+        changes.lock_counter()  # verification bumps the note's seq; counter first, as push does
     lock_row(attachment)
     if attachment.status == MediaStatus.VERIFIED:  # a racing resend of the last chunk won
         return attachment
     if offset != attachment.offset:
         raise OffsetMismatch(attachment.offset)
     if offset + len(chunk) > attachment.size:
-        raise UnprocessableEntity(f"More bytes than the {attachment.size} declared.")
+        raise Refused(f"More bytes than the {attachment.size} declared.")
     if offset == 0 and (error := content_type_error(attachment.slot, chunk[:SNIFF_BYTES])):
-        raise UnprocessableEntity(error)
+        raise Refused(error)
     write_chunk(partial_path(attachment.id), offset, chunk)
     attachment.offset = offset + len(chunk)
     if attachment.offset == attachment.size:
@@ -122,7 +120,7 @@ def verify(attachment):
         problem = sanitise(attachment, path, sniff(head))
     if problem:
         discard(attachment)
-        raise UnprocessableEntity(problem + " It was discarded; upload it again from byte 0.")
+        raise Refused(problem + " It was discarded; upload it again from byte 0.")
     if attachment.stored_sha256:
         path, digest = clean_path(attachment.id), attachment.stored_sha256
     target = stored_path(digest)
@@ -131,7 +129,7 @@ def verify(attachment):
     partial_path(attachment.id).unlink(missing_ok=True)
     attachment.status = MediaStatus.VERIFIED
     attachment.verified_at = utcnow()
-    attachment.observation.seq = state.next_seq()
+    changes.resend_media(attachment.observation)
 
 
 def sanitise(attachment, path, mime):

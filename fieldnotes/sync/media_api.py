@@ -1,8 +1,8 @@
 """Media upload endpoints: declare (POST), ask the offset (HEAD), append (PATCH), status (GET)."""
 from flask import abort, request
 from flask_login import current_user, login_required
-from werkzeug.exceptions import UnprocessableEntity
 
+from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
 from fieldnotes.sync import bp, media
 from fieldnotes.sync.schemas import MediaDeclarationSchema
@@ -46,7 +46,7 @@ def append(media_id):
         db.session.rollback()
         return ({"code": 409, "message": "Conflict", "description": mismatch.description,
                  "offset": mismatch.offset}, 409, {"Upload-Offset": str(mismatch.offset)})
-    except UnprocessableEntity:
+    except Refused:
         db.session.commit()  # a discarded upload restarts from 0: keep that, then answer 422
         raise
     answer = ("", 204, {"Upload-Offset": str(attachment.offset), "Upload-Status": str(attachment.status)})

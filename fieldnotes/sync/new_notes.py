@@ -7,12 +7,10 @@ deletes, resends, conflicts) goes through push.py one item at a time.
 from sqlalchemy import insert, select
 
 from fieldnotes.extensions import db
-from fieldnotes.observations import service
-from fieldnotes.observations.content import loaded_content
-from fieldnotes.observations.models import Observation, ProcessedMutation, Revision, RevisionKind
-from fieldnotes.studies.models import Membership
-from fieldnotes.studies.permissions import allows
-from fieldnotes.sync import state
+from fieldnotes.observations import changes, service
+from fieldnotes.observations.models import Observation
+from fieldnotes.studies.permissions import allows, find_membership
+from fieldnotes.sync.models import ProcessedMutation
 
 INSERTING_OPS = {"create", "update"}  # an update of a note the server lacks recreates it
 
@@ -48,8 +46,7 @@ class Memberships:
 
     def may_capture(self, study_id):
         if study_id not in self.found:
-            self.found[study_id] = db.session.scalar(select(Membership).where(
-                Membership.study_id == study_id, Membership.user_id == self.user.id))
+            self.found[study_id] = find_membership(study_id, self.user.id)
         member = self.found[study_id]
         return member is not None and allows(member.role, "capture")
 
@@ -63,38 +60,18 @@ def errors_of(mutation, memberships):
 
 
 def insert_all(user, device_id, mutations, answer):
-    """Write checked new notes with their revision and processed mutation; one flush, their answers.
+    """Write checked new notes (observations/changes.py) and their processed mutations; their answers.
 
-    The change numbers come from one counter update (after lock_counter(), so in
-    commit order). Raises IntegrityError when the database refuses a row (two
-    new notes naming the same media id): the caller undoes the lot and goes one by one.
+    Raises IntegrityError when the database refuses a row (two new notes naming
+    the same media id): the caller undoes the lot and goes one by one.
     """
-    seqs = state.take_seqs(len(mutations))
-    tags = {}  # (study id, lower-case name) -> Tag, for this group
-    answers, revisions, processed = [], [], []
-    for mutation, seq in zip(mutations, seqs):
-        note = new_note(user, device_id, mutation, seq, tags)
+    notes = changes.write_new_notes(user.id, device_id, [(m["entity_id"], m["data"]) for m in mutations])
+    answers, processed = [], []
+    for mutation, note in zip(mutations, notes):
         result = answer(mutation, "applied", note)
-        revisions.append({"observation_id": note.id, "version": 1, "data": loaded_content(mutation["data"]),
-                          "author_id": user.id, "device_id": device_id, "kind": RevisionKind.EDIT})
         processed.append({"mutation_id": mutation["mutation_id"], "user_id": user.id, "entity_id": note.id,
-                          "result": result, "counter_at": seq})
+                          "result": result, "counter_at": note.seq})
         answers.append(result)
-    db.session.flush()
     # Rows nothing in this request reads back: plain executemany is cheaper than ORM objects.
-    db.session.execute(insert(Revision), revisions)
     db.session.execute(insert(ProcessedMutation), processed)
     return answers
-
-
-def new_note(user, device_id, mutation, seq, tags):
-    data = mutation["data"]
-    note = service.new_note(mutation["entity_id"], data["study_id"], user.id, device_id)
-    service.write_fields(note, data)
-    note.tags = service.tags_named(note.study_id, data["tags"], tags)
-    service.set_media(note, data["media"])
-    note.version, note.seq = 1, seq
-    note.received_at = note.updated_at
-    db.session.add(note)
-    return note
-

@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 from fieldnotes.extensions import db
 from fieldnotes.observations.content import note_state
 from fieldnotes.observations.models import Observation
-from fieldnotes.sync import state
+from fieldnotes.observations import changes
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 500
@@ -28,7 +28,7 @@ def parse_cursor(cursor):
 def pull(study_id, cursor, limit=DEFAULT_LIMIT):
     """One page of changes for a study. A cursor from another epoch answers reset, no changes."""
     epoch, after = parse_cursor(cursor)
-    current = state.current_epoch()
+    current = changes.current_epoch()
     if epoch is not None and epoch != current:
         return {"changes": [], "cursor": f"{current}:0", "has_more": True, "reset": True}
     rows = db.session.scalars(

@@ -7,24 +7,26 @@ server kept its version and stored the client's as a revision), rejected
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from fieldnotes.auth.models import utcnow
+from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
-from fieldnotes.observations import service
+from fieldnotes.observations import changes, service
 from fieldnotes.observations.content import loaded_content, note_content, note_state, same_content
-from fieldnotes.observations.models import Observation, ProcessedMutation, Revision, RevisionKind
-from fieldnotes.studies.models import Membership
-from fieldnotes.studies.permissions import allows
-from fieldnotes.sync import new_notes, state
+from fieldnotes.observations.models import Observation, RevisionKind
+from fieldnotes.studies.permissions import allows, find_membership
+from fieldnotes.sync import new_notes
+from fieldnotes.sync.models import ProcessedMutation
 from fieldnotes.sync.schemas import load_mutation
+from fieldnotes.writers import writer_turn
 
 
 GROUP = 25
 
 
-class Rejected(Exception):
+class Rejected(Refused):
+    """This mutation may not be written; its answer carries the field messages."""
+
     def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
+        super().__init__(errors=errors)
 
 
 def push_batch(user, device_id, raw_mutations):
@@ -43,8 +45,8 @@ def push_batch(user, device_id, raw_mutations):
     answer_replays(user, loaded, results)
     order = sorted((i for i, r in enumerate(results) if r is None), key=lambda i: sort_key(raw_mutations[i]))
     for start in range(0, len(order), GROUP):
-        with state.writer_turn():
-            state.lock_counter()  # the first statement: it begins the transaction and queues writers
+        with writer_turn():
+            changes.lock_counter()  # the first statement: it begins the transaction and queues writers
             push_group(user, device_id, raw_mutations, loaded, order[start:start + GROUP], results)
             db.session.commit()
     return results
@@ -159,7 +161,7 @@ def apply_mutation(user, device_id, mutation):
     result = handler(user, device_id, mutation, note)
     db.session.add(ProcessedMutation(mutation_id=mutation["mutation_id"], user_id=user.id,
                                      entity_id=mutation["entity_id"], result=result,
-                                     counter_at=state.current_counter()))
+                                     counter_at=changes.current_counter()))
     db.session.flush()
     return result
 
@@ -173,20 +175,15 @@ def replay(user, done):
     if result["status"] == "conflict":
         # The server's state as it is now, to someone who may still see it.
         note = db.session.get(Observation, done.entity_id)
-        member = membership(user, note.study_id) if note else None
+        member = find_membership(note.study_id, user.id) if note else None
         visible = member is not None and allows(member.role, "view_notes")
         result["server"] = note_state(note) if visible else None
     return result
 
 
-def membership(user, study_id):
-    return db.session.scalar(select(Membership).where(
-        Membership.study_id == study_id, Membership.user_id == user.id))
-
-
 def visible_membership(user, note):
     """The user's membership in the note's study if they may see its notes; else it is 'not found'."""
-    found = membership(user, note.study_id)
+    found = find_membership(note.study_id, user.id)
     if found is None or not allows(found.role, "view_notes"):
         raise Rejected({"entity_id": ["No note with this id."]})
     return found
@@ -216,15 +213,14 @@ def is_resend(note, incoming):
 
 def insert(user, device_id, mutation):
     data = mutation["data"]
-    member = membership(user, data["study_id"])
+    member = find_membership(data["study_id"], user.id)
     if member is None or not allows(member.role, "capture"):
         raise Rejected({"study_id": ["You cannot add notes to this study."]})
     check_references(data, mutation["entity_id"])
     note = service.new_note(mutation["entity_id"], data["study_id"], user.id, device_id)
-    write(note, data)
+    changes.write_note(note, data, user.id, device_id)
     note.received_at = note.updated_at
     db.session.add(note)
-    add_revision(note, RevisionKind.EDIT, note.version, loaded_content(data), user, device_id)
     db.session.flush()
     return answer(mutation, "applied", note)
 
@@ -233,13 +229,6 @@ def check_references(data, note_id):
     errors = service.scope_errors(data["study_id"], data) | service.media_errors(note_id, data["media"])
     if errors:
         raise Rejected(errors)
-
-
-def write(note, data):
-    service.write_fields(note, data)
-    note.tags = service.tags_named(note.study_id, data["tags"])
-    service.set_media(note, data["media"])
-    state.record_change(note)
 
 
 def update(user, device_id, mutation, note):
@@ -256,8 +245,7 @@ def update(user, device_id, mutation, note):
             return answer(mutation, "duplicate", note)  # the same edit, made twice
         return conflict(user, device_id, mutation, note, incoming)
     check_references(data, note.id)
-    write(note, data)
-    add_revision(note, RevisionKind.EDIT, note.version, incoming, user, device_id)
+    changes.write_note(note, data, user.id, device_id)
     db.session.flush()
     return answer(mutation, "applied", note)
 
@@ -275,19 +263,13 @@ def delete(user, device_id, mutation, note):
     base = mutation["base_version"]
     if note.deleted_at is not None or (base is not None and base != note.version):
         return conflict(user, device_id, mutation, note, {"deleted": True})
-    note.deleted_at = note.updated_at = utcnow()
-    state.record_change(note)
+    changes.tombstone(note)
     db.session.flush()
     return answer(mutation, "applied", note)
 
 
 def conflict(user, device_id, mutation, note, incoming):
     """Keep the server's version; keep the client's too, as a revision, and say so."""
-    add_revision(note, RevisionKind.CONFLICT, mutation["base_version"], incoming, user, device_id)
+    changes.keep_conflict(note, mutation["base_version"], incoming, user.id, device_id)
     db.session.flush()
     return answer(mutation, "conflict", note, server=note_state(note))
-
-
-def add_revision(note, kind, version, data, user, device_id):
-    note.revisions.append(Revision(version=version, data=data, author_id=user.id,
-                                   device_id=device_id, kind=kind))

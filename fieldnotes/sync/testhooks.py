@@ -10,11 +10,19 @@ from flask import Blueprint, abort, current_app, request
 from sqlalchemy import delete, select
 
 from fieldnotes.extensions import db
-from fieldnotes.observations.models import Observation, ProcessedMutation
-from fieldnotes.sync import state
+from fieldnotes.observations import changes
+from fieldnotes.observations.models import Observation
+from fieldnotes.sync.models import ProcessedMutation
+from fieldnotes.sync.signals import push_committed
 
 hooks = Blueprint("sync_test_hooks", __name__)
 lock = threading.Lock()
+
+
+def install(app):
+    """Register the hook routes and play faults after pushes (a testing build only)."""
+    app.register_blueprint(hooks)
+    push_committed.connect(after_push_commit, sender=app)
 
 
 def faults():
@@ -36,10 +44,8 @@ def add_fault():
     return {"queued": fault}, 201
 
 
-def after_push_commit():
-    """Called by push after its commit: play the next queued fault, if any."""
-    if not current_app.config.get("TESTING"):
-        return
+def after_push_commit(app):
+    """Sent by push after its commit: play the next queued fault, if any."""
     with lock:
         pending = faults()
         fault = pending[0] if pending else None
@@ -60,12 +66,12 @@ def restore():
     keep = body.get("keep_up_to_seq")
     if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
         abort(400, "keep_up_to_seq: a non-negative integer.")
-    state.lock_counter()
+    changes.lock_counter()
     doomed = db.session.scalars(select(Observation).where(Observation.seq > keep)).all()
     for note in doomed:
         db.session.delete(note)  # its tags, media and revisions go with it
     db.session.execute(delete(ProcessedMutation).where(
         (ProcessedMutation.counter_at > keep) | ProcessedMutation.entity_id.in_([n.id for n in doomed])))
-    state.restart_epoch(keep)
+    changes.restart_epoch(keep)
     db.session.commit()
-    return {"deleted": len(doomed), "epoch": state.current_epoch()}
+    return {"deleted": len(doomed), "epoch": changes.current_epoch()}

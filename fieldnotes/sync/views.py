@@ -1,12 +1,14 @@
 """Push, pull and the study context a phone needs to capture offline."""
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user, login_required
 
 from fieldnotes.extensions import db
+from fieldnotes.observations import changes
 from fieldnotes.studies.permissions import allows, require
-from fieldnotes.sync import bp, context, pull as pulling, state, testhooks
+from fieldnotes.sync import bp, context, pull as pulling
 from fieldnotes.sync.push import push_batch
 from fieldnotes.sync.schemas import MAX_BATCH, BatchSchema
+from fieldnotes.sync.signals import push_committed
 
 
 def json_body():
@@ -30,9 +32,9 @@ def push():
         abort(413, f"At most {MAX_BATCH} mutations in a batch; this one had {len(mutations)}.")
     batch = BatchSchema().load(body)  # ValidationError -> 422 with field messages
     results = push_batch(current_user.user, batch["device_id"], batch["mutations"])
-    epoch = state.current_epoch()
+    epoch = changes.current_epoch()
     db.session.commit()
-    testhooks.after_push_commit()
+    push_committed.send(current_app._get_current_object())
     return {"epoch": epoch, "results": results}
 
 

@@ -9,8 +9,8 @@ it runs before or after the other erasers, which find notes by participant.
 from sqlalchemy import select
 
 from fieldnotes.extensions import db
+from fieldnotes.observations import changes
 from fieldnotes.observations.models import Observation
-from fieldnotes.sync import state
 from fieldnotes.visits.service import ERASERS
 
 
@@ -19,9 +19,9 @@ def announce_unlinked_notes(participant):
                                .order_by(Observation.id)).all()
     if not notes:
         return
-    state.lock_counter()
+    changes.lock_counter()
     for note in notes:
-        state.record_change(note)
+        changes.new_version(note)
 
 
 if announce_unlinked_notes not in ERASERS:

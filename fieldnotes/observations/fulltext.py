@@ -2,7 +2,8 @@
 
 Both split text into words the same way: a word is a run of letters and digits
 (anything else, punctuation, '-', '_', separates), lower-cased, accents kept,
-no stemming. The migration calls create_statements()/drop_statements() too.
+no stemming. The migration calls create_statements()/drop_statements() too. It is the observation
+table's own index, so it lives with the model; explore's search.py queries it.
 """
 from sqlalchemy import DDL, event
 
@@ -53,15 +54,14 @@ def drop_statements(dialect_name):
 
 
 def listen(table):
-    """Make and drop the index with the table, for db.create_all() and drop_all()."""
+    """Make and drop the index with the table, for db.create_all() and drop_all().
+
+    Its names go in the metadata's "unmodelled" set, which schema comparisons skip
+    (fieldnotes/migrating.py): they exist on purpose without a model.
+    """
+    table.metadata.info.setdefault("unmodelled", set()).update({FTS_TABLE, *FTS_SHADOW_TABLES, PG_INDEX})
     for dialect in ("sqlite", "postgresql"):
         for statement in create_statements(dialect):
             event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))
         for statement in drop_statements(dialect):
             event.listen(table, "before_drop", DDL(statement).execute_if(dialect=dialect))
-
-
-def is_search_object(name):
-    """True for the names this module makes, which the models do not describe: for Alembic's
-    include_name, so schema comparisons skip them (observation_fts, its shadow tables, the GIN index)."""
-    return bool(name) and (name == FTS_TABLE or name in FTS_SHADOW_TABLES or name == PG_INDEX)

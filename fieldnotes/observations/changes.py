@@ -1,0 +1,168 @@
+"""A note's change stream: the epoch, the one change counter, and every new version of a note.
+
+This module is the only writer of a note's version and change number. Every
+feature that changes a note (a phone's push, the bulk insert of new notes, an
+edit or a tag on the laptop, a tag renamed or merged, a participant erased,
+media declared or verified, and every writer still to come) calls it, so phones
+hear of every change, and history is kept the same way whoever wrote.
+
+Every writing transaction first takes the counter row (an UPDATE: a row lock
+on PostgreSQL, the write lock on SQLite) and holds it until commit. So change
+numbers are handed out and committed in the same order, and a pull that reads
+`seq > cursor` can never pass a number whose transaction is still open (the
+hole that PostgreSQL sequences leave). Hence: lock_counter() (or a Counter)
+before any other write, then the functions below. Callers commit.
+"""
+import secrets
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from fieldnotes.auth.models import utcnow
+from fieldnotes.extensions import db
+from fieldnotes.observations import service
+from fieldnotes.observations.content import loaded_content, note_content
+from fieldnotes.observations.models import ChangeStream, Revision, RevisionKind
+
+ROW = 1
+table = ChangeStream.__table__
+
+
+# The counter and the epoch
+
+def new_epoch():
+    return secrets.token_hex(8)
+
+
+def lock_counter():
+    """Take the counter for this transaction (made on first need); call before any other write."""
+    if take(table.c.counter) is None:
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(table).values(id=ROW, epoch=new_epoch(), counter=0)
+                           .on_conflict_do_nothing())
+        take(table.c.counter)
+
+
+class Counter:
+    """The counter's lock for one transaction, taken once however many notes change under it."""
+
+    def __init__(self):
+        self.locked = False
+
+    def lock(self):
+        if not self.locked:
+            lock_counter()
+            self.locked = True
+
+
+def next_seq():
+    """The next change number; only inside a transaction that holds the counter."""
+    return take(table.c.counter + 1)
+
+
+def take_seqs(count):
+    """`count` change numbers with one counter update (holding the counter), lowest first."""
+    last = take(table.c.counter + count)
+    return range(last - count + 1, last + 1)
+
+
+def take(value):
+    return db.session.scalar(update(table).where(table.c.id == ROW).values(counter=value)
+                             .returning(table.c.counter))
+
+
+def current_counter():
+    return db.session.scalar(select(table.c.counter).where(table.c.id == ROW)) or 0
+
+
+def current_epoch():
+    """The epoch, creating the row if this database has never synced."""
+    epoch = db.session.scalar(select(table.c.epoch).where(table.c.id == ROW))
+    if epoch is None:
+        lock_counter()
+        epoch = db.session.scalar(select(table.c.epoch).where(table.c.id == ROW))
+    return epoch
+
+
+def restart_epoch(counter):
+    """As after a restore from backup: a new epoch, so every phone's cursor resets."""
+    lock_counter()
+    db.session.execute(update(table).where(table.c.id == ROW).values(epoch=new_epoch(), counter=counter))
+
+
+# New versions of notes
+
+def new_version(note):
+    """Version + 1 and the next change number: the step every versioned write takes."""
+    note.version = (note.version or 0) + 1
+    note.seq = next_seq()
+
+
+def resend_media(note):
+    """The note's media changed state (declared, verified): pulls carry it again, at the same version."""
+    note.seq = next_seq()
+
+
+def keep_version(note, author_id, content, device_id=None):
+    """A new version of the note, kept in its history as an edit revision of `content`."""
+    new_version(note)
+    note.revisions.append(Revision(version=note.version, data=content, author_id=author_id,
+                                   device_id=device_id, kind=RevisionKind.EDIT))
+
+
+def record_edit(note, author_id):
+    """The note's fields, changed in place by an editor, become its next version."""
+    new_version(note)
+    note.updated_at = utcnow()
+    note.revisions.append(Revision(version=note.version, data=note_content(note), author_id=author_id,
+                                   kind=RevisionKind.EDIT))
+
+
+def write_note(note, data, author_id, device_id=None):
+    """A phone's full data (validated) becomes the note's next version: fields, tags, media, history."""
+    fill(note, data)
+    keep_version(note, author_id, loaded_content(data), device_id)
+
+
+def keep_conflict(note, base_version, content, author_id, device_id=None):
+    """A version that lost a race: kept as a revision so nothing is lost silently; the note stays as it is."""
+    note.revisions.append(Revision(version=base_version, data=content, author_id=author_id,
+                                   device_id=device_id, kind=RevisionKind.CONFLICT))
+
+
+def tombstone(note):
+    """Deleted, as a new version: phones pull the deletion."""
+    note.deleted_at = note.updated_at = utcnow()
+    new_version(note)
+
+
+def write_new_notes(author_id, device_id, items, tag_cache=None):
+    """Notes the server has never seen, as [(note id, validated data)]: written in one flush.
+
+    Their change numbers come from one counter update (holding the counter, so in
+    commit order) and their revisions from one executemany, since nothing in the
+    request reads them back. Raises IntegrityError when the database refuses a
+    row; the caller's savepoint then undoes the lot.
+    """
+    seqs = take_seqs(len(items))
+    tag_cache = {} if tag_cache is None else tag_cache
+    notes, revisions = [], []
+    for (note_id, data), seq in zip(items, seqs):
+        note = service.new_note(note_id, data["study_id"], author_id, device_id)
+        fill(note, data, tag_cache)
+        note.version, note.seq = 1, seq
+        note.received_at = note.updated_at
+        db.session.add(note)
+        notes.append(note)
+        revisions.append({"observation_id": note.id, "version": 1, "data": loaded_content(data),
+                          "author_id": author_id, "device_id": device_id, "kind": RevisionKind.EDIT})
+    db.session.flush()
+    db.session.execute(insert(Revision), revisions)
+    return notes
+
+
+def fill(note, data, tag_cache=None):
+    """Fields, tags (by name, made when new) and declared media from validated data."""
+    service.write_fields(note, data)
+    note.tags = service.tags_named(note.study_id, data["tags"], tag_cache)
+    service.set_media(note, data["media"])
