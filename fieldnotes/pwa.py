@@ -5,7 +5,6 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from fieldnotes.extensions import db
 from fieldnotes.studies.models import Membership

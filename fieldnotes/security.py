@@ -5,6 +5,7 @@ from flask import abort, request
 
 from fieldnotes.config import cookie_settings
 
+# The methods that change state: checked for cross-site origin here; writers.py serialises them on SQLite.
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CONTENT_SECURITY_POLICY = "; ".join([

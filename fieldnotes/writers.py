@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from flask import g, request
 
 from fieldnotes.extensions import db
+from fieldnotes.security import UNSAFE_METHODS
 
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 local_writers = threading.RLock()
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from fieldnotes import create_app
 from fieldnotes.auth.models import FailedLogin, Invite, LoginSession, User, utcnow
-from fieldnotes.auth.views import safe_next
+from fieldnotes.navigation import safe_next
 from fieldnotes.extensions import db
 from fieldnotes.secret import MissingSecretKey
 from tests.conftest import TEST_CONFIG

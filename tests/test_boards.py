@@ -217,14 +217,14 @@ def test_erasing_a_participant_takes_their_words_off_the_board(app, client, auth
 
 
 def test_quotes_lose_only_the_quotation_marks_typed_around_them():
-    from fieldnotes.boards.consent import unquoted
+    from fieldnotes.visits.consent import unquoted
     assert unquoted("“If it's not in my spreadsheet, it didn't happen.”") == "If it's not in my spreadsheet, it didn't happen."
     assert unquoted('"Fine"') == "Fine"
     assert unquoted("He said “no” twice") == "He said “no” twice"
 
 
 def test_consent_rule_for_each_use():
-    from fieldnotes.boards.consent import AUDIO, PHOTO, QUOTE, consent_problem
+    from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem
     assert consent_problem(QUOTE, None) is None  # nobody to identify in the words alone
     assert "no consent" in consent_problem(PHOTO, None) and "no consent" in consent_problem(AUDIO, None)
     everything = dict(consent_given=True, consent_quotes=True, consent_photos=True, consent_audio=True)

@@ -2,7 +2,7 @@
 from markupsafe import escape
 from sqlalchemy import select
 
-from fieldnotes.boards.consent import consent_problem, use_of
+from fieldnotes.visits.consent import consent_problem, use_of
 from fieldnotes.boards.models import Board, Evidence
 from fieldnotes.demo import data
 from fieldnotes.extensions import db

@@ -1,5 +1,4 @@
 """User accounts, their signed-in sessions, invites and failed sign-ins."""
-import hashlib
 import secrets
 from datetime import UTC, datetime
 
@@ -10,15 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fieldnotes.extensions import db
+from fieldnotes.tokens import token_digest
 
 
 def utcnow():
     return datetime.now(UTC)
-
-
-def token_digest(token):
-    """Tokens are stored hashed, so a leaked database holds no usable session or invite."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class User(db.Model):

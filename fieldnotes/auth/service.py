@@ -6,8 +6,9 @@ from flask import current_app
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
-from fieldnotes.auth.models import Invite, LoginSession, SessionUser, User, token_digest, utcnow
+from fieldnotes.auth.models import Invite, LoginSession, SessionUser, User, utcnow
 from fieldnotes.extensions import db, login_manager
+from fieldnotes.tokens import token_digest
 
 
 @login_manager.user_loader

@@ -1,6 +1,4 @@
 """Sign-in, sign-out, password and invite pages."""
-from urllib.parse import urlsplit
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.security import generate_password_hash
@@ -13,6 +11,7 @@ from fieldnotes.auth.service import end_other_sessions, find_invite, sign_in, si
 from fieldnotes.errors import wants_json
 from fieldnotes.extensions import db, login_manager
 from fieldnotes.forms import load_form
+from fieldnotes.navigation import safe_next
 
 # Checked when the email is unknown, so both failures take the same time.
 DUMMY_HASH = generate_password_hash("not a real password")
@@ -23,18 +22,6 @@ def unauthorized():
     if wants_json():
         abort(401, "Sign in to continue.")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-
-def safe_next(target):
-    """Only same-site paths: an open redirect after sign-in is a phishing aid.
-
-    Browsers read "/\\evil.example" as "//evil.example" and drop tabs and
-    newlines from URLs, so backslashes and control characters are refused too.
-    """
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and target.isprintable() and not urlsplit(target).netloc):
-        return target
-    return url_for("studies.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

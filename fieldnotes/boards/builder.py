@@ -1,5 +1,4 @@
 """The board builder (owners and designers): title and narrative, insights in order, share links."""
-import hashlib
 import secrets
 from datetime import UTC, datetime, time, timedelta
 
@@ -12,16 +11,13 @@ from fieldnotes.boards import bp
 from fieldnotes.boards.models import BoardItem, ShareLink
 from fieldnotes.boards.schemas import (SHARE_DEFAULT_DAYS, SHARE_MAX_DAYS, AddItemSchema, BoardSchema, MoveSchema,
                                        ShareSchema)
-from fieldnotes.boards.service import board_view, next_position, reaction_author, study_board, study_insights
-from fieldnotes.boards.views import touch
+from fieldnotes.boards.service import (board_item, board_view, next_position, reaction_author, study_board,
+                                       study_insights, touch)
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.insights.models import Insight
 from fieldnotes.studies.permissions import require
-
-
-def token_digest(token):
-    return hashlib.sha256(token.encode()).hexdigest()
+from fieldnotes.tokens import token_digest
 
 
 def render_builder(membership, board, errors=None, status=200, new_link=None):
@@ -34,13 +30,6 @@ def render_builder(membership, board, errors=None, status=200, new_link=None):
         form=request.form if errors else {}, now=utcnow(), new_link=new_link, author=reaction_author,
         default_expiry=today + timedelta(days=SHARE_DEFAULT_DAYS),
         min_expiry=today + timedelta(days=1), max_expiry=today + timedelta(days=SHARE_MAX_DAYS)), status
-
-
-def board_item(board, item_id):
-    item = db.session.scalar(select(BoardItem).where(BoardItem.id == item_id, BoardItem.board_id == board.id))
-    if item is None:
-        abort(404)
-    return item
 
 
 @bp.route("/studies/<id:study_id>/boards/<id:board_id>/edit", methods=["GET", "POST"])

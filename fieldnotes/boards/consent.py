@@ -1,7 +1,8 @@
-"""Consent, decided in one place: which picked evidence may be shown, and how its person is named.
+"""The evidence a board may show: its picks, less what was deleted, moved, unverified or unconsented.
 
-Every board view, the share view, presentation mode, the board media routes and the evidence
-picker go through consent_problem(); the pages get evidence only from consented_evidence().
+The consent rule itself is the participants' (fieldnotes/visits/consent.py); this module reads a
+board's picks with their notes, media and people, and asks that rule of each. Every board view,
+the share view, presentation mode and the board media routes get evidence only from here.
 """
 from dataclasses import dataclass
 
@@ -10,55 +11,10 @@ from sqlalchemy.orm import aliased
 
 from fieldnotes.boards.models import Evidence
 from fieldnotes.extensions import db
-from fieldnotes.observations.models import Attachment, MediaStatus, Observation, Slot
+from fieldnotes.observations.models import Attachment, MediaStatus, Observation
 from fieldnotes.studies.models import Role
+from fieldnotes.visits.consent import QUOTE, consent_problem, unquoted, use_of, who
 from fieldnotes.visits.models import Participant, SiteVisit
-
-QUOTE, PHOTO, AUDIO = "quote", "photo", "audio"
-USE_FIELD = {QUOTE: "consent_quotes", PHOTO: "consent_photos", AUDIO: "consent_audio"}
-USE_WORDS = {QUOTE: "quotes", PHOTO: "photos", AUDIO: "audio recordings"}
-
-
-def consent_problem(use, participant):
-    """None when `use` (quote, photo, audio) of this participant's note may be shown; else why not.
-
-    A note with no participant: its words may be shown (nobody to identify), its media may not
-    (no consent on record for the people a photo or recording may show).
-    """
-    if participant is None:
-        return None if use == QUOTE else f"no participant on record, so no consent for {USE_WORDS[use]}"
-    if not participant.consent_given:
-        return "the participant has not given consent"
-    if not getattr(participant, USE_FIELD[use]):
-        return f"the participant did not consent to {USE_WORDS[use]}"
-    return None
-
-
-QUOTE_MARKS = "\"'“”‘’«»"
-
-
-def unquoted(text):
-    """The words without the quotation marks a researcher typed around them: pages add their own."""
-    text = text.strip()
-    if len(text) > 1 and text[0] in QUOTE_MARKS and text[-1] in QUOTE_MARKS:
-        return text[1:-1].strip()
-    return text
-
-
-def use_of(attachment):
-    if attachment is None:
-        return QUOTE
-    return PHOTO if attachment.slot == Slot.PHOTO else AUDIO
-
-
-def who(participant, role, visit):
-    """'End user, Halloran Regional Logistics': role and organisation, never a name or pseudonym.
-
-    `role` is the participant's role name, or failing that the note's.
-    """
-    organisation = (participant.organisation if participant is not None and participant.organisation
-                    else visit.organisation if visit is not None else "")
-    return ", ".join(part for part in (role, organisation) if part) or "A participant"
 
 
 @dataclass

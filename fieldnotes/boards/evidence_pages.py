@@ -1,53 +1,15 @@
 """Picking an insight's evidence: only consented quotes, photos and clips are offered at all."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
-from sqlalchemy.orm import aliased, selectinload
 
 from fieldnotes.boards import bp
-from fieldnotes.boards.builder import board_item
-from fieldnotes.boards.consent import AUDIO, PHOTO, QUOTE, consent_problem, unquoted, use_of, who
+from fieldnotes.boards.evidence import candidates
 from fieldnotes.boards.models import Evidence
 from fieldnotes.boards.schemas import EVIDENCE_MAX, EvidenceSchema
-from fieldnotes.boards.service import item_notes, study_board
-from fieldnotes.boards.views import touch
+from fieldnotes.boards.service import board_item, item_notes, study_board, touch
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
-from fieldnotes.observations.models import MediaStatus, Observation
-from fieldnotes.studies.models import Role
 from fieldnotes.studies.permissions import require
-from fieldnotes.visits.models import Participant, SiteVisit
-
-NOUN = {QUOTE: "quote", PHOTO: "photo", AUDIO: "recording"}
-
-
-def candidates(note_ids):
-    """(offered, withheld): offered are (pick value, use, label, who, attachment); withheld say why not."""
-    offered, withheld = [], []
-    if not note_ids:
-        return offered, withheld
-    note_role, person_role = aliased(Role), aliased(Role)
-    rows = db.session.execute(
-        select(Observation, Participant, person_role.name, note_role.name, SiteVisit)
-        .outerjoin(Participant, Participant.id == Observation.participant_id)
-        .outerjoin(person_role, person_role.id == Participant.role_id)
-        .outerjoin(note_role, note_role.id == Observation.role_id)
-        .outerjoin(SiteVisit, SiteVisit.id == Observation.visit_id)
-        .where(Observation.id.in_(list(note_ids)), Observation.deleted_at.is_(None))
-        .options(selectinload(Observation.media))
-        .order_by(Observation.captured_at, Observation.id)).all()
-    for note, participant, person_role_name, role_name, visit in rows:
-        person = who(participant, person_role_name or role_name, visit)
-        pieces = [(f"note:{note.id}", QUOTE, None)] + [
-            (f"media:{m.id}", use_of(m), m) for m in note.media if m.status == MediaStatus.VERIFIED]
-        for value, use, attachment in pieces:
-            problem = consent_problem(use, participant)
-            if problem:
-                withheld.append(f"A {NOUN[use]} from {person}: {problem}.")
-            else:
-                offered.append({"value": value, "use": use, "text": unquoted(note.text), "who": person, "kind": note.kind,
-                                "attachment": attachment, "note_id": note.id})
-    return offered, withheld
 
 
 def render_picker(membership, board, item, errors=None, status=200):

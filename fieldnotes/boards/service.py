@@ -1,10 +1,15 @@
-"""What a board page shows: its insights in order, with breadth, journey strip, evidence, reactions."""
+"""What a board page shows: its insights in order, with breadth, journey strip, evidence, reactions.
+
+Also the small pieces every board page shares (finding the board and item or 404, the chosen
+order, marking a board changed), so that page modules need not import each other.
+"""
 from dataclasses import dataclass, field
 
-from flask import abort
+from flask import abort, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from fieldnotes.auth.models import utcnow
 from fieldnotes.boards.consent import consented_evidence
 from fieldnotes.boards.models import Board, BoardItem, Reaction, ReactionKind
 from fieldnotes.extensions import db
@@ -22,6 +27,24 @@ def study_board(study_id, board_id):
     if board is None:
         abort(404)
     return board
+
+
+def board_item(board, item_id):
+    """The board's item, or 404: another board's item id looks like no item."""
+    item = db.session.scalar(select(BoardItem).where(BoardItem.id == item_id, BoardItem.board_id == board.id))
+    if item is None:
+        abort(404)
+    return item
+
+
+def chosen_order():
+    """The order the page asked for (?order=), or along the journey."""
+    return request.args.get("order") if request.args.get("order") in ORDERS else "journey"
+
+
+def touch(board):
+    """Mark the board changed now: the board list shows the latest changed first."""
+    board.updated_at = utcnow()
 
 
 def item_notes(items, facts=None):
@@ -78,9 +101,8 @@ class ItemView:
 
 
 def journey(study_id):
-    return db.session.execute(select(Touchpoint.id, Touchpoint.name, Touchpoint.position, Touchpoint.retired)
-                              .where(Touchpoint.study_id == study_id)
-                              .order_by(Touchpoint.position, Touchpoint.id)).all()
+    return db.session.execute(Touchpoint.in_order(study_id, Touchpoint.id, Touchpoint.name, Touchpoint.position,
+                                                  Touchpoint.retired)).all()
 
 
 def board_view(board, order="board", with_reactions=False):

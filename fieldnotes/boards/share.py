@@ -6,15 +6,15 @@ from sqlalchemy import select
 
 from fieldnotes.auth.models import utcnow
 from fieldnotes.boards import bp
-from fieldnotes.boards.builder import token_digest
 from fieldnotes.boards.heatmap import heatmap
+from fieldnotes.boards.media import board_media
 from fieldnotes.boards.models import ShareLink
 from fieldnotes.boards.reactions import add_reaction, visitor_key_for_cookie
 from fieldnotes.boards.schemas import ReactionSchema
-from fieldnotes.boards.service import ORDERS, board_view
-from fieldnotes.boards.views import board_media, chosen_order
+from fieldnotes.boards.service import ORDERS, board_view, chosen_order
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
+from fieldnotes.tokens import token_digest
 
 SHARED = {"boards.shared", "boards.shared_present", "boards.shared_media", "boards.shared_react"}
 GONE = ("This share link has expired or was revoked, or it was never a link to a board. "

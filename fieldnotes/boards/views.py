@@ -1,25 +1,18 @@
 """Board pages for study members: the list, a board, presentation mode, its media and reactions."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from fieldnotes.auth.models import utcnow
 from fieldnotes.boards import bp
-from fieldnotes.boards.consent import consented_evidence
 from fieldnotes.boards.heatmap import heatmap
+from fieldnotes.boards.media import board_media
 from fieldnotes.boards.models import Board
 from fieldnotes.boards.reactions import add_reaction, visitor_key_for_user
 from fieldnotes.boards.schemas import BoardSchema, ReactionSchema
-from fieldnotes.boards.service import ORDERS, board_view, item_notes, study_board
+from fieldnotes.boards.service import ORDERS, board_view, chosen_order, study_board
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
-from fieldnotes.observations.models import Attachment
-from fieldnotes.observations.storage import served_path
 from fieldnotes.studies.permissions import allows, require
-
-
-def chosen_order():
-    return request.args.get("order") if request.args.get("order") in ORDERS else "journey"
 
 
 @bp.get("/studies/<id:study_id>/boards")
@@ -91,19 +84,3 @@ def react(study_id, board_id):
 def media(study_id, board_id, media_id):
     require(study_id, "view_boards")
     return board_media(study_board(study_id, board_id), media_id)
-
-
-def board_media(board, media_id):
-    """A photo or clip that is consented evidence on `board`; 404 for any other media id."""
-    shown = consented_evidence(item_notes(board.items))
-    if not any(e.attachment_id == media_id for pieces in shown.values() for e in pieces):
-        abort(404)
-    attachment = db.session.get(Attachment, media_id)
-    response = send_file(served_path(attachment), mimetype=attachment.mime, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
-
-
-def touch(board):
-    board.updated_at = utcnow()

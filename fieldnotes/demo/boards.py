@@ -1,7 +1,7 @@
 """Demo board: the demo study's strongest insights, with consented quotes and photos, for the viewer."""
 from sqlalchemy import select
 
-from fieldnotes.boards.evidence_pages import candidates
+from fieldnotes.boards.evidence import candidates
 from fieldnotes.boards.models import Board, BoardItem, Evidence, Reaction, ReactionKind
 from fieldnotes.boards.reactions import visitor_key_for_user
 from fieldnotes.boards.service import item_notes

@@ -64,8 +64,7 @@ def flatten(cards):
 
 
 def journey(study_id):
-    return list(db.session.execute(select(Touchpoint.id, Touchpoint.name).where(
-        Touchpoint.study_id == study_id).order_by(Touchpoint.position)).all())
+    return list(db.session.execute(Touchpoint.in_order(study_id, Touchpoint.id, Touchpoint.name)).all())
 
 
 def as_json(study_id, cards):

@@ -80,6 +80,11 @@ class JourneyTerm:
     def active(self):
         return not self.retired
 
+    @classmethod
+    def in_order(cls, study_id, *columns):
+        """The study's terms (or just `columns` of them) in their order: by position, then id."""
+        return select(*(columns or (cls,))).where(cls.study_id == study_id).order_by(cls.position, cls.id)
+
 
 class Touchpoint(JourneyTerm, db.Model):
     """A stage of the customer journey where the customer meets the company."""

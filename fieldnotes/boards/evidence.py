@@ -1,0 +1,44 @@
+"""The evidence an insight's notes offer for a board: each quote, photo and clip, consented or not.
+
+The evidence picker and the demo board both choose from candidates(); what the participant did not
+consent to is never offered, only listed as withheld with the reason.
+"""
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, selectinload
+
+from fieldnotes.extensions import db
+from fieldnotes.observations.models import MediaStatus, Observation
+from fieldnotes.studies.models import Role
+from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem, unquoted, use_of, who
+from fieldnotes.visits.models import Participant, SiteVisit
+
+NOUN = {QUOTE: "quote", PHOTO: "photo", AUDIO: "recording"}
+
+
+def candidates(note_ids):
+    """(offered, withheld): offered are (pick value, use, label, who, attachment); withheld say why not."""
+    offered, withheld = [], []
+    if not note_ids:
+        return offered, withheld
+    note_role, person_role = aliased(Role), aliased(Role)
+    rows = db.session.execute(
+        select(Observation, Participant, person_role.name, note_role.name, SiteVisit)
+        .outerjoin(Participant, Participant.id == Observation.participant_id)
+        .outerjoin(person_role, person_role.id == Participant.role_id)
+        .outerjoin(note_role, note_role.id == Observation.role_id)
+        .outerjoin(SiteVisit, SiteVisit.id == Observation.visit_id)
+        .where(Observation.id.in_(list(note_ids)), Observation.deleted_at.is_(None))
+        .options(selectinload(Observation.media))
+        .order_by(Observation.captured_at, Observation.id)).all()
+    for note, participant, person_role_name, role_name, visit in rows:
+        person = who(participant, person_role_name or role_name, visit)
+        pieces = [(f"note:{note.id}", QUOTE, None)] + [
+            (f"media:{m.id}", use_of(m), m) for m in note.media if m.status == MediaStatus.VERIFIED]
+        for value, use, attachment in pieces:
+            problem = consent_problem(use, participant)
+            if problem:
+                withheld.append(f"A {NOUN[use]} from {person}: {problem}.")
+            else:
+                offered.append({"value": value, "use": use, "text": unquoted(note.text), "who": person, "kind": note.kind,
+                                "attachment": attachment, "note_id": note.id})
+    return offered, withheld
