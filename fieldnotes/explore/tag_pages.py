@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from fieldnotes.auth.views import safe_next
+from fieldnotes.navigation import safe_next
 from fieldnotes.explore import bp
 from fieldnotes.explore.tagging import (ACTIONS, bulk_change, merge_tags, near_duplicates, rename_tag,
                                         tag_counts, tag_history)
@@ -12,7 +12,7 @@ from fieldnotes.forms import load_form
 from fieldnotes.observations.models import Kind
 from fieldnotes.studies.models import Tag
 from fieldnotes.studies.permissions import require
-from fieldnotes.sync import state
+from fieldnotes.writers import writer_turn
 from fieldnotes.text import Text
 
 NONE_VALUES = {None, "none"}
@@ -65,7 +65,7 @@ def bulk(study_id):
     if data:
         needed = "manage_tags" if data["action"] in ("add-tag", "remove-tag") else "edit_notes"
         membership = require(study_id, needed)
-        with state.writer_turn():
+        with writer_turn():
             message, errors = bulk_change(membership, current_user.user, data["note_ids"], data["action"],
                                           data.get("tag"), bulk_value(data))
             finish(errors)
@@ -113,7 +113,7 @@ def rename(study_id, tag_id):
     old = tag.name
     data, errors = load_form(RenameSchema())
     if data:
-        with state.writer_turn():
+        with writer_turn():
             errors = rename_tag(tag, data["name"], current_user.user)
             finish(errors)
     if errors:
@@ -130,7 +130,7 @@ def merge(study_id):
     if data:
         source, target = study_tag(study_id, data["source_id"]), study_tag(study_id, data["target_id"])
         names = source.name, target.name
-        with state.writer_turn():
+        with writer_turn():
             errors = merge_tags(source, target, current_user.user)
             finish(errors)
     if errors:
