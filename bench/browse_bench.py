@@ -6,7 +6,7 @@
 The PostgreSQL database must exist; its tables are dropped and made again.
 Rows go in with SQLAlchemy Core in bulk (the FTS triggers / GIN index keep up as
 they would in use). Each figure is p50/p95 over RUNS runs after warm-ups:
-- list: the service (filters.parse_filters + browse.browse_page) for three filters and a search;
+- list: the service (filters.parse_filters + listing.browse_page) for three filters and a search;
 - raw: one hand-written SQL statement answering the same question (the same page of ids);
 - facets: every facet count and the total, as the page shows them;
 - page: GET /studies/<id>/notes?... through Flask's test client (server time, no network);
@@ -29,7 +29,8 @@ from sqlalchemy import insert, select, text  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from fieldnotes import create_app  # noqa: E402
-from fieldnotes.explore import browse, facets, search_ddl  # noqa: E402
+from fieldnotes.explore import facets, listing, search  # noqa: E402
+from fieldnotes.observations import fulltext  # noqa: E402
 from fieldnotes.explore.filters import parse_filters  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.observations.models import (Attachment, Kind, Observation, Revision,  # noqa: E402
@@ -120,10 +121,10 @@ def timed(fn, runs=RUNS, warm=3):
 def raw_sql(dialect, sid, tp, role, word):
     """The same question by hand: one statement, the first page of ids."""
     if dialect == "postgresql":
-        match = f"{search_ddl.PG_VECTOR} @@ to_tsquery('simple'::regconfig, :q)"
+        match = f"{fulltext.PG_VECTOR} @@ to_tsquery('simple'::regconfig, :q)"
         q = f"('{word}')"
     else:
-        match = f"observation.seq IN (SELECT rowid FROM {search_ddl.FTS_TABLE} WHERE {search_ddl.FTS_TABLE} MATCH :q)"
+        match = f"observation.seq IN (SELECT rowid FROM {fulltext.FTS_TABLE} WHERE {fulltext.FTS_TABLE} MATCH :q)"
         q = f'("{word}")'
     sql = text(f"SELECT observation.id FROM observation WHERE observation.study_id = :sid "
                f"AND observation.deleted_at IS NULL AND observation.kind = 'breakdown' "
@@ -144,28 +145,28 @@ def main(url):
     with app.app_context():
         dialect = db.engine.dialect.name
         filters = parse_filters(sid, query)
-        page, _ = browse.browse_page(filters, dialect)
+        page, _ = listing.browse_page(filters, dialect)
         assert [n.id for n in page] == [uuid.UUID(str(r[0])) for r in raw_sql(dialect, sid, tp, role, word)()][:50]
         rows.append(("Browse list: 3 filters + search (service)",
-                     timed(lambda: (db.session.expunge_all(), browse.browse_page(parse_filters(sid, query), dialect)))))
+                     timed(lambda: (db.session.expunge_all(), listing.browse_page(parse_filters(sid, query), dialect)))))
         rows.append(("Same question, raw SQL", timed(raw_sql(dialect, sid, tp, role, word))))
         rows.append(("Facet counts + total, same filters",
                      timed(lambda: facets.facets(filters, dialect), runs=20)))
         everything = parse_filters(sid, MultiDict())
         rows.append(("Browse list, no filters (newest 50)",
-                     timed(lambda: (db.session.expunge_all(), browse.browse_page(everything, dialect)))))
+                     timed(lambda: (db.session.expunge_all(), listing.browse_page(everything, dialect)))))
         rows.append(("Facet counts, no filters (whole study)", timed(lambda: facets.facets(everything, dialect),
                                                                      runs=20)))
-        notes, _ = browse.browse_page(everything, dialect)
+        notes, _ = listing.browse_page(everything, dialect)
         study = notes[0].study
-        names = browse.lookups(sid)
+        names = listing.lookups(sid)
         facet_list, _ = facets.facets(everything, dialect)
         with app.test_request_context(f"/studies/{sid}/notes"):
             rows.append(("Render 50 notes as HTML (template only)", timed(lambda: render_template(
                 "explore/browse.html", study=study, membership=study.memberships[0], filters=everything,
                 notes=notes, facets=facet_list, attention=0, total=NOTES, next_url=None, first_url=None,
                 clear_url="/", here="/", names=names, attention_ids=set(),
-                highlight=lambda v: browse.search.highlight(v, [])))))
+                highlight=lambda v: search.highlight(v, [])))))
     client = app.test_client()
     client.post("/login", data={"email": "bench@example.org", "password": PASSWORD})
     qs = f"?kind=breakdown&touchpoint={tp}&role={role}&q={word}"

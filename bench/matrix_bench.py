@@ -8,7 +8,7 @@ is made by `flask seed-demo --notes N` itself (its time is reported too). Each f
 is p50/p95 over RUNS runs after warm-ups:
 - raw (one step): the matrix's question as the obvious hand-written SQL statement;
 - raw (two steps): the same statement grouped first by pair, participant and visit (what the app runs);
-- matrix: the service (matrix.build: the grouped query plus the study's terms, gaps, links);
+- matrix: the service (cells.build: the grouped query plus the study's terms, gaps, links);
 - matrix filtered: the same, filtered to two organisations;
 - page: GET /studies/<id>/journey-matrix through Flask's test client (server time, no network);
 - note page: GET /studies/<id>/notes/<uuid> for a random note.
@@ -28,7 +28,7 @@ from sqlalchemy import select, text  # noqa: E402
 
 from fieldnotes import create_app  # noqa: E402
 from fieldnotes.demo import data, large  # noqa: E402
-from fieldnotes.explore.matrix import build  # noqa: E402
+from fieldnotes.explore.cells import build  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.observations.models import Observation  # noqa: E402
 
@@ -42,7 +42,7 @@ RAW = text(
     "FROM observation o LEFT JOIN site_visit v ON v.id = o.visit_id "
     "LEFT JOIN participant p ON p.id = o.participant_id "
     "WHERE o.study_id = :s AND o.deleted_at IS NULL GROUP BY o.touchpoint_id, o.role_id")
-# The same answer grouped in two steps, as matrix.cell_query does: joins only the few hundred groups.
+# The same answer grouped in two steps, as cells.cell_query does: joins only the few hundred groups.
 RAW_TWO_STEP = text(
     "WITH g AS (SELECT touchpoint_id, role_id, participant_id, visit_id, count(*) AS n, "
     "sum(CASE WHEN kind IN ('breakdown', 'workaround') THEN 1 ELSE 0 END) AS pain, "

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
-from fieldnotes.explore import browse, facets
+from fieldnotes.explore import facets, listing
 from fieldnotes.explore.filters import parse_filters
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
@@ -169,7 +169,7 @@ def test_counts_show_beside_each_value(client, auth, field):
 @pytest.mark.parametrize("order", ["newest", "journey"])
 def test_keyset_pages_cover_ties_exactly_once(app, client, auth, field, monkeypatch, order):
     """Fifty notes captured at the same second, twenty a page: each appears once, in a stable order."""
-    monkeypatch.setattr(browse, "PAGE_SIZE", 20)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 20)
     with app.app_context():
         from fieldnotes.studies.models import Study
         study = db.session.get(Study, field.study)
@@ -193,7 +193,7 @@ def test_keyset_pages_cover_ties_exactly_once(app, client, auth, field, monkeypa
 
 
 def test_next_page_keeps_the_filters(client, auth, field, monkeypatch):
-    monkeypatch.setattr(browse, "PAGE_SIZE", 1)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 1)
     sign_in(auth, "designer")
     first = client.get(notes_url(field, "?kind=breakdown&q=invoice"))
     assert listed(first, field) == ["n4"]
@@ -258,7 +258,7 @@ def test_bad_filters_are_refused_with_a_reason(client, auth, field, query, messa
 
 
 def test_a_cursor_from_the_other_order_is_refused(client, auth, field, monkeypatch):
-    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
     sign_in(auth, "designer")
     page = client.get(notes_url(field)).get_data(as_text=True)
     cursor = re.search(r'rel="next" href="[^"]*after=([^"&]+)', page).group(1)

@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from fieldnotes.explore.matrix import build
+from fieldnotes.explore.cells import build
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
 from fieldnotes.auth.models import User

@@ -1,5 +1,5 @@
 """The board's journey heatmap: its insights' notes by touchpoint and role, as the study matrix draws them."""
-from fieldnotes.explore.matrix import PAIN, Cell, axis
+from fieldnotes.explore.cells import PAIN, Cell, axis
 from fieldnotes.observations.models import Kind
 from fieldnotes.studies.models import Role, Touchpoint
 

@@ -1,105 +1,17 @@
-"""The browse page: a study's live notes, filtered, searched, counted, a keyset page at a time."""
-import base64
-import json
-import uuid
-from datetime import datetime
+"""The browse page: a study's live notes, filtered, searched, counted, a keyset page at a time.
+
+Only the view: the note query and its cursor are in listing, the counts in facets.
+"""
 from urllib.parse import urlencode
 
 from flask import abort, render_template, request
 from flask_login import login_required
-from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import selectinload
 
 from fieldnotes.explore import bp, facets, search
-from fieldnotes.explore.filters import BadFilter, conditions, parse_filters
+from fieldnotes.explore.filters import BadFilter, parse_filters
+from fieldnotes.explore.listing import browse_page, lookups, needing_attention
 from fieldnotes.extensions import db
-from fieldnotes.observations.models import Observation, Revision, RevisionKind
-from fieldnotes.studies.models import Role, Touchpoint
 from fieldnotes.studies.permissions import require
-from fieldnotes.visits.models import Participant, SiteVisit
-
-PAGE_SIZE = 50
-LAST = 2**31 - 1  # where notes without a touchpoint go in journey order
-
-
-def sort_key(filters):
-    if filters.order == "journey":
-        # A note's touchpoint position (no touchpoint: last); page_query joins Touchpoint for it.
-        return (func.coalesce(Touchpoint.position, LAST), Observation.captured_at, Observation.id)
-    return (Observation.captured_at, Observation.id)
-
-
-def encode_cursor(order, note, position=None):
-    key = {"o": order, "t": note.captured_at.isoformat(), "i": note.id.hex}
-    if order == "journey":
-        key["p"] = position
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(order, cursor):
-    """The sort key a cursor holds. :raise BadFilter: not one of ours, or for the other order."""
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        captured = datetime.fromisoformat(key["t"])
-        values = [captured, uuid.UUID(hex=key["i"])]
-        if captured.tzinfo is None or key["o"] != order:
-            raise ValueError
-        if order == "journey":
-            if type(key["p"]) is not int or not 0 <= key["p"] <= LAST:
-                raise ValueError
-            values.insert(0, key["p"])
-        return tuple(values)
-    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
-        raise BadFilter("This page link is not valid (or is for another sort order); "
-                        "start again from the first page.") from None
-
-
-def page_query(filters, dialect_name):
-    key = sort_key(filters)
-    query = select(Observation, key[0]).where(*conditions(filters, dialect_name))
-    if filters.order == "journey":
-        query = query.outerjoin(Touchpoint, Touchpoint.id == Observation.touchpoint_id)
-    if filters.after:
-        after = decode_cursor(filters.order, filters.after)
-        # Same direction for every key column, so one row-value comparison: ties on time fall to the id.
-        query = query.where(tuple_(*key) > tuple_(*after) if filters.order == "journey"
-                            else tuple_(*key) < tuple_(*after))
-    order = key if filters.order == "journey" else [k.desc() for k in key]
-    return (query.order_by(*order).limit(PAGE_SIZE + 1)
-            .options(selectinload(Observation.tags), selectinload(Observation.media),
-                     selectinload(Observation.author)))
-
-
-def browse_page(filters, dialect_name):
-    """(notes on this page, cursor for the next page or None)."""
-    rows = db.session.execute(page_query(filters, dialect_name)).all()
-    notes = [row[0] for row in rows[:PAGE_SIZE]]
-    cursor = None
-    if len(rows) > PAGE_SIZE:
-        last = rows[PAGE_SIZE - 1]
-        cursor = encode_cursor(filters.order, last[0], last[1] if filters.order == "journey" else None)
-    return notes, cursor
-
-
-def needing_attention(notes):
-    ids = [n.id for n in notes]
-    if not ids:
-        return set()
-    return set(db.session.scalars(select(Revision.observation_id).join(Observation).where(
-        Revision.observation_id.in_(ids), Revision.kind == RevisionKind.CONFLICT,
-        Revision.created_at >= Observation.updated_at)))
-
-
-def lookups(study_id):
-    """Names of the study's terms and fieldwork, to label each note without a join per row."""
-    def names(query):
-        return dict(db.session.execute(query).all())
-    return {
-        "touchpoint": names(select(Touchpoint.id, Touchpoint.name).where(Touchpoint.study_id == study_id)),
-        "role": names(select(Role.id, Role.name).where(Role.study_id == study_id)),
-        "participant": names(select(Participant.id, Participant.pseudonym).where(Participant.study_id == study_id)),
-        "visit": {v.id: v for v in db.session.scalars(select(SiteVisit).where(SiteVisit.study_id == study_id))},
-    }
 
 
 @bp.get("/studies/<id:study_id>/notes")
