@@ -98,8 +98,7 @@ class Cell:
 
 def axis(model, study_id, used_ids, has_unassigned):
     """Active terms in order, retired ones only if notes still use them, then 'Unassigned'."""
-    terms = db.session.scalars(select(model).where(model.study_id == study_id)
-                               .order_by(model.position, model.id)).all()
+    terms = db.session.scalars(model.in_order(study_id)).all()
     shown = [(t.id, t.name, t.retired) for t in terms if t.active or t.id in used_ids]
     return shown + ([(None, "Unassigned", False)] if has_unassigned else [])
 

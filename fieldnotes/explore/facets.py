@@ -75,8 +75,7 @@ def labels(study_id, name, values):
     """value -> label, in the order the facet lists them."""
     if name in ("touchpoint", "role"):
         model = Touchpoint if name == "touchpoint" else Role
-        rows = db.session.execute(select(model.id, model.name).where(model.study_id == study_id)
-                                  .order_by(model.position, model.id))
+        rows = db.session.execute(model.in_order(study_id, model.id, model.name))
         return {**dict(rows.all()), None: f"No {name}"}
     if name == "kind":
         return {k: k.value.capitalize() for k in Kind}
