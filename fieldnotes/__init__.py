@@ -32,8 +32,8 @@ def create_app(config=None):
     security.init_app(app)
     writers.init_app(app)
 
-    from fieldnotes import auth, boards, demo, explore, insights, observations, pwa, studies, sync, visits
-    for feature in (auth, studies, visits, observations, explore, insights, boards, sync, pwa, demo):
+    from fieldnotes import auth, boards, demo, explore, insights, observations, ops, pwa, studies, sync, visits
+    for feature in (auth, studies, visits, observations, explore, insights, boards, sync, pwa, demo, ops):
         app.register_blueprint(feature.bp)
 
     if app.config["PROXIES"]:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent / "fieldnotes"
 
 # Lowest first; packages in one tuple are beside each other and may not import each other.
 LAYERS = [("auth",), ("studies",), ("visits",), ("observations",), ("sync", "explore", "pwa"),
-          ("insights",), ("boards",), ("exports", "api"), ("demo",)]
+          ("insights",), ("boards",), ("exports", "api"), ("demo", "ops")]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 APP_FACTORY = "fieldnotes"
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}

@@ -1,0 +1,1 @@
+"""flask backup / flask restore: a consistent snapshot of the database and the media together."""

@@ -1,0 +1,1 @@
+"""flask housekeeping: the daily sweep of what nobody needs any more."""
