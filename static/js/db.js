@@ -1,8 +1,9 @@
 // db.js: the phone's own store (IndexedDB), used by every capture module.
-// Stores: records (notes), outbox (mutations not yet acknowledged), blobs (media not
-// yet verified by the server), attention (conflicts and rejections), meta (device id, cursors).
+// Stores: records (notes), outbox (mutations not yet acknowledged, each with its account),
+// blobs (media not yet verified by the server), attention (conflicts and rejections),
+// meta (device id, cursors), acked (acknowledged mutations kept for a while, for restores).
 const NAME = "fieldnotes";
-const SCHEMA = 1;
+const SCHEMA = 2;
 let opening = null;
 
 export function request(r) {
@@ -12,7 +13,18 @@ export function request(r) {
   });
 }
 
-function upgrade(db) {
+// Each step takes a store from the version before it to its own; a phone may skip versions.
+function upgrade(db, t, oldVersion) {
+  if (oldVersion < 1) createStores(db);
+  if (oldVersion < 2) {
+    // Mutations the server acknowledged, kept for a retention window: sent again after a restore.
+    db.createObjectStore("acked", { keyPath: "mutation_id" }).createIndex("at", "acked_at");
+    // The outbox belongs to an account: each mutation names the account that made it.
+    t.objectStore("outbox").createIndex("account", "account");
+  }
+}
+
+function createStores(db) {
   const records = db.createObjectStore("records", { keyPath: "id" });
   records.createIndex("study", "study_id");
   const outbox = db.createObjectStore("outbox", { keyPath: "n", autoIncrement: true });
@@ -27,7 +39,7 @@ export function openDb() {
   if (!self.indexedDB) return Promise.reject(new Error("IndexedDB is not available"));
   opening ??= new Promise((resolve, reject) => {
     const r = indexedDB.open(NAME, SCHEMA);
-    r.onupgradeneeded = () => upgrade(r.result);
+    r.onupgradeneeded = (event) => upgrade(r.result, r.transaction, event.oldVersion);
     r.onsuccess = () => {
       const db = r.result;
       db.onversionchange = () => { db.close(); opening = null; };
