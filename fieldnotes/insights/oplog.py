@@ -13,20 +13,23 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import flag_modified
 
+from fieldnotes import errors
 from fieldnotes.auth.models import User
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight, InsightBoardState, InsightNote, InsightOp, OpState
 
 
-class Refused(ValueError):
+class Refused(errors.Refused):
     """A move that cannot be made (a cycle, a non-empty insight to delete, nothing to undo)."""
 
+    name = "Unprocessable Entity"  # what this API's 422s have always said (werkzeug's name for them)
 
-class Conflict(Exception):
-    """The insight changed since the person saw it: nothing was written."""
+
+class Conflict(errors.Conflict):
+    """The insight changed since the person saw it: nothing was written. Its answer names the insight."""
 
     def __init__(self, message, insight_id=None):
-        super().__init__(message)
+        super().__init__(message, insight_id=insight_id)
         self.insight_id = insight_id
 
 

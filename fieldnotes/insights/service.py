@@ -1,13 +1,14 @@
 """Grouping moves: one function each, scoped to a study, checked against versions, logged for undo.
 
-Every function takes the study id and the acting user's id, raises LookupError for anything not
-in the study (the view answers 404), Refused for a move that makes no sense (422) and
-oplog.Conflict for a stale version (409). None commits.
+Every function takes the study id and the acting user's id, raises errors.NotFound for anything
+not in the study (404), Refused for a move that makes no sense (422) and Conflict for a stale
+version (409); Refused and Conflict are oplog's, the errors.py family's own for insights. None commits.
 """
 import uuid
 
 from sqlalchemy import func, select
 
+from fieldnotes.errors import NotFound
 from fieldnotes.extensions import db
 from fieldnotes.insights import oplog
 from fieldnotes.insights.models import Insight, InsightNote
@@ -15,13 +16,13 @@ from fieldnotes.insights.oplog import Conflict, Refused, touch
 from fieldnotes.observations.models import Observation
 
 STATEMENT_MAX = 2_000
-__all__ = ["Conflict", "Refused"]
+__all__ = ["Conflict", "NotFound", "Refused"]
 
 
 def insight_in(study_id, insight_id):
     insight = db.session.get(Insight, insight_id) if isinstance(insight_id, int) else None
     if insight is None or insight.study_id != study_id:
-        raise LookupError("No such insight in this study.")
+        raise NotFound("No such insight in this study.")
     return insight
 
 
@@ -40,7 +41,7 @@ def live_notes(study_id, note_ids):
     found = set(db.session.scalars(select(Observation.id).where(
         Observation.id.in_(ids), Observation.study_id == study_id, Observation.deleted_at.is_(None))))
     if len(found) != len(ids):
-        raise LookupError("A note is not in this study.")
+        raise NotFound("A note is not in this study.")
     return ids
 
 
@@ -175,6 +176,15 @@ def nest(study_id, user_id, insight_id, parent_id=None, version=None):
     return insight
 
 
+def renumber(order, moved, user_id):
+    """Number siblings 1, 2, … in `order`, touching each that changed place (and always the one moved)."""
+    for position, sibling in enumerate(order, start=1):
+        if sibling.position != position or sibling is moved:
+            sibling.position = position
+            touch(sibling, user_id)
+    db.session.flush()
+
+
 def reorder(study_id, user_id, insight_id, offset, version=None):
     """Move an insight `offset` places among its siblings (-1 up, +1 down); at an end, nothing moves."""
     insight = insight_in(study_id, insight_id)
@@ -187,11 +197,7 @@ def reorder(study_id, user_id, insight_id, offset, version=None):
         return insight
     before = oplog.snapshot([i.id for i in order], [])
     order.insert(there, order.pop(here))
-    for position, sibling in enumerate(order, start=1):
-        if sibling.position != position or sibling is insight:
-            sibling.position = position
-            touch(sibling, user_id)
-    db.session.flush()
+    renumber(order, insight, user_id)
     oplog.record(study_id, user_id, "reorder", before, [i.id for i in order], [], at)
     return insight
 
@@ -240,10 +246,6 @@ def place_insight(study_id, user_id, insight_id, parent_id=None, before_id=None,
     at_index = next((n for n, s in enumerate(order) if s.id == before_id), len(order))
     order.insert(at_index, insight)
     insight.parent_id = parent_id
-    for position, sibling in enumerate(order, start=1):
-        if sibling.position != position or sibling is insight:
-            sibling.position = position
-            touch(sibling, user_id)
-    db.session.flush()
+    renumber(order, insight, user_id)
     oplog.record(study_id, user_id, "place", before_snap, [i.id for i in order], [], at)
     return insight

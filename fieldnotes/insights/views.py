@@ -5,10 +5,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from fieldnotes.explore.browse import encode_cursor, lookups, page_query
+from fieldnotes import errors
+from fieldnotes.explore.listing import encode_cursor, lookups, page_query
 from fieldnotes.explore.filters import BadFilter, parse_filters
 from fieldnotes.extensions import db
-from fieldnotes.insights import board, bp, oplog, service, suggest
+from fieldnotes.insights import board, bp, moves, oplog, service, suggest
 from fieldnotes.insights.models import InsightNote
 from fieldnotes.observations.models import Observation
 from fieldnotes.studies.permissions import allows, require
@@ -56,73 +57,22 @@ def affinity(study_id):
     return render(study_id, membership)
 
 
-def number(name):
-    raw = (request.form.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
-        abort(400, f"{name} must be a number.")
-    return int(raw)
-
-
-def form_move(study_id, action, user_id):
-    """Run the move a form names; return what to tell the person."""
-    form = request.form
-    insight_id = number("insight_id")
-    version = number("version")
-    note_ids = form.getlist("note_ids")
-    if action == "create":
-        service.create_insight(study_id, user_id, form.get("statement", ""), note_ids, number("parent_id"))
-        return "Insight created."
-    if action == "move":
-        if not note_ids:
-            raise service.Refused("Choose at least one note to move.")
-        source = (form.get("from") or "").strip()
-        sources = {n: (int(source) if source.isdigit() else None) for n in note_ids} if "from" in form else None
-        target = number("target_id")
-        service.move_notes(study_id, user_id, note_ids, target, None, sources)
-        return "Note moved." if len(note_ids) == 1 else f"{len(note_ids)} notes moved."
-    if action == "statement":
-        service.edit_statement(study_id, user_id, insight_id, form.get("statement", ""), version)
-        return "Statement saved."
-    if action in ("up", "down"):
-        service.reorder(study_id, user_id, insight_id, -1 if action == "up" else 1, version)
-        return f"Moved {action}."
-    if action == "nest":
-        service.nest(study_id, user_id, insight_id, number("parent_id"), version)
-        return "Insight moved."
-    if action in ("delete", "ungroup-delete"):
-        service.delete_insight(study_id, user_id, insight_id, version, ungroup=action == "ungroup-delete")
-        return "Insight deleted."
-    if action in ("undo", "redo"):
-        oplog.step(study_id, user_id, undo=action == "undo")
-        return "Undone." if action == "undo" else "Redone."
-    if action == "accept":
-        suggest.accept(study_id, user_id, note_ids, form.get("statement", ""))
-        return "Suggested group accepted as an insight."
-    if action == "dismiss":
-        suggest.dismiss(study_id, user_id, note_ids)
-        return "Suggestion dismissed."
-    abort(400, "Unknown action.")
-
-
 @bp.post("/studies/<id:study_id>/affinity")
 @login_required
 def affinity_post(study_id):
-    membership = require(study_id, "group_notes")
+    """Make the move the form names (moves.py); back to the workspace, or it again with the refusal."""
+    membership = require(study_id, moves.PERMISSION)
     try:
-        message = form_move(study_id, request.form.get("action", ""), current_user.id)
-    except (LookupError, ValueError) as error:  # ValueError: a malformed note id, or Refused
+        move, data = moves.from_form(request.form.get("action", ""))
+        move.run(study_id, current_user.id, data)
+    except (errors.Refused, errors.Conflict) as refusal:  # errors.NotFound answers its 404 page
         db.session.rollback()
-        if isinstance(error, LookupError):
-            abort(404, str(error))
-        return render(study_id, membership, 422, str(error) if isinstance(error, service.Refused)
-                      else "A note id is not valid.")
-    except oplog.Conflict as error:
+        return render(study_id, membership, refusal.code, refusal.description)
+    except ValueError:  # uuid's: a note id a form made up
         db.session.rollback()
-        return render(study_id, membership, 409, str(error))
+        return render(study_id, membership, 422, "A note id is not valid.")
     db.session.commit()
-    flash(message)
+    flash(move.told(data))
     back = request.form.get("next", "")
     # Only back to this study's own workspace pages: never to somewhere a form says.
     prefix = url_for("insights.affinity", study_id=study_id)
@@ -135,8 +85,6 @@ def suggestions_page(study_id):
     membership = require(study_id, "group_notes")
     return render_template("insights/suggestions.html", study=membership.study,
                            suggestions=suggest.suggestions(study_id))
-
-
 
 
 def back_url(study_id):
@@ -153,7 +101,7 @@ def move_page(study_id):
     membership = require(study_id, "group_notes")
     try:
         [note_id] = service.live_notes(study_id, [request.args.get("note", "")])
-    except (LookupError, ValueError):
+    except (errors.NotFound, ValueError):  # ValueError: not a note id at all
         abort(404)
     note = db.session.get(Observation, note_id)
     placed = db.session.get(InsightNote, note_id)
@@ -172,7 +120,7 @@ def nest_page(study_id, insight_id):
     membership = require(study_id, "group_notes")
     try:
         insight = service.insight_in(study_id, insight_id)
-    except LookupError:
+    except errors.NotFound:
         abort(404)
     choices = [c for c in board.flatten(board.tree(study_id)) if c.insight.id != insight.id]
     return render_template(

@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.studies import bp
@@ -32,8 +33,8 @@ def members(study_id):
     data, errors = load_form(MemberSchema())
     try:
         membership, token = add_member(study, data["email"], data["role"]) if data else (None, None)
-    except ValueError as error:
-        errors = {"email": [str(error)]}
+    except Refused as refusal:
+        errors = {"email": [refusal.description]}
     if errors:
         db.session.rollback()
         return members_page(study, errors, status=422)
@@ -54,8 +55,8 @@ def change_member(study_id, membership_id):
     data, errors = load_form(RoleChangeSchema())
     try:
         change_role(membership, data["role"]) if data else None
-    except ValueError as error:
-        errors = {"role": [str(error)]}
+    except Refused as refusal:
+        errors = {"role": [refusal.description]}
     if errors:
         db.session.rollback()
         return members_page(study, {f"member-{membership_id}": errors}, status=422)
@@ -72,9 +73,9 @@ def remove(study_id, membership_id):
     email, user_id = membership.user.email, membership.user_id  # a deleted row is detached after the commit
     try:
         remove_member(membership)
-    except ValueError as error:
+    except Refused as refusal:
         db.session.rollback()
-        return members_page(study, {f"member-{membership_id}": {"role": [str(error)]}}, status=422)
+        return members_page(study, {f"member-{membership_id}": {"role": [refusal.description]}}, status=422)
     db.session.commit()
     flash(f"{email} removed from the study.")
     return after_change(study_id, user_id)

@@ -1,14 +1,19 @@
-"""Creating studies and changing their journey, roles, tags and members. Callers commit."""
+"""Creating studies and changing their journey, roles, tags and members. Callers commit.
+
+A change the study's rules refuse (a name taken, no owner left) raises errors.Refused with the message
+for the form; the caller rolls back.
+"""
 from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from fieldnotes.auth.models import User
 from fieldnotes.auth.service import create_invite, create_user
+from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
 from fieldnotes.studies.defaults import ROLES, TOUCHPOINTS
 from fieldnotes.studies.models import Membership, Role, Study, Tag, Touchpoint
-from fieldnotes.studies.permissions import StudyRole
+from fieldnotes.studies.permissions import StudyRole, find_membership
 
 TERM_KINDS = {"touchpoints": Touchpoint, "roles": Role}
 
@@ -35,10 +40,10 @@ def term_named(model, study, name, exclude_id=None):
 def add_term(model, study, name):
     """Append a touchpoint or role at the end of the order.
 
-    :raise ValueError: the study already has one by that name (case-insensitive).
+    :raise Refused: the study already has one by that name (case-insensitive).
     """
     if term_named(model, study, name):
-        raise ValueError(f"There is already one called “{name}”.")
+        raise Refused(f"There is already one called “{name}”.")
     last = db.session.scalar(select(func.max(model.position)).where(model.study_id == study.id))
     term = model(study=study, name=name, position=(last if last is not None else -1) + 1)
     db.session.add(term)
@@ -47,9 +52,9 @@ def add_term(model, study, name):
 
 
 def rename_term(term, name):
-    """:raise ValueError: another term of the study has that name."""
+    """:raise Refused: another term of the study has that name."""
     if term_named(type(term), term.study, name, exclude_id=term.id):
-        raise ValueError(f"There is already one called “{name}”.")
+        raise Refused(f"There is already one called “{name}”.")
     term.name = name
     flush_unique(f"There is already one called “{name}”.")
 
@@ -57,8 +62,7 @@ def rename_term(term, name):
 def move_term(term, step):
     """Swap `term` with its neighbour before (step -1) or after (+1) it in the journey."""
     model = type(term)
-    terms = db.session.scalars(select(model).where(model.study_id == term.study_id)
-                               .order_by(model.position, model.id)).all()
+    terms = db.session.scalars(model.in_order(term.study_id)).all()
     i = terms.index(term)
     j = i + step
     if 0 <= j < len(terms):
@@ -76,9 +80,9 @@ def get_term(model, study_id, term_id):
 
 
 def add_tag(study, name):
-    """:raise ValueError: the study already has that tag."""
+    """:raise Refused: the study already has that tag."""
     if term_named(Tag, study, name):
-        raise ValueError(f"The tag “{name}” already exists.")
+        raise Refused(f"The tag “{name}” already exists.")
     tag = Tag(study=study, name=name)
     db.session.add(tag)
     flush_unique(f"The tag “{name}” already exists.")
@@ -86,15 +90,15 @@ def add_tag(study, name):
 
 
 def flush_unique(message):
-    """Write now, so a name someone else saved a moment ago is a ValueError, not a 500 at commit.
+    """Write now, so a name someone else saved a moment ago is a refusal, not a 500 at commit.
 
     The check before it catches the usual case; the unique constraint decides a race.
-    The caller rolls back on ValueError.
+    The caller rolls back on Refused.
     """
     try:
         db.session.flush()
     except IntegrityError as error:
-        raise ValueError(message) from error
+        raise Refused(message) from error
 
 
 def add_member(study, email, role):
@@ -102,7 +106,7 @@ def add_member(study, email, role):
 
     Returns (membership, invite_token); the token is set when the email had no
     account yet, and the owner passes the link on.
-    :raise ValueError: already a member.
+    :raise Refused: already a member.
     """
     user = db.session.scalar(User.by_email(email))
     token = None
@@ -111,9 +115,8 @@ def add_member(study, email, role):
         user = create_user(email, name=email.split("@")[0][:120])
         db.session.flush()
         token = create_invite(user)
-    elif db.session.scalar(select(Membership).where(
-            Membership.study_id == study.id, Membership.user_id == user.id)):
-        raise ValueError(f"{user.email} is already a member of this study.")
+    elif find_membership(study.id, user.id):
+        raise Refused(f"{user.email} is already a member of this study.")
     elif user.password_hash is None:
         token = create_invite(user)  # invited elsewhere and not joined yet: a fresh link
     membership = Membership(study=study, user=user, role=role)
@@ -128,14 +131,14 @@ def owner_count(study_id):
 
 
 def change_role(membership, role):
-    """:raise ValueError: it would leave the study without an owner."""
+    """:raise Refused: it would leave the study without an owner."""
     if membership.role == StudyRole.OWNER and role != StudyRole.OWNER and owner_count(membership.study_id) == 1:
-        raise ValueError("A study needs at least one owner: make someone else owner first.")
+        raise Refused("A study needs at least one owner: make someone else owner first.")
     membership.role = role
 
 
 def remove_member(membership):
-    """:raise ValueError: it would leave the study without an owner."""
+    """:raise Refused: it would leave the study without an owner."""
     if membership.role == StudyRole.OWNER and owner_count(membership.study_id) == 1:
-        raise ValueError("A study needs at least one owner: make someone else owner first.")
+        raise Refused("A study needs at least one owner: make someone else owner first.")
     db.session.delete(membership)

@@ -2,6 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.studies import bp
@@ -29,8 +30,8 @@ def add_journey_term(study_id, kind):
     if data:
         try:
             add_term(model, study, data["name"])
-        except ValueError as error:
-            errors = {"name": [str(error)]}
+        except Refused as refusal:
+            errors = {"name": [refusal.description]}
     if errors:
         db.session.rollback()
         return journey_page(study, {kind: errors}, 422)
@@ -51,8 +52,8 @@ def change_journey_term(study_id, kind, term_id):
         data, errors = load_form(TermChangeSchema())
         try:
             rename_term(term, data["name"]) if data else None
-        except ValueError as error:
-            errors = {"name": [str(error)]}
+        except Refused as refusal:
+            errors = {"name": [refusal.description]}
         if errors:
             db.session.rollback()
             return journey_page(study, {f"{kind}-{term_id}": errors}, 422)
@@ -77,8 +78,8 @@ def tags(study_id):
         data, errors = load_form(TagSchema())
         try:
             add_tag(study, data["name"]) if data else None
-        except ValueError as error:
-            errors = {"name": [str(error)]}
+        except Refused as refusal:
+            errors = {"name": [refusal.description]}
         if not errors:
             db.session.commit()
             flash(f"Tag “{data['name']}” added.")
