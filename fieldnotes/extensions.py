@@ -5,6 +5,7 @@ from flask_sqlalchemy import SQLAlchemy
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -48,6 +49,12 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
+
+
+def upsert(table):
+    """INSERT for this session's database, with its ON CONFLICT clauses (both dialects spell them alike)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 @event.listens_for(Engine, "connect")

@@ -9,13 +9,11 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import flag_modified
 
 from fieldnotes import errors
 from fieldnotes.auth.models import User
-from fieldnotes.extensions import db
+from fieldnotes.extensions import db, upsert
 from fieldnotes.insights.models import Insight, InsightBoardState, InsightNote, InsightOp, OpState
 
 
@@ -43,8 +41,7 @@ def advance(study_id):
                                 .values(counter=InsightBoardState.counter + 1))
     if bumped.rowcount == 0:
         # The study's first move: two people making one at once must not both insert the row.
-        insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[db.session.get_bind().dialect.name]
-        db.session.execute(insert(InsightBoardState).values(study_id=study_id, counter=0)
+        db.session.execute(upsert(InsightBoardState).values(study_id=study_id, counter=0)
                            .on_conflict_do_nothing(index_elements=["study_id"]))
         db.session.execute(update(InsightBoardState).where(InsightBoardState.study_id == study_id)
                            .values(counter=InsightBoardState.counter + 1))

@@ -16,10 +16,9 @@ before any other write, then the functions below. Callers commit.
 import secrets
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from fieldnotes.auth.models import utcnow
-from fieldnotes.extensions import db
+from fieldnotes.extensions import db, upsert
 from fieldnotes.observations import service
 from fieldnotes.observations.content import loaded_content, note_content
 from fieldnotes.observations.models import ChangeStream, Revision, RevisionKind
@@ -37,9 +36,7 @@ def new_epoch():
 def lock_counter():
     """Take the counter for this transaction (made on first need); call before any other write."""
     if take(table.c.counter) is None:
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        db.session.execute(dialect.insert(table).values(id=ROW, epoch=new_epoch(), counter=0)
-                           .on_conflict_do_nothing())
+        db.session.execute(upsert(table).values(id=ROW, epoch=new_epoch(), counter=0).on_conflict_do_nothing())
         take(table.c.counter)
 
 
