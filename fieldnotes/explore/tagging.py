@@ -4,6 +4,7 @@ Every note that changes gets a new version and change number (edits.record),
 so phones see the change on their next pull. Callers commit.
 """
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from fieldnotes.explore.edits import Stale, edit_fields, record, set_tags
 from fieldnotes.observations.changes import Counter
@@ -11,7 +12,7 @@ from fieldnotes.explore.models import TagAction, TagEvent
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation, observation_tag
 from fieldnotes.observations.service import can_edit, tag_named
-from fieldnotes.studies.models import Tag
+from fieldnotes.studies.models import Tag, name_key
 
 ACTIONS = {"add-tag": "tag", "remove-tag": "tag", "set-kind": "kind", "set-touchpoint": "touchpoint_id",
            "set-role": "role_id"}
@@ -31,7 +32,8 @@ def selected_notes(study_id, note_ids):
 
 
 def find_tag(study_id, name):
-    return db.session.scalar(select(Tag).where(Tag.study_id == study_id, func.lower(Tag.name) == name.lower()))
+    """The study's tag by this name in any letter case (studies.models.name_key)."""
+    return db.session.scalar(select(Tag).where(Tag.study_id == study_id, Tag.name_key == name_key(name)))
 
 
 def bulk_change(membership, user, note_ids, action, tag=None, value=None):
@@ -98,9 +100,14 @@ def rename_tag(tag, new_name, user):
     counter = Counter()
     counter.lock()
     notes = notes_tagged(tag)
-    db.session.add(TagEvent(study_id=tag.study_id, action=TagAction.RENAME, old_name=tag.name,
+    old_name = tag.name
+    db.session.add(TagEvent(study_id=tag.study_id, action=TagAction.RENAME, old_name=old_name,
                             new_name=new_name, notes=len(notes), user_id=user.id))
     tag.name = new_name
+    try:
+        db.session.flush()  # a tag given this name a moment ago: the unique key refuses it here, not at commit
+    except IntegrityError:
+        return {"name": [f"There is already a tag “{new_name}”: merge “{old_name}” into it instead."]}
     for note in notes:
         record(note, user, counter)
     return {}

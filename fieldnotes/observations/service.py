@@ -5,13 +5,13 @@ than raising, so sync can answer per item.
 """
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Attachment, Observation
-from fieldnotes.studies.models import Role, Tag, Touchpoint
+from fieldnotes.studies.models import Role, Tag, Touchpoint, name_key
 from fieldnotes.studies.permissions import StudyRole, allows
 from fieldnotes.visits.models import Participant, SiteVisit
 
@@ -48,24 +48,25 @@ def write_fields(note, data, now=None):
     now = now or utcnow()
     for field in ("kind", "text", "expected", "touchpoint_id", "role_id", "participant_id", "visit_id"):
         setattr(note, field, data.get(field))
+    note.no_person = bool(data.get("no_person", False))  # absent from pushes of phones that predate it
     note.captured_at = data["captured_at"]
     note.client_time_suspect = clock_suspect(data["captured_at"], now)
     note.updated_at = now
 
 
 def tags_named(study_id, names, cache=None):
-    """The study's tags by name (case-insensitive), creating the new ones.
+    """The study's tags by name (case-insensitive: studies.models.name_key), creating the new ones.
 
-    `cache` (a dict kept by the caller for one transaction) saves reading the
-    same tag again for every note of a sync batch.
+    Names that are one name in other letters give the note that tag once. `cache` (a dict kept by the
+    caller for one transaction) saves reading the same tag again for every note of a sync batch.
     """
     cache = {} if cache is None else cache
     tags, seen = [], set()
     for name in names:
-        if name.lower() in seen:
+        key = (study_id, name_key(name))
+        if key in seen:
             continue
-        seen.add(name.lower())
-        key = (study_id, name.lower())
+        seen.add(key)
         if key not in cache:
             cache[key] = tag_named(study_id, name)
         tags.append(cache[key])
@@ -73,13 +74,16 @@ def tags_named(study_id, names, cache=None):
 
 
 def tag_named(study_id, name):
-    query = select(Tag).where(Tag.study_id == study_id, func.lower(Tag.name) == name.lower())
+    """The study's tag by this name in any letter case, made with this spelling when there is none."""
+    key = name_key(name)
+    query = select(Tag).where(Tag.study_id == study_id, Tag.name_key == key)
     tag = db.session.scalar(query)
     if tag is None:
-        # Someone may add the same tag in the tag page at this moment: insert-or-nothing, then read.
+        # Someone may add the same tag, in any letters, at this moment: insert-or-nothing on the unique
+        # (study, key), then read. A racing writer's row makes ours nothing, so both end on its row.
         dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        db.session.execute(dialect.insert(Tag).values(study_id=study_id, name=name, created_at=utcnow())
-                           .on_conflict_do_nothing())
+        db.session.execute(dialect.insert(Tag).values(study_id=study_id, name=name, name_key=key,
+                                                      created_at=utcnow()).on_conflict_do_nothing())
         tag = db.session.scalar(query)
     return tag
 

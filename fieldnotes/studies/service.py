@@ -12,7 +12,7 @@ from fieldnotes.auth.service import create_invite, create_user
 from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
 from fieldnotes.studies.defaults import ROLES, TOUCHPOINTS
-from fieldnotes.studies.models import Membership, Role, Study, Tag, Touchpoint
+from fieldnotes.studies.models import Membership, Role, Study, Tag, Touchpoint, name_key
 from fieldnotes.studies.permissions import StudyRole, find_membership
 
 TERM_KINDS = {"touchpoints": Touchpoint, "roles": Role}
@@ -31,7 +31,8 @@ def create_study(owner, name, audience, goal="", status=None):
 
 
 def term_named(model, study, name, exclude_id=None):
-    query = select(model).where(model.study_id == study.id, func.lower(model.name) == name.lower())
+    """The study's tag, touchpoint or role (`model`) that `name` names, in whatever letter case."""
+    query = select(model).where(model.study_id == study.id, model.name_key == name_key(name))
     if exclude_id:
         query = query.where(model.id != exclude_id)
     return db.session.scalar(query)
@@ -52,7 +53,7 @@ def add_term(model, study, name):
 
 
 def rename_term(term, name):
-    """:raise Refused: another term of the study has that name."""
+    """:raise Refused: another term of the study has that name (its own name in other letters is fine)."""
     if term_named(type(term), term.study, name, exclude_id=term.id):
         raise Refused(f"There is already one called “{name}”.")
     term.name = name
@@ -80,7 +81,7 @@ def get_term(model, study_id, term_id):
 
 
 def add_tag(study, name):
-    """:raise Refused: the study already has that tag."""
+    """:raise Refused: the study already has that tag, in these or other letters."""
     if term_named(Tag, study, name):
         raise Refused(f"The tag “{name}” already exists.")
     tag = Tag(study=study, name=name)
