@@ -52,6 +52,10 @@ class Config:
     # Where photos and audio live (content-addressed); back it up with the database.
     MEDIA_ROOT = env("MEDIA_ROOT")
 
+    # Phones keep what the server acknowledged this many days and send it again after a
+    # restore, so a backup up to this old loses nothing a phone sent since (sync/context.py).
+    ACK_RETENTION_DAYS = int(env("ACK_RETENTION_DAYS", "30"))
+
 
 def cookie_settings(secure):
     """Both cookies Secure and `__Host-` named on HTTPS (ASVS 3.3): the prefix

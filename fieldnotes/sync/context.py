@@ -1,4 +1,5 @@
 """What a phone needs to capture offline in a study: its journey, tags, visits and participants."""
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +24,8 @@ def study_context(membership):
     return {
         "study": {"id": study.id, "name": study.name},
         "epoch": changes.current_epoch(),
+        # How long the phone keeps acknowledged mutations, to send them again after a restore.
+        "ack_retention_days": current_app.config["ACK_RETENTION_DAYS"],
         "me": {"id": membership.user.id, "name": membership.user.name, "role": str(membership.role)},
         "touchpoints": [term(t) for t in study.touchpoints],
         "roles": [term(r) for r in study.roles],
@@ -30,6 +33,9 @@ def study_context(membership):
         "tags": [{"id": t.id, "name": t.name} for t in tags],
         "visits": [{"id": v.id, "visited_on": v.visited_on.isoformat(), "organisation": v.organisation,
                     "place": v.place, "participant_ids": [p.id for p in v.participants]} for v in visits],
+        # Consent travels too, so the capture screen can warn offline (issue 9).
         "participants": [{"id": p.id, "pseudonym": p.pseudonym, "role_id": p.role_id,
-                          "organisation": p.organisation} for p in participants],
+                          "organisation": p.organisation, "consent_given": p.consent_given,
+                          "consent_quotes": p.consent_quotes, "consent_photos": p.consent_photos,
+                          "consent_audio": p.consent_audio} for p in participants],
     }

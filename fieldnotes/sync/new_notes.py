@@ -12,7 +12,11 @@ from fieldnotes.observations.models import Observation
 from fieldnotes.studies.permissions import allows, find_membership
 from fieldnotes.sync.models import ProcessedMutation
 
-INSERTING_OPS = {"create", "update"}  # an update of a note the server lacks recreates it
+
+def inserting(mutation):
+    """A create, or an update of a note the server lacks that claims no version (it recreates the
+    note); one that claims a version means the server lost the note, and push.py answers reset."""
+    return mutation["op"] == "create" or (mutation["op"] == "update" and not mutation["base_version"])
 
 
 def new_ones(mutations):
@@ -21,7 +25,7 @@ def new_ones(mutations):
     Read under the counter lock, so no other writer can add these rows before we do.
     A second mutation for the same note (a create then its edit) is left for one-by-one.
     """
-    candidates = [m for m in mutations if m["op"] in INSERTING_OPS]
+    candidates = [m for m in mutations if inserting(m)]
     if not candidates:
         return []
     processed = set(db.session.scalars(select(ProcessedMutation.mutation_id).where(
@@ -31,7 +35,7 @@ def new_ones(mutations):
     seen, positions = set(), []
     for position, mutation in enumerate(mutations):
         ids = (mutation["mutation_id"], mutation["entity_id"])
-        fresh = mutation["op"] in INSERTING_OPS and ids[0] not in processed and ids[1] not in stored
+        fresh = inserting(mutation) and ids[0] not in processed and ids[1] not in stored
         if fresh and not seen & set(ids):
             positions.append(position)
         seen.update(ids)

@@ -1,4 +1,21 @@
-"""Reading the change stream: every note written after the cursor, tombstones included, in seq order."""
+"""Reading the change stream: every note written after the cursor, tombstones included, in seq order.
+
+A phone that knows more than the server is told to reset. That happens when
+the database was restored by hand (pg_restore, a SQLite file copied back), so
+the epoch did not change but the server went back in time. The phone shows
+it two ways: its cursor names a change number above the server's counter, or
+its `seen` names a change the server no longer has: "<note id>:<seq>", the
+latest change of the study the phone heard of, from a pull or from a push
+answer. A note's change number only grows, so on the same history that note
+exists with at least that number; if it is gone or lower, the history the
+phone followed is not this one. The reset is for that phone only (it pulls
+from the start and sends again what the server acknowledged), so a made-up
+cursor costs nobody else anything; `flask restore` instead starts a new epoch,
+which resets every phone.
+"""
+import re
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -9,6 +26,8 @@ from fieldnotes.observations import changes
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 500
+# ASCII digits only: "²" passes str.isdigit() and then breaks int().
+SEQ = re.compile(r"[0-9]{1,18}")
 
 
 class BadCursor(ValueError):
@@ -20,17 +39,53 @@ def parse_cursor(cursor):
     if not cursor:
         return None, 0
     epoch, _, seq = cursor.partition(":")
-    if not epoch or not seq.isdigit() or len(seq) > 18:
+    if not epoch or not SEQ.fullmatch(seq):
         raise BadCursor("The cursor is not one this server gave out; pull from the start (empty cursor).")
     return epoch, int(seq)
 
 
-def pull(study_id, cursor, limit=DEFAULT_LIMIT):
-    """One page of changes for a study. A cursor from another epoch answers reset, no changes."""
+def parse_seen(seen):
+    """(note id, seq) from "<note id>:<seq>", or None when the phone sends none."""
+    if not seen:
+        return None
+    note_id, _, seq = seen.partition(":")
+    try:
+        note_id = uuid.UUID(note_id)
+    except ValueError:
+        note_id = None
+    if note_id is None or not SEQ.fullmatch(seq):
+        raise BadCursor("seen must be the last change this phone heard of: <note id>:<change number>.")
+    return note_id, int(seq)
+
+
+def server_is_behind(study_id, after, seen):
+    """True when the phone heard of changes this database does not have (restored by hand)."""
+    counter = changes.current_counter()
+    if after > counter:
+        return True
+    if seen is None:
+        return False
+    note_id, seq = seen
+    # Only this study's notes count: a phone learns nothing here about notes it may not see.
+    now = db.session.scalar(select(Observation.seq).where(Observation.id == note_id,
+                                                          Observation.study_id == study_id))
+    return seq > counter or now is None or now < seq
+
+
+def reset_page(epoch):
+    return {"changes": [], "cursor": f"{epoch}:0", "has_more": True, "reset": True}
+
+
+def pull(study_id, cursor, limit=DEFAULT_LIMIT, seen=None):
+    """One page of changes for a study. A cursor from another epoch, or from a history this
+    database no longer has, answers reset and no changes: the phone starts again from zero."""
     epoch, after = parse_cursor(cursor)
+    seen = parse_seen(seen)
     current = changes.current_epoch()
     if epoch is not None and epoch != current:
-        return {"changes": [], "cursor": f"{current}:0", "has_more": True, "reset": True}
+        return reset_page(current)
+    if server_is_behind(study_id, after, seen):
+        return reset_page(current)
     rows = db.session.scalars(
         select(Observation).where(Observation.study_id == study_id, Observation.seq > after)
         .order_by(Observation.seq).limit(limit + 1)

@@ -2,7 +2,8 @@
 
 Statuses: applied, duplicate (already have exactly this), conflict (the
 server kept its version and stored the client's as a revision), rejected
-(invalid; nothing written).
+(invalid; nothing written), reset (based on a version this server lacks, as
+after a restore done by hand: nothing written; the phone resets, then sends it again).
 """
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +14,7 @@ from fieldnotes.observations import changes, service
 from fieldnotes.observations.content import loaded_content, note_content, note_state, same_content
 from fieldnotes.observations.models import Observation, RevisionKind
 from fieldnotes.studies.permissions import allows, find_membership
-from fieldnotes.sync import new_notes
+from fieldnotes.sync import devices, new_notes
 from fieldnotes.sync.models import ProcessedMutation
 from fieldnotes.sync.schemas import load_mutation
 from fieldnotes.writers import writer_turn
@@ -29,8 +30,18 @@ class Rejected(Refused):
         super().__init__(errors=errors)
 
 
-def push_batch(user, device_id, raw_mutations):
+class ServerBehind(Exception):
+    """The phone based this on a version the server does not have: the database went back
+    (restored by hand). Answered `reset`, nothing written and nothing recorded, so the phone
+    resets, sends again what was acknowledged, then this mutation (sync/pull.py)."""
+
+
+def push_batch(user, device_id, raw_mutations, account=None):
     """Apply every mutation; the answers in the order sent.
+
+    `account` is the account the phone says made them (None from older phones):
+    another account's session may not send them (409). A device bound to another
+    account gets every item rejected, nothing written.
 
     The one service that commits. Replays of mutations already processed are
     answered first, without the counter lock (their answers never change).
@@ -40,6 +51,10 @@ def push_batch(user, device_id, raw_mutations):
     and the counter lock (which serialises writers) is never held for a whole
     large batch. Sorted by entity id, so overlapping batches meet rows in the same order.
     """
+    user_id = user.id
+    devices.check_claim(user_id, account)
+    if devices.owner_of(device_id, user_id) != user_id:
+        return [rejected(raw, devices.NOT_YOURS) for raw in raw_mutations]
     loaded = [load_mutation(raw) for raw in raw_mutations]
     results = [rejected(raw, errors) if errors else None for raw, (_, errors) in zip(raw_mutations, loaded)]
     answer_replays(user, loaded, results)
@@ -131,6 +146,9 @@ def push_one(user, device_id, raw, mutation):
         except Rejected as rejection:
             savepoint.rollback()
             return rejected(raw, rejection.errors)
+        except ServerBehind:
+            savepoint.rollback()
+            return answer(mutation, "reset", None)
         except IntegrityError:
             # Someone else stored the same id first; on the second pass we see it and answer
             # duplicate or conflict like any resend.
@@ -233,9 +251,13 @@ def check_references(data, note_id):
 
 def update(user, device_id, mutation, note):
     if note is None:
-        # The server lost it (restored from a backup) or never had it: the full data recreates it.
+        if mutation["base_version"]:
+            raise ServerBehind()  # it names a version of a note this server lacks
+        # Sent again after a reset with no version to claim: the full data recreates it.
         return insert(user, device_id, mutation)
     editable(user, note)
+    if mutation["base_version"] > note.version:
+        raise ServerBehind()
     data = mutation["data"]
     if data["study_id"] != note.study_id:
         raise Rejected({"study_id": ["A note cannot move to another study."]})
@@ -261,6 +283,8 @@ def delete(user, device_id, mutation, note):
         return answer(mutation, "applied", None)
     editable(user, note)
     base = mutation["base_version"]
+    if base is not None and base > note.version:
+        raise ServerBehind()
     if note.deleted_at is not None or (base is not None and base != note.version):
         return conflict(user, device_id, mutation, note, {"deleted": True})
     changes.tombstone(note)

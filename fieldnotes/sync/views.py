@@ -31,7 +31,7 @@ def push():
     if isinstance(mutations, list) and len(mutations) > MAX_BATCH:
         abort(413, f"At most {MAX_BATCH} mutations in a batch; this one had {len(mutations)}.")
     batch = BatchSchema().load(body)  # ValidationError -> 422 with field messages
-    results = push_batch(current_user.user, batch["device_id"], batch["mutations"])
+    results = push_batch(current_user.user, batch["device_id"], batch["mutations"], batch["account"])
     epoch = changes.current_epoch()
     db.session.commit()
     push_committed.send(current_app._get_current_object())
@@ -49,7 +49,7 @@ def pull():
     if not 1 <= limit <= pulling.MAX_LIMIT:
         abort(400, f"limit must be between 1 and {pulling.MAX_LIMIT}.")
     try:
-        page = pulling.pull(study_id, request.args.get("cursor", ""), limit)
+        page = pulling.pull(study_id, request.args.get("cursor", ""), limit, request.args.get("seen", ""))
     except pulling.BadCursor as error:
         abort(400, str(error))
     db.session.commit()  # the epoch row, the first time anything asks for it

@@ -2,15 +2,20 @@
 // One flusher at a time, across tabs, under the Web Lock "outbox-flush". A mutation leaves
 // the outbox only on a final answer (applied, duplicate; conflict and rejected go to
 // attention); a network error, timeout, 5xx or 429 keeps it and retries with back-off.
+// Applied and duplicate ones are kept in `acked` for a while; "reset" means the server lost
+// what the mutation is based on: it stays, and the phone resets (pull.js).
+// Only the signed-in account's mutations are sent (account.js); a batch the server refuses
+// whole is split until the item it refuses is alone (batches.js).
+import { currentAccount, isMine } from "./account.js";
+import { OtherAccount, sendBatch } from "./batches.js";
 import { deviceId, getMeta, request, setMeta, tx } from "./db.js";
 import { emit, setState } from "./status.js";
 import { uploadMedia } from "./media.js";
-import { pull } from "./pull.js";
-import { AuthNeeded, Refused, TryLater, post } from "./net.js";
+import { acknowledged, heldForReset, pull } from "./pull.js";
+import { AuthNeeded, Refused, TryLater } from "./net.js";
 import { recordFrom } from "./outbox.js";
 
 const BATCH = 200;  // the server's limit
-let batchSize = BATCH;  // halved after a 413, so a batch of big notes still gets through
 let studyId = null;
 let attempt = 0;
 let timer = null;
@@ -18,14 +23,16 @@ let queued = false;
 
 export function configure(id) { studyId = id; }
 
-// The next batch: the oldest mutation of each note (a note's later edits wait for its ack).
-async function takeBatch() {
+// The next batch: this account's oldest mutation of each note (a note's later edits wait for its
+// ack), leaving out those refused in this sync (`held`); one refused before goes alone.
+async function takeBatch(held) {
   return tx(["outbox", "records"], "readwrite", async ({ outbox, records }) => {
     const seen = new Set();
     const batch = [];
     for (const m of (await request(outbox.getAll())).sort((a, b) => a.n - b.n)) {
-      if (seen.has(m.entity_id) || batch.length >= batchSize) continue;
+      if (!isMine(m) || seen.has(m.entity_id)) continue;
       seen.add(m.entity_id);
+      if (held.has(m.mutation_id) || batch.length >= BATCH || (m.refusals && batch.length)) continue;
       if (m.base_pending) {  // the mutations before it are acknowledged now: base it on their version
         m.base_version = (await request(records.get(m.entity_id)))?.version ?? null;
         m.base_pending = false;
@@ -33,20 +40,29 @@ async function takeBatch() {
       m.sent = true;  // frozen from here on
       outbox.put(m);
       batch.push(m);
+      if (m.refusals) break;
     }
     return batch;
   });
 }
 
+// True when an answer asked this phone to reset before it sends more.
 async function applyResults(batch, results) {
   const byId = new Map(batch.map((m) => [m.mutation_id, m]));
-  await tx(["outbox", "records", "attention"], "readwrite", async ({ outbox, records, attention }) => {
+  const stores = ["outbox", "records", "attention", "acked", "meta"];
+  return tx(stores, "readwrite", async ({ outbox, records, attention, acked, meta }) => {
+    let resetFirst = false;
     for (const result of results) {
       const m = byId.get(result.mutation_id);
       if (!m) continue;
+      if (result.status === "reset") {
+        resetFirst = heldForReset({ outbox, meta }, m) || resetFirst;
+        continue;
+      }
       outbox.delete(m.n);
       const record = await request(records.get(m.entity_id));
       if (result.status === "applied" || result.status === "duplicate") {
+        await acknowledged({ acked, meta }, m, result, record);
         if (m.op === "delete") records.delete(m.entity_id);
         else if (record) records.put({ ...record, version: result.version ?? record.version });
         continue;
@@ -55,7 +71,7 @@ async function applyResults(batch, results) {
       attention.put({
         mutation_id: m.mutation_id, entity_id: m.entity_id, status: result.status, op: m.op,
         errors: result.errors || null, server: result.server || null, data: m.data,
-        at: new Date().toISOString(),
+        account: m.account, at: new Date().toISOString(),
       });
       // The server's version is what stands now (pull would bring it too); ours is in attention.
       const later = await request(outbox.index("entity").count(m.entity_id));
@@ -64,28 +80,29 @@ async function applyResults(batch, results) {
         else records.put(recordFrom(result.server));
       }
     }
+    return resetFirst;
   });
 }
 
-async function pushAll() {
+// held: mutation id -> the server's refusal, for items refused alone in this sync.
+async function pushAll(held) {
+  const account = currentAccount();
+  const envelope = { device_id: await deviceId(account), account };
   for (;;) {
-    const batch = await takeBatch();
+    const batch = await takeBatch(held);
     if (!batch.length) return;
-    const response = await post("/api/sync/push", { device_id: await deviceId(), mutations: batch.map(wire) });
-    if (response.status === 413) batchSize = Math.max(1, Math.floor(batch.length / 2));
-    if (response.status === 413) throw new TryLater("batch too large; sending smaller ones");
-    if (!response.ok) {
-      const reason = (await response.json().catch(() => ({}))).description || "";
-      throw new Refused(`The server refused to take notes (${response.status}). ${reason}`.trim());
-    }
-    const body = await response.json();
-    await noteEpoch(body.epoch);
-    await applyResults(batch, body.results || []);
-    emit("changed", {});
+    let resetFirst = false;
+    const refused = await sendBatch(batch, envelope, async (part, body) => {
+      await noteEpoch(body.epoch);
+      resetFirst = (await applyResults(part, body.results || [])) || resetFirst;
+      emit("changed", {});
+    });
+    for (const refusal of refused) held.set(refusal.mutation_id, refusal);
+    if (resetFirst) return;  // pull.js resets this phone; the held mutations go after that
   }
 }
 
-// A new epoch means the server was restored from a backup: pull.js re-sends every note held here.
+// A new epoch means the server was restored from a backup: pull.js resets this phone.
 async function noteEpoch(epoch) {
   const known = await getMeta("epoch");
   if (!epoch || epoch === known) return;
@@ -93,27 +110,35 @@ async function noteEpoch(epoch) {
   if (known) await setMeta("epoch_changed", true);
 }
 
-function wire({ mutation_id, entity, entity_id, op, base_version, data, client_time }) {
-  return { mutation_id, entity, entity_id, op, base_version, data, client_time };
-}
+const OTHER_ACCOUNT = "Another account is signed in now: open this screen again to capture as them.";
 
 async function run() {
+  if (currentAccount() == null) return;  // signed out (the worker after a sign-out): nobody's to send
+  // A capture screen opened since for another account (or a sign-out) names who may send now: this
+  // tab or worker, left with an older account, sends nothing (and the server would refuse it).
+  if ((await getMeta("account")) !== currentAccount()) return setState({ otherAccount: OTHER_ACCOUNT });
   if (!navigator.onLine) {
     // Certainly unsent: don't mark anything sent (frozen) for a request that cannot leave.
     setState({ online: false });
     return retryLater();
   }
   setState({ flushing: true, online: true });
+  const held = new Map();
   try {
-    await pushAll();
+    await pushAll(held);
     await uploadMedia();
     if (studyId) await pull(studyId);
-    await pushAll();  // a reset re-queues every note held here
+    await pushAll(held);  // a reset re-queues what the server acknowledged
+    const refusal = [...held.values()].find((r) => !r.parked);  // tried again after a back-off
+    if (refusal) throw new Refused(`The server refused to take notes (${refusal.status}). ${refusal.description}`.trim());
     attempt = 0;
-    setState({ unreachable: false, signInNeeded: false, refused: null, lastError: null });
+    setState({ unreachable: false, signInNeeded: false, refused: null, lastError: null, otherAccount: null });
   } catch (error) {
     if (error instanceof AuthNeeded) {
       setState({ signInNeeded: true });  // paused: keep everything, ask for a sign-in
+    } else if (error instanceof OtherAccount) {
+      // Paused until this screen is opened again by whoever is signed in now: nothing is retried.
+      setState({ otherAccount: OTHER_ACCOUNT });
     } else {
       setState({ unreachable: error instanceof TryLater, lastError: String(error.message || error),
         refused: error instanceof Refused ? error.message : null });
