@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev chromium clean
+.PHONY: run test torture install install-dev chromium clean
 
 # Reinstall whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -29,6 +29,10 @@ run: install
 ## Run every test, browser tests included; on PostgreSQL too when FIELDNOTES_TEST_DATABASE_URL is set
 test: install-dev chromium
 	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+
+## The sync torture run (a benchmark, minutes long): 20 phones, replays, kill -9 of the app; DB=<PostgreSQL URL> or SQLite
+torture: install
+	$(BIN)/python bench/torture.py $(DB) $(TORTURE_ARGS)
 
 chromium:
 	@scripts/ensure-chromium
