@@ -1,4 +1,6 @@
-"""Cross-site request checks and security headers on every response."""
+"""Cross-site request checks, security headers on every response, and no secret link in a log."""
+import logging
+import re
 from urllib.parse import urlsplit
 
 from flask import abort, request
@@ -23,12 +25,31 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+# What every response carries, from Flask or from WhiteNoise (static files): one list, so they cannot drift.
+# The CSP governs what a file can do when a browser opens it as a document (an SVG, say) or runs it as a worker.
+EVERY_RESPONSE = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "geolocation=(), camera=(self), microphone=(self)",
+}
+
+
+# Tokens that are the whole key: a board share link opens the board to anyone, an invite sets a password,
+# a session token signs its browser in. A log keeps their first 4 characters (24 bits): enough to tell
+# two links apart, nothing to open one with. Caught in a share or invite path whatever their length,
+# and anywhere as a run of 43 URL-safe characters (secrets.token_urlsafe(32), what they all are).
+SECRET_LINK = re.compile(r"(/(?:share|invite)/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]+")
+BARE_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])()([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{39}(?![A-Za-z0-9_-])")
+
 
 def init_app(app):
     # Either setting asks for secure cookies; both cookies then follow.
     app.config.update(cookie_settings(app.config["SECURE_COOKIES"] or app.config["SESSION_COOKIE_SECURE"]))
     app.before_request(refuse_cross_site_writes)
     app.after_request(add_security_headers)
+    mask_secret_links_in_logs(app)
 
 
 def refuse_cross_site_writes():
@@ -61,11 +82,8 @@ def same_origin(origin):
 
 def add_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "geolocation=(), camera=(self), microphone=(self)")
+    for name, value in EVERY_RESPONSE.items():
+        headers.setdefault(name, value)
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Pages name participants and the API carries notes: never keep them in shared caches.
@@ -75,5 +93,38 @@ def add_security_headers(response):
 
 
 def add_static_headers(headers, path, url):
-    """WhiteNoise answers static files before Flask sees them: give them nosniff too."""
-    headers["X-Content-Type-Options"] = "nosniff"
+    """WhiteNoise answers static files before Flask sees them: give them the pages' headers.
+
+    And take away the `Access-Control-Allow-Origin: *` WhiteNoise adds: no other site needs
+    to read our files. (HSTS is left to the pages: WhiteNoise sets these once per file,
+    not per request, so it cannot tell HTTPS from HTTP; browsers keep HSTS from any page.)
+    """
+    for name, value in EVERY_RESPONSE.items():
+        headers[name] = value
+    del headers["Access-Control-Allow-Origin"]
+
+
+# Logs: a token in a share or invite link is cut short wherever a log line would hold it
+
+def mask_secret_links(text):
+    """Cut secret link tokens short ('/share/AbCdEf...' becomes '/share/AbCd***'), wherever in `text`."""
+    return BARE_TOKEN.sub(r"\1\2***", SECRET_LINK.sub(r"\1\2***", text))
+
+
+class MaskSecretLinks(logging.Filter):
+    """Rewrites a record's message (and its traceback) with secret link tokens cut short."""
+
+    def filter(self, record):
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = mask_secret_links(record.getMessage()), None
+        if record.exc_text:
+            record.exc_text = mask_secret_links(record.exc_text)
+        return True
+
+
+def mask_secret_links_in_logs(app):
+    """The app's own log (Flask logs the path of a request that failed) and the development server's."""
+    for logger in (app.logger, logging.getLogger("werkzeug")):
+        if not any(isinstance(f, MaskSecretLinks) for f in logger.filters):
+            logger.addFilter(MaskSecretLinks())

@@ -9,7 +9,7 @@ PostgreSQL queues writers on its own row locks, so there it does nothing.
 import threading
 from contextlib import contextmanager
 
-from flask import g, request
+from flask import current_app, g, request
 
 from fieldnotes.extensions import db
 from fieldnotes.security import UNSAFE_METHODS
@@ -35,8 +35,17 @@ def init_app(app):
     app.teardown_request(end_turn)
 
 
+def takes_own_turns(view):
+    """Mark a view that takes writer_turn() itself around each of its writes, instead of for the
+    whole request, because it does slow work between them (verifying an uploaded photo) that
+    must not hold every other writer up."""
+    view.takes_own_turns = True
+    return view
+
+
 def take_turn_for_writes():
-    if request.method in UNSAFE_METHODS and on_sqlite():
+    view = current_app.view_functions.get(request.endpoint)
+    if request.method in UNSAFE_METHODS and on_sqlite() and not getattr(view, "takes_own_turns", False):
         local_writers.acquire()
         g.writer_turn = True
 

@@ -2,7 +2,16 @@
 
 (No state change on GET is checked route by route in test_permissions.py.)
 """
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -117,6 +126,21 @@ def test_security_headers(app, client, study_id, url, signed_in, status, kind):
     assert response.headers["Referrer-Policy"] in {"same-origin", "no-referrer", "strict-origin"}
     assert response.headers["Cache-Control"] == "no-store"
     assert "Strict-Transport-Security" not in response.headers  # plain HTTP: only on HTTPS
+
+
+SECURITY_HEADERS = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",
+                    "Permissions-Policy"]
+
+
+@pytest.mark.parametrize("path", ["css/app.css", "js/app.js", "icons/icon-192.png", "sw-sync.js"])
+def test_static_files_carry_the_pages_security_headers(app, client, path):
+    """WhiteNoise answers them before Flask does; they must not be the gap in the policy."""
+    page = client.get("/login")
+    with client.get(f"/static/{path}") as response:
+        assert response.status_code == 200
+        assert ({h: response.headers.get(h) for h in SECURITY_HEADERS}
+                == {h: page.headers[h] for h in SECURITY_HEADERS})
+        assert "Access-Control-Allow-Origin" not in response.headers  # no other site reads our files
 
 
 # The one error shape
@@ -239,3 +263,81 @@ def test_names_are_escaped_on_output(app, client, study_id):
     assert ESCAPED in client.get(location).text  # the heading, the navigation, the flash message
     assert client.get(location).text.count(ESCAPED) >= 2
     assert "&lt;b&gt;bold&lt;/b&gt;" in client.get(f"/studies/{study_id}/tags").text
+
+
+# No log holds a whole secret link token (share links, invites)
+
+SHARE_TOKEN = "Kq7vXw2ZpL9mN4rT8bY1cD6fG3hJ5kS0aE-uI_oQxWz"  # as secrets.token_urlsafe(32) makes them
+INVITE_TOKEN = "Pz3_Lm8Qr2Vt6Xy0Bc4Df7Gh1Jk5Mn9Sw-Ue2Io4Ay"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serving(port, server):
+    """Wait until gunicorn answers on `port` (or has stopped, which fails the test)."""
+    while server.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def test_gunicorns_access_log_cuts_share_and_invite_tokens_short(tmp_path):
+    """The README's gunicorn command, with the project's config, serving a real request."""
+    database = f"sqlite:///{tmp_path / 'fieldnotes.sqlite'}"
+    made = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database})
+    with made.app_context():
+        db.create_all()
+        db.engine.dispose()
+    port, log = free_port(), tmp_path / "gunicorn.log"
+    env = {**os.environ, "FIELDNOTES_DATABASE_URL": database, "FIELDNOTES_SECRET_KEY": "k" * 48,
+           "FIELDNOTES_MEDIA_ROOT": str(tmp_path / "media")}
+    with open(log, "wb") as output:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", "1",
+             "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=output, stderr=output)
+    try:
+        assert serving(port, server), log.read_text()
+        base = f"http://127.0.0.1:{port}"
+        for path, referer in [(f"/share/{SHARE_TOKEN}/present", f"{base}/share/{SHARE_TOKEN}"),
+                              (f"/invite/{INVITE_TOKEN}", f"{base}/invite/{INVITE_TOKEN}"),
+                              ("/static/css/app.css", f"https://fieldnotes.example/share/{SHARE_TOKEN}")]:
+            try:
+                urllib.request.urlopen(urllib.request.Request(base + path, headers={"Referer": referer})).close()
+            except urllib.error.HTTPError as error:  # an unknown link is 404, and logged all the same
+                error.close()
+    finally:
+        server.terminate()
+        server.wait(30)
+    text = log.read_text()
+    assert text.count('"GET /share/Kq7v***/present HTTP/1.1" 404') == 1
+    assert text.count('"GET /invite/Pz3_*** HTTP/1.1" 404') == 1
+    assert text.count("/share/Kq7v***") == 3 and text.count("/invite/Pz3_***") == 2  # request lines and Referers
+    assert SHARE_TOKEN[:8] not in text and INVITE_TOKEN[:8] not in text
+
+
+def test_the_apps_own_log_cuts_tokens_short_even_in_a_traceback(app, caplog):
+    @app.get("/share/<token>/crash")
+    def crash(token):
+        raise RuntimeError(f"no board for {token}")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: Flask logs the failure and answers 500
+    with caplog.at_level(logging.ERROR):
+        assert app.test_client().get(f"/share/{SHARE_TOKEN}/crash").status_code == 500
+    logged = "\n".join(caplog.messages + [r.exc_text or "" for r in caplog.records])
+    assert "Exception on /share/Kq7v***/crash [GET]" in logged and "no board for" in logged
+    assert SHARE_TOKEN[:8] not in logged
+
+
+def test_the_development_servers_request_log_cuts_tokens_short(app, caplog):
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info('%s - - [%s] "%s" %s -', "127.0.0.1", "now",
+                                           f"GET /invite/{INVITE_TOKEN} HTTP/1.1", 200)
+    assert '"GET /invite/Pz3_*** HTTP/1.1" 200' in caplog.text and INVITE_TOKEN[:8] not in caplog.text

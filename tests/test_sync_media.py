@@ -15,15 +15,32 @@ from tests.factories import add_member, make_study, make_user, note_mutation
 DEVICE = "0f6c0a3e-9a4e-4c1e-8f0e-7d5b3c2a1e00"
 
 
-def noisy_jpeg():
-    """A real photo-sized JPEG (noise does not compress): stored photos are decoded and re-encoded."""
+def noisy(fmt="JPEG", size=(640, 480)):
+    """A real photo-sized image (noise does not compress): stored photos are decoded and re-encoded."""
     buffer = io.BytesIO()
-    Image.effect_noise((640, 480), 80).convert("RGB").save(buffer, "JPEG", quality=95)
+    Image.effect_noise(size, 80).convert("RGB").save(buffer, fmt)
     return buffer.getvalue()
 
 
-JPEG = noisy_jpeg()
-WEBM = b"\x1a\x45\xdf\xa3" + os.urandom(50_000)
+JPEG = noisy()
+PNG = noisy("PNG", (64, 48))
+
+
+def ebml_header(doctype):
+    """A Matroska/WebM file's EBML header, as Chrome's MediaRecorder writes it."""
+    body = (b"\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08"
+            + b"\x42\x82" + bytes([0x80 | len(doctype)]) + doctype + b"\x42\x87\x81\x04\x42\x85\x81\x02")
+    return b"\x1a\x45\xdf\xa3" + bytes([0x80 | len(body)]) + body
+
+
+# The first bytes of each kind of recording phones make, then noise (no decoder checks audio here).
+WEBM = ebml_header(b"webm") + os.urandom(50_000)                                 # Chrome, Android
+OGG = (b"OggS\x00\x02" + bytes(8) + b"\x01\x00\x00\x00" + bytes(8) + b"\x01\x13"
+       + b"OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00" + os.urandom(20_000))  # Firefox
+M4A = b"\x00\x00\x00\x1cftypM4A \x00\x00\x02\x00M4A isommp42" + os.urandom(20_000)  # Safari, iPhone
+MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x64" + os.urandom(20_000)
+MP3_FRAME = b"\xff\xfb\x90\x64" + os.urandom(20_000)                          # an MP3 with no ID3 tag
+ADTS = b"\xff\xf1\x50\x80\x02\x1f\xfc" + os.urandom(20_000)                   # raw AAC
 
 
 def declared(content, slot="photo", mime="image/jpeg", **changes):
@@ -168,3 +185,77 @@ def test_only_members_who_read_notes_get_media(app, client, auth, study_id):
     auth.logout()
     assert client.get(f"/media/{photo['id']}").status_code == 302  # pages send you to sign in
     assert client.get(f"/api/media/{photo['id']}").status_code == 401
+
+
+# A file must be what its note declared
+
+def stored_files(tmp_path):
+    return [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("content, mime", [
+    (WEBM, "audio/webm;codecs=opus"), (WEBM, "video/webm"), (OGG, "audio/ogg; codecs=opus"),
+    (M4A, "audio/mp4"), (M4A, "audio/x-m4a"), (MP3, "audio/mpeg"), (MP3_FRAME, "audio/mp3"), (ADTS, "audio/aac"),
+])
+def test_recordings_of_every_kind_phones_make_are_verified(app, client, study_id, tmp_path, content, mime):
+    recording = declared(content, slot="audio", mime=mime)
+    push_note(client, study_id, recording)
+    response = patch(client, recording["id"], 0, content)
+    assert response.status_code == 204 and response.headers["Upload-Status"] == "verified"
+    assert [p.read_bytes() for p in stored_files(tmp_path)] == [content]  # a recording is kept as sent
+
+
+@pytest.mark.parametrize("content, slot, mime, found", [
+    (OGG, "audio", "audio/webm;codecs=opus", "an Ogg recording"),
+    (MP3, "audio", "audio/webm", "an MP3 recording"),
+    (WEBM, "audio", "audio/mp4", "a WebM recording"),
+    (M4A, "audio", "audio/mpeg", "an MP4 (M4A) recording"),
+    (ADTS, "audio", "audio/mpeg", "an AAC (ADTS) recording"),
+    (PNG, "photo", "image/jpeg", "a PNG image"),
+])
+def test_a_file_that_is_not_what_its_note_declared_is_refused_and_nothing_is_stored(
+        app, client, study_id, tmp_path, content, slot, mime, found):
+    item = declared(content, slot=slot, mime=mime)
+    push_note(client, study_id, item)
+    response = patch(client, item["id"], 0, content)
+    assert response.status_code == 422
+    declared_as = mime.split(";")[0]  # stored without its codec parameters
+    assert response.json["description"].startswith(f"The file is {found}, but its note declared {declared_as}.")
+    assert "Nothing was stored" in response.json["description"]
+    status = client.get(f"/api/media/{item['id']}").json
+    assert (status["offset"], status["status"]) == (0, "pending")
+    assert stored_files(tmp_path) == [] and client.get(f"/media/{item['id']}").status_code == 404
+
+
+def test_a_mismatch_is_caught_at_the_end_when_the_first_chunk_was_too_short_to_tell(
+        app, client, study_id, tmp_path):
+    item = declared(OGG, slot="audio", mime="audio/webm")
+    push_note(client, study_id, item)
+    assert patch(client, item["id"], 0, OGG[:10]).status_code == 204
+    response = patch(client, item["id"], 10, OGG[10:])
+    assert response.status_code == 422 and "an Ogg recording, but its note declared audio/webm" in response.text
+    assert client.get(f"/api/media/{item['id']}").json["offset"] == 0 and stored_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("content, mime", [
+    (b"\x1a\x45\xdf\xa3" + os.urandom(5_000), "audio/webm"),    # the magic number, then nothing of WebM
+    (ebml_header(b"matroska") + os.urandom(5_000), "audio/webm"),  # a Matroska video is not a WebM recording
+    (b"OggS" + os.urandom(5_000), "audio/ogg"),
+    (b"OggS\x00\x02" + bytes(20) + b"\x01\x1e" + b"\x80theora" + os.urandom(5_000), "audio/ogg"),  # Ogg video
+    (b"\xff\xff\xff\xff" + os.urandom(5_000), "audio/mpeg"),     # sync bits, but a reserved layer and rate
+])
+def test_bytes_that_only_start_like_a_recording_are_refused(app, client, study_id, tmp_path, content, mime):
+    item = declared(content, slot="audio", mime=mime)
+    push_note(client, study_id, item)
+    response = patch(client, item["id"], 0, content)
+    assert response.status_code == 422
+    assert response.json["description"].startswith("The file is not an audio recording we can take (AAC, ")
+    assert stored_files(tmp_path) == []
+
+
+def test_an_upload_offset_in_other_digits_is_400_not_500(app, client, study_id):
+    item = declared(JPEG)
+    push_note(client, study_id, item)
+    response = client.patch(f"/api/media/{item['id']}", data=JPEG, headers={
+        "Upload-Offset": "\u00b2", "Content-Type": "application/offset+octet-stream"})
+    assert response.status_code == 400 and response.json["code"] == 400

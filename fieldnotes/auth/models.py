@@ -102,8 +102,10 @@ class Invite(db.Model):
 
 
 class FailedLogin(db.Model):
-    """A failed sign-in, counted per account and per address.
+    """A failed sign-in, counted per account and per client (auth/ratelimit.py).
 
+    `address` is where it came from: the network address, or "device:<id>" for a
+    browser that had signed in to this account before (auth/known_devices.py).
     In the database rather than in memory, so every worker and machine
     shares the same count.
     """

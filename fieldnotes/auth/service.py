@@ -6,6 +6,7 @@ from flask import current_app
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
+from fieldnotes.auth import known_devices
 from fieldnotes.auth.models import Invite, LoginSession, SessionUser, User, utcnow
 from fieldnotes.extensions import db, login_manager
 from fieldnotes.tokens import token_digest
@@ -28,9 +29,13 @@ def load_session(token):
 
 
 def sign_in(user, remember, user_agent=""):
-    """Start a fresh session (a new id at every sign-in, ASVS 7.2.4); the caller commits."""
+    """Start a fresh session (a new id at every sign-in, ASVS 7.2.4); the caller commits.
+
+    The browser becomes a known device of the account, which sign-in throttling lets pass.
+    """
     _, token = LoginSession.start(user, user_agent)
     login_user(SessionUser(user, token), remember=remember)
+    known_devices.remember(user)
 
 
 def sign_out(session_user):

@@ -1,11 +1,14 @@
 """Sign-in, sign-out, password and invite pages."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from functools import cache
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.security import generate_password_hash
 
 from fieldnotes.auth import bp
 from fieldnotes.auth.models import User, utcnow
-from fieldnotes.auth.ratelimit import client_address, record_failure, refuse_if_limited
+from fieldnotes.auth.ratelimit import client_for, record_failure, record_success, refuse_if_limited
 from fieldnotes.auth.schemas import ChangePasswordSchema, InviteAcceptSchema, LoginSchema
 from fieldnotes.auth.service import end_other_sessions, find_invite, sign_in, sign_out
 from fieldnotes.errors import wants_json
@@ -13,8 +16,11 @@ from fieldnotes.extensions import db, login_manager
 from fieldnotes.forms import load_form
 from fieldnotes.navigation import safe_next
 
-# Checked when the email is unknown, so both failures take the same time.
-DUMMY_HASH = generate_password_hash("not a real password")
+
+@cache
+def dummy_hash(method):
+    """Checked when the email is unknown, so both failures take the same time: made by the same method."""
+    return generate_password_hash("not a real password", method)
 
 
 @login_manager.unauthorized_handler
@@ -31,11 +37,14 @@ def login():
     errors = {}
     if request.method == "POST":
         data, errors = load_form(LoginSchema())
-        if data:
-            response = attempt_sign_in(data)
-            if response is not None:
-                return response
-            errors = {"form": ["That email and password do not match an account."]}
+        try:
+            response = attempt_sign_in(data) if data else None
+        except TooManyRequests as wait:  # the form again, to sign in once the wait is over
+            page = render_template("auth/login.html", errors={"form": [wait.description]}, form=request.form)
+            return page, 429, {"Retry-After": str(wait.retry_after)}
+        if response is not None:
+            return response
+        errors = errors or {"form": ["That email and password do not match an account."]}
     status = 422 if errors else 200
     return render_template("auth/login.html", errors=errors, form=request.form), status
 
@@ -43,14 +52,17 @@ def login():
 def attempt_sign_in(data):
     """Sign in and return a redirect, or None when the email and password don't match."""
     email = data["email"]
-    refuse_if_limited(email)
     user = db.session.scalar(User.by_email(email))
+    client = client_for(user)  # this browser if it signed in to the account before, else the address
+    refuse_if_limited(email, client)
     if user is None or not user.is_active or not user.check_password(data["password"]):
         if user is None or user.password_hash is None:  # invited, not joined: same time as a wrong password
-            User(password_hash=DUMMY_HASH).check_password(data["password"])
-        record_failure(email, client_address())
+            User(password_hash=dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])).check_password(
+                data["password"])
+        record_failure(email, client)
         db.session.commit()
         return None
+    record_success(email, client)
     sign_in(user, remember=data["remember"], user_agent=request.user_agent.string)
     db.session.commit()
     return redirect(safe_next(request.args.get("next")), code=303)
@@ -74,9 +86,9 @@ def account():
         data, errors = load_form(schema)
         if data:
             # Someone at an unlocked browser must not get unlimited guesses at the password.
-            refuse_if_limited(current_user.email)
+            refuse_if_limited(current_user.email, client_for(current_user.user))
         if data and not current_user.user.check_password(data["current"]):
-            record_failure(current_user.email, client_address())
+            record_failure(current_user.email, client_for(current_user.user))
             db.session.commit()
             errors = {"current": ["That is not your current password."]}
         elif data:

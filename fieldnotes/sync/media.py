@@ -1,11 +1,26 @@
 """Resumable media uploads (tus-like): declare, append chunks at an offset, verify at the end.
 
-A file is accepted only when its SHA-256 matches what the phone declared and
-its first bytes say it is a photo or recording of an accepted type. A photo is
+A file is accepted only when its SHA-256 matches what the phone declared and its
+first bytes say it is the photo or recording type its note declared. A photo is
 then stored re-encoded, without EXIF (location), and refused if it does not decode.
+
+Verifying is slow (hashing up to 100 MB; re-encoding a 46 MP photo takes about a
+second), and every push in the deployment waits for the change counter and, on
+SQLite, the writer turn. So it holds neither: a chunk is written in one short turn;
+the whole file is then checked with no lock and no transaction; a second short turn
+records the verdict. In between, the upload is whole (offset == size) and pending,
+and nothing changes its bytes: a racing resend that verifies it too reaches the same
+verdict and records nothing. One cut off by a crash is verified again by the phone's
+next declaration (or a PATCH of no bytes at the end).
+
+These functions commit: the slow part has to sit between two transactions.
 """
 import hashlib
 import os
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import update
 
@@ -18,14 +33,28 @@ from fieldnotes.observations.storage import partial_path, stored_path
 from fieldnotes.studies.permissions import allows, find_membership
 from fieldnotes.sync import media_images
 from fieldnotes.sync.filetypes import SNIFF_BYTES, content_type_error, sniff
+from fieldnotes.writers import writer_turn
 
 CHUNK_MAX = 4 * 1024 * 1024
+START_AGAIN = " Nothing was stored; upload it again from byte 0."
 
 
 class OffsetMismatch(Conflict):
     def __init__(self, offset):
         super().__init__(f"The upload is at byte {offset}; send from there.")
         self.offset = offset
+
+
+@contextmanager
+def turn():
+    """One short write: the writer turn (SQLite), and a transaction committed at the end or rolled back."""
+    with writer_turn():
+        try:
+            yield
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
 
 
 def editable_note(user, note_id):
@@ -38,7 +67,16 @@ def editable_note(user, note_id):
 
 
 def declare(user, data):
-    """(attachment, created). A resent declaration answers the same upload."""
+    """(attachment, created). A resent declaration answers the same upload, and finishes
+    its verification if a crash cut that off."""
+    with turn():
+        attachment, created = add_attachment(user, data)
+    if awaiting_verification(attachment):
+        attachment = finish(attachment.id)
+    return attachment, created
+
+
+def add_attachment(user, data):
     note = editable_note(user, data["observation_id"])
     changes.lock_counter()  # before looking: a racing declaration of the same id waits, then sees ours
     existing = db.session.get(Attachment, data["id"], populate_existing=True)
@@ -68,26 +106,37 @@ def visible_attachment(user, media_id, edit=False):
 
 
 def append(user, media_id, offset, chunk):
-    """Write `chunk` at `offset`; verify when complete. Returns the attachment."""
-    attachment = visible_attachment(user, media_id, edit=True)
-    if attachment.status == MediaStatus.VERIFIED:
-        return attachment
-    if offset + len(chunk) >= attachment.size:
-        changes.lock_counter()  # verification bumps the note's seq; counter first, as push does
-    lock_row(attachment)
+    """Write `chunk` at `offset`; once the file is whole, verify it. Returns the attachment."""
+    with turn():
+        attachment = visible_attachment(user, media_id, edit=True)
+        if attachment.status != MediaStatus.VERIFIED:
+            lock_row(attachment)
+            write_at(attachment, offset, chunk)
+    if awaiting_verification(attachment):
+        return finish(attachment.id)
+    return attachment
+
+
+def write_at(attachment, offset, chunk):
     if attachment.status == MediaStatus.VERIFIED:  # a racing resend of the last chunk won
-        return attachment
+        return
     if offset != attachment.offset:
         raise OffsetMismatch(attachment.offset)
     if offset + len(chunk) > attachment.size:
         raise Refused(f"More bytes than the {attachment.size} declared.")
-    if offset == 0 and (error := content_type_error(attachment.slot, chunk[:SNIFF_BYTES])):
-        raise Refused(error)
-    write_chunk(partial_path(attachment.id), offset, chunk)
+    if not chunk and offset < attachment.size:  # only at the end may a PATCH carry none (to finish a check)
+        raise Refused(f"The chunk is empty; send the file's bytes from byte {offset}.")
+    whole_head = len(chunk) >= min(SNIFF_BYTES, attachment.size)
+    if offset == 0 and whole_head and (error := content_type_error(attachment.slot, chunk[:SNIFF_BYTES],
+                                                                   attachment.mime)):
+        raise Refused(error + START_AGAIN)
+    if chunk:
+        write_chunk(partial_path(attachment.id), offset, chunk)
     attachment.offset = offset + len(chunk)
-    if attachment.offset == attachment.size:
-        verify(attachment)
-    return attachment
+
+
+def awaiting_verification(attachment):
+    return attachment.status == MediaStatus.PENDING and attachment.offset == attachment.size
 
 
 def lock_row(attachment):
@@ -107,50 +156,111 @@ def write_chunk(path, offset, chunk):
         os.fsync(file.fileno())
 
 
-def verify(attachment):
-    """Keep the file if hash and type are right (a photo re-encoded); otherwise discard it (422).
+# Verifying a whole upload
+
+@dataclass(frozen=True)
+class Upload:
+    """What verification needs, read before it starts, so it holds no row and no transaction."""
+
+    id: object
+    slot: Slot
+    sha256: str
+    mime: str
+
+
+@dataclass
+class Verdict:
+    problem: str | None = None  # why the file is refused
+    lost: bool = False          # the bytes are gone (a crash): the phone sends them again, no refusal
+    ready: Path | None = None   # the file to keep, beside the upload until recorded
+    stored_sha256: str | None = None
+    stored_size: int | None = None
+
+    def clean_up(self):
+        if self.ready:
+            self.ready.unlink(missing_ok=True)
+
+
+def finish(media_id):
+    """Verify a whole upload with no lock held, then record the verdict in one short turn.
+
+    :raise Refused: when the file is not what was declared; it is discarded (offset 0).
+    """
+    attachment = still_there(media_id)
+    upload = Upload(attachment.id, attachment.slot, attachment.sha256, attachment.mime)
+    db.session.commit()  # end the read: nothing is held while the file is checked
+    verdict = check(upload)
+    try:
+        with turn():
+            changes.lock_counter()  # recording bumps the note's change number: counter first, as push does
+            attachment = still_there(media_id)
+            lock_row(attachment)
+            if awaiting_verification(attachment):  # else a racing verification recorded it first
+                record(attachment, verdict)
+    finally:
+        verdict.clean_up()
+    if attachment.status == MediaStatus.VERIFIED:
+        partial_path(media_id).unlink(missing_ok=True)
+    elif verdict.problem:
+        raise Refused(verdict.problem + START_AGAIN)
+    return attachment
+
+
+def still_there(media_id):
+    """The attachment, unless its note was erased while the file was being checked."""
+    attachment = db.session.get(Attachment, media_id)
+    if attachment is None:
+        raise NotFound("No such media.")
+    return attachment
+
+
+def check(upload):
+    """The verdict on the uploaded bytes. Slow: reads them all, and decodes and re-encodes a photo.
 
     The hash is checked on the bytes the phone sent: "verified" means its upload arrived intact.
     """
-    path = partial_path(attachment.id)
-    digest, head = file_digest(path)
-    problem = None if digest == attachment.sha256 else "The file's SHA-256 does not match the one declared."
-    problem = problem or content_type_error(attachment.slot, head)
-    if not problem and attachment.slot == Slot.PHOTO:
-        problem = sanitise(attachment, path, sniff(head))
-    if problem:
+    path = partial_path(upload.id)
+    try:
+        digest, head = file_digest(path)
+    except FileNotFoundError:
+        return Verdict(lost=True)
+    if digest != upload.sha256:
+        return Verdict(problem="The file's SHA-256 does not match the one declared.")
+    if problem := content_type_error(upload.slot, head, upload.mime):
+        return Verdict(problem=problem)
+    ready = path.with_name(f"{path.name}.ready-{secrets.token_hex(4)}")
+    if upload.slot != Slot.PHOTO:
+        os.link(path, ready)  # the upload stays until the verdict is recorded, in case recording fails
+        return Verdict(ready=ready, stored_sha256=digest)
+    try:
+        media_images.sanitise(path, ready, sniff(head))
+        stored_sha256, _ = file_digest(ready)
+        return Verdict(ready=ready, stored_sha256=stored_sha256, stored_size=ready.stat().st_size)
+    except media_images.NotAPhoto as error:
+        ready.unlink(missing_ok=True)
+        return Verdict(problem=str(error))
+    except BaseException:
+        ready.unlink(missing_ok=True)
+        raise
+
+
+def record(attachment, verdict):
+    """Keep the file and mark it verified, or discard the upload; inside the turn that holds the counter."""
+    if verdict.problem or verdict.lost:
         discard(attachment)
-        raise Refused(problem + " It was discarded; upload it again from byte 0.")
-    if attachment.stored_sha256:
-        path, digest = clean_path(attachment.id), attachment.stored_sha256
-    target = stored_path(digest)
+        return
+    target = stored_path(verdict.stored_sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(path, target)  # atomic; the same content uploaded twice is one file
-    partial_path(attachment.id).unlink(missing_ok=True)
+    os.replace(verdict.ready, target)  # atomic; the same content uploaded twice is one file
+    if attachment.slot == Slot.PHOTO:  # what is kept is the re-encoded photo, not the phone's bytes
+        attachment.stored_sha256, attachment.stored_size = verdict.stored_sha256, verdict.stored_size
     attachment.status = MediaStatus.VERIFIED
     attachment.verified_at = utcnow()
     changes.resend_media(attachment.observation)
 
 
-def sanitise(attachment, path, mime):
-    """Write the re-encoded photo beside the upload and record it; a message if it does not decode."""
-    try:
-        media_images.sanitise(path, clean_path(attachment.id), mime)
-    except media_images.NotAPhoto as error:
-        return str(error)
-    attachment.stored_sha256, _ = file_digest(clean_path(attachment.id))
-    attachment.stored_size = clean_path(attachment.id).stat().st_size
-    return None
-
-
-def clean_path(media_id):
-    path = partial_path(media_id)
-    return path.with_name(path.name + ".clean")
-
-
 def discard(attachment):
     partial_path(attachment.id).unlink(missing_ok=True)
-    clean_path(attachment.id).unlink(missing_ok=True)
     attachment.offset = 0
     attachment.stored_sha256 = attachment.stored_size = None
 
