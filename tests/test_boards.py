@@ -225,7 +225,9 @@ def test_quotes_lose_only_the_quotation_marks_typed_around_them():
 
 def test_consent_rule_for_each_use():
     from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem
-    assert consent_problem(QUOTE, None) is None  # nobody to identify in the words alone
+    # No participant is no consent (issue 9), unless a researcher marked the note as no person's words or image.
+    assert "no consent" in consent_problem(QUOTE, None)
+    assert all(consent_problem(use, None, no_person=True) is None for use in (QUOTE, PHOTO, AUDIO))
     assert "no consent" in consent_problem(PHOTO, None) and "no consent" in consent_problem(AUDIO, None)
     everything = dict(consent_given=True, consent_quotes=True, consent_photos=True, consent_audio=True)
     assert all(consent_problem(use, Participant(**everything)) is None for use in (QUOTE, PHOTO, AUDIO))
@@ -234,6 +236,7 @@ def test_consent_rule_for_each_use():
         refused = Participant(**{**everything, field: False})
         assert consent_problem(use, refused) is not None
         assert all(consent_problem(other, refused) is None for other in (QUOTE, PHOTO, AUDIO) if other != use)
+        assert consent_problem(use, refused, no_person=True) is not None  # the mark cannot override a refusal
 
 
 def test_deleting_a_board_ends_its_share_links_and_keeps_its_insights(app, client, auth):

@@ -20,7 +20,7 @@ def test_demo_has_a_board_with_consented_evidence_that_the_viewer_sees(app, clie
         for piece in evidence:
             participant = db.session.get(Participant, piece.observation.participant_id) \
                 if piece.observation.participant_id else None
-            assert consent_problem(use_of(piece.attachment), participant) is None
+            assert consent_problem(use_of(piece.attachment), participant, piece.observation.no_person) is None
         url = f"/studies/{board.study_id}/boards/{board.id}"
         statements = [item.insight.statement for item in board.items]
         hidden = [p.pseudonym for p in db.session.scalars(select(Participant))]

@@ -16,18 +16,21 @@ from fieldnotes.boards.service import (board_item, board_view, next_position, re
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.insights.models import Insight
-from fieldnotes.studies.permissions import require
+from fieldnotes.studies.permissions import allows, require
 from fieldnotes.tokens import token_digest
+from fieldnotes.visits.names import NameGuard
 
 
 def render_builder(membership, board, errors=None, status=200, new_link=None):
-    views = board_view(board, "board", with_reactions=True)
+    guard = NameGuard.of_study(board.study_id)
+    views = board_view(board, "board", with_reactions=True, guard=guard)
     on_board = {v.item.insight_id for v in views}
     today = utcnow().date()
     return render_template(
         "boards/builder.html", study=membership.study, membership=membership, board=board, views=views,
         choices=[c for c in study_insights(board.study_id) if c[0] not in on_board], errors=errors or {},
         form=request.form if errors else {}, now=utcnow(), new_link=new_link, author=reaction_author,
+        mask=guard.mask, names_in=guard.names_in, see_real_names=allows(membership.role, "see_real_names"),
         default_expiry=today + timedelta(days=SHARE_DEFAULT_DAYS),
         min_expiry=today + timedelta(days=1), max_expiry=today + timedelta(days=SHARE_MAX_DAYS)), status
 

@@ -2,7 +2,8 @@
 
 The consent rule itself is the participants' (fieldnotes/visits/consent.py); this module reads a
 board's picks with their notes, media and people, and asks that rule of each. Every board view,
-the share view, presentation mode and the board media routes get evidence only from here.
+the share view, presentation mode and the board media routes get evidence only from here, and
+its words come with participants' real names masked (visits/names.py).
 """
 from dataclasses import dataclass
 
@@ -11,10 +12,11 @@ from sqlalchemy.orm import aliased
 
 from fieldnotes.boards.models import Evidence
 from fieldnotes.extensions import db
-from fieldnotes.observations.models import Attachment, MediaStatus, Observation
+from fieldnotes.observations.models import Attachment, Kind, MediaStatus, Observation
 from fieldnotes.studies.models import Role
 from fieldnotes.visits.consent import QUOTE, consent_problem, unquoted, use_of, who
 from fieldnotes.visits.models import Participant, SiteVisit
+from fieldnotes.visits.names import NameGuard
 
 
 @dataclass
@@ -26,13 +28,17 @@ class Shown:
     who: str
     attachment_id: object = None
     mime: str = ""
+    # A customer's own words (a quote note), shown in quotation marks; any other note's text is the
+    # researcher's observation, and is never dressed up as something a customer said.
+    quoted: bool = False
 
 
-def consented_evidence(item_notes):
+def consented_evidence(item_notes, guard=None):
     """{board item id: [Shown, ...]} for the items in `item_notes` ({item id: set of live note ids}).
 
     Picked evidence is left out when its note was deleted or moved out of the insight, its media
-    is not verified, or consent_problem() refuses it.
+    is not verified, or consent_problem() refuses it. `guard` is the study's NameGuard when the
+    caller has it already.
     """
     if not item_notes:
         return {}
@@ -48,6 +54,8 @@ def consented_evidence(item_notes):
         .where(Evidence.board_item_id.in_(list(item_notes)), Observation.deleted_at.is_(None))
         .order_by(Evidence.board_item_id, Evidence.position, Evidence.id)).all()
     shown = {item_id: [] for item_id in item_notes}
+    if rows and guard is None:
+        guard = NameGuard.of_study(rows[0][1].study_id)
     for evidence, note, attachment, participant, person_role_name, role_name, visit in rows:
         if note.id not in item_notes[evidence.board_item_id]:
             continue
@@ -55,9 +63,11 @@ def consented_evidence(item_notes):
                                                    or attachment.observation_id != note.id):
             continue
         use = use_of(attachment)
-        if consent_problem(use, participant) is not None:
+        if consent_problem(use, participant, note.no_person) is not None:
             continue
         shown[evidence.board_item_id].append(Shown(
-            use=use, text=unquoted(note.text) if use == QUOTE else "", who=who(participant, person_role_name or role_name, visit),
-            attachment_id=attachment.id if attachment else None, mime=attachment.mime if attachment else ""))
+            use=use, text=guard.mask(unquoted(note.text)) if use == QUOTE else "",
+            who=who(participant, person_role_name or role_name, visit, note.no_person),
+            attachment_id=attachment.id if attachment else None, mime=attachment.mime if attachment else "",
+            quoted=use == QUOTE and note.kind == Kind.QUOTE))
     return shown

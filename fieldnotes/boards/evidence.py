@@ -11,6 +11,7 @@ from fieldnotes.observations.models import MediaStatus, Observation
 from fieldnotes.studies.models import Role
 from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem, unquoted, use_of, who
 from fieldnotes.visits.models import Participant, SiteVisit
+from fieldnotes.visits.names import NameGuard
 
 NOUN = {QUOTE: "quote", PHOTO: "photo", AUDIO: "recording"}
 
@@ -30,15 +31,17 @@ def candidates(note_ids):
         .where(Observation.id.in_(list(note_ids)), Observation.deleted_at.is_(None))
         .options(selectinload(Observation.media))
         .order_by(Observation.captured_at, Observation.id)).all()
+    guard = NameGuard.of_study(rows[0][0].study_id) if rows else None
     for note, participant, person_role_name, role_name, visit in rows:
-        person = who(participant, person_role_name or role_name, visit)
+        person = who(participant, person_role_name or role_name, visit, note.no_person)
         pieces = [(f"note:{note.id}", QUOTE, None)] + [
             (f"media:{m.id}", use_of(m), m) for m in note.media if m.status == MediaStatus.VERIFIED]
         for value, use, attachment in pieces:
-            problem = consent_problem(use, participant)
+            problem = consent_problem(use, participant, note.no_person)
             if problem:
                 withheld.append(f"A {NOUN[use]} from {person}: {problem}.")
             else:
-                offered.append({"value": value, "use": use, "text": unquoted(note.text), "who": person, "kind": note.kind,
-                                "attachment": attachment, "note_id": note.id})
+                # Masked as the board will show it: builders include designers, who may not see real names.
+                offered.append({"value": value, "use": use, "text": guard.mask(unquoted(note.text)), "who": person,
+                                "kind": note.kind, "attachment": attachment, "note_id": note.id})
     return offered, withheld

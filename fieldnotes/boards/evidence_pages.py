@@ -10,6 +10,7 @@ from fieldnotes.boards.service import board_item, item_notes, study_board, touch
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.studies.permissions import require
+from fieldnotes.visits.names import NameGuard
 
 
 def render_picker(membership, board, item, errors=None, status=200):
@@ -17,7 +18,7 @@ def render_picker(membership, board, item, errors=None, status=200):
     picked = {f"media:{e.attachment_id}" if e.attachment_id else f"note:{e.observation_id}" for e in item.evidence}
     return render_template("boards/evidence.html", study=membership.study, board=board, item=item,
                            offered=offered, withheld=withheld, picked=picked, errors=errors or {},
-                           most=EVIDENCE_MAX), status
+                           most=EVIDENCE_MAX, mask=NameGuard.of_study(board.study_id).mask), status
 
 
 @bp.route("/studies/<id:study_id>/boards/<id:board_id>/items/<id:item_id>/evidence", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from fieldnotes.insights.breadth import breadth, descendants
 from fieldnotes.insights.models import Insight, InsightNote
 from fieldnotes.observations.models import Observation
 from fieldnotes.studies.models import Touchpoint
+from fieldnotes.visits.names import NameGuard
 
 ORDERS = {"journey": "Along the journey", "board": "Board order"}
 
@@ -86,6 +87,7 @@ class ItemView:
     reactions: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     note_facts: dict = field(default_factory=dict)  # note id: (touchpoint id, role id, kind)
+    statement: str = ""  # the insight's statement with real names masked
 
     @property
     def insight(self):
@@ -93,6 +95,7 @@ class ItemView:
 
     @property
     def quotes(self):
+        """The notes' words picked: customers' quotes and researchers' observations alike."""
         return [e for e in self.evidence if e.use == "quote"]
 
     @property
@@ -105,13 +108,18 @@ def journey(study_id):
                                                   Touchpoint.retired)).all()
 
 
-def board_view(board, order="board", with_reactions=False):
-    """The board's items as pages show them; `order` "journey" sorts by earliest touchpoint, then board order."""
+def board_view(board, order="board", with_reactions=False, guard=None):
+    """The board's items as pages show them; `order` "journey" sorts by earliest touchpoint, then board order.
+
+    Text is shown through `guard` (the study's NameGuard, read here when not given), so no real name reaches
+    a board, its presentation or its share link.
+    """
+    guard = guard or NameGuard.of_study(board.study_id)
     items = board_items(board)
     facts = {}
     notes = item_notes(items, facts)
     widths = breadth([item.insight_id for item in items])
-    evidence = consented_evidence(notes)
+    evidence = consented_evidence(notes, guard)
     stages = journey(board.study_id)
     rank = {tp.id: index for index, tp in enumerate(stages)}
     views = []
@@ -122,6 +130,7 @@ def board_view(board, order="board", with_reactions=False):
         positions = [rank[t] for t in on if t in rank]
         views.append(ItemView(item=item, number=number, breadth=width, strip=strip,
                               note_facts={n: facts[n] for n in notes[item.id]},
+                              statement=guard.mask(item.insight.statement),
                               first_stage=min(positions) if positions else None,
                               evidence=evidence.get(item.id, [])))
     if with_reactions:

@@ -15,6 +15,7 @@ from fieldnotes.boards.service import ORDERS, board_view, chosen_order
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.tokens import token_digest
+from fieldnotes.visits.names import NameGuard
 
 SHARED = {"boards.shared", "boards.shared_present", "boards.shared_media", "boards.shared_react"}
 GONE = ("This share link has expired or was revoked, or it was never a link to a board. "
@@ -44,8 +45,9 @@ def shared(token):
     link = live_link(token)
     board = link.board
     order = chosen_order()
-    views = board_view(board, order)
-    return render_template("boards/board.html", study=None, membership=None, board=board,
+    guard = NameGuard.of_study(board.study_id)
+    views = board_view(board, order, guard=guard)
+    return render_template("boards/board.html", study=None, membership=None, board=board, mask=guard.mask,
                            views=views, order=order, orders=ORDERS, share=link, token=token,
                            heat=heatmap(board.study_id, views), can_build=False)
 
@@ -54,8 +56,10 @@ def shared(token):
 def shared_present(token):
     link = live_link(token)
     order = chosen_order()
+    guard = NameGuard.of_study(link.board.study_id)
     return render_template("boards/present.html", study=None, board=link.board, share=link, token=token,
-                           views=board_view(link.board, order), order=order, orders=ORDERS)
+                           mask=guard.mask, views=board_view(link.board, order, guard=guard), order=order,
+                           orders=ORDERS)
 
 
 @bp.get("/share/<token>/media/<uuid:media_id>")

@@ -13,6 +13,7 @@ from fieldnotes.boards.service import ORDERS, board_view, chosen_order, study_bo
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.studies.permissions import allows, require
+from fieldnotes.visits.names import NameGuard
 
 
 @bp.get("/studies/<id:study_id>/boards")
@@ -47,9 +48,10 @@ def show(study_id, board_id):
     membership = require(study_id, "view_boards")
     board = study_board(study_id, board_id)
     order = chosen_order()
-    views = board_view(board, order)
+    guard = NameGuard.of_study(study_id)
+    views = board_view(board, order, guard=guard)
     return render_template("boards/board.html", study=membership.study, membership=membership, board=board,
-                           views=views, order=order, orders=ORDERS, share=None,
+                           views=views, order=order, orders=ORDERS, share=None, mask=guard.mask,
                            heat=heatmap(study_id, views),
                            can_build=allows(membership.role, "build_boards"))
 
@@ -60,8 +62,9 @@ def present(study_id, board_id):
     membership = require(study_id, "view_boards")
     board = study_board(study_id, board_id)
     order = chosen_order()
-    return render_template("boards/present.html", study=membership.study, board=board,
-                           views=board_view(board, order), order=order, orders=ORDERS, share=None)
+    guard = NameGuard.of_study(study_id)
+    return render_template("boards/present.html", study=membership.study, board=board, mask=guard.mask,
+                           views=board_view(board, order, guard=guard), order=order, orders=ORDERS, share=None)
 
 
 @bp.post("/studies/<id:study_id>/boards/<id:board_id>/reactions")

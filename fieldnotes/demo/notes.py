@@ -35,6 +35,9 @@ ASIDES = ["Seen twice this morning.", "Said while pointing at the screen.", "A c
           "Laughed about it, but clearly annoyed.", "Says the previous system was no better.",
           "Same story from the person at the next desk.", "Checked the time twice while doing it.",
           "Wants us to tell product about this.", "Only happens on invoices from new suppliers."]
+# Site notes of these kinds show and quote nobody (the office, a wall planner): the researcher marks
+# them "not a person's words or image", so they may be evidence with no participant (visits/consent.py).
+NO_PERSON_KINDS = ("observation", "artifact")
 
 
 def reserve_seqs(count):
@@ -109,6 +112,7 @@ def seed_notes(demo):
                            author_id=rng.choice(visit.researchers).id, kind=kind, text=text, expected=expected,
                            touchpoint_id=touchpoints.get(touchpoint), role_id=person.role_id if person else None,
                            participant_id=person.id if person else None, visit_id=visit.id, captured_at=captured,
+                           no_person=person is None and kind in NO_PERSON_KINDS,
                            received_at=captured + timedelta(minutes=rng.randrange(1, 240)), version=1,
                            seq=next(seqs), created_by_device=uuid.UUID(int=rng.getrandbits(128), version=4))
         note.updated_at = note.received_at

@@ -10,7 +10,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations import service
 from fieldnotes.observations.changes import Counter, record_edit
 
-EDITABLE = ("kind", "touchpoint_id", "role_id")
+EDITABLE = ("kind", "touchpoint_id", "role_id", "no_person")
 
 
 class Stale(Conflict):

@@ -1,4 +1,9 @@
-"""A note's page: everything about one note, its history, and editing its kind, touchpoint and role."""
+"""A note's page: everything about one note, its history, and editing its kind, touchpoint, role and
+whether it is a person's words or image.
+
+Real names are for owners (visits/names.py): an owner sees a note that contains one flagged, so they
+can edit it out; anyone else sees the name masked, in the note and in its history.
+"""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
@@ -8,22 +13,28 @@ from fieldnotes.explore import bp
 from fieldnotes.explore.edits import Stale, edit_fields
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
+from fieldnotes.observations.content import FIELD_DEFAULTS
 from fieldnotes.observations.models import Kind, Observation, RevisionKind
 from fieldnotes.observations.service import can_edit
 from fieldnotes.studies.models import Role, Touchpoint
-from fieldnotes.studies.permissions import require
+from fieldnotes.studies.permissions import allows, require
 from fieldnotes.writers import writer_turn
 from fieldnotes.visits.models import Participant, SiteVisit
+from fieldnotes.visits.names import NameGuard
 
 FIELD_LABELS = {"kind": "Kind", "text": "Text", "expected": "What they expected",
                 "touchpoint_id": "Touchpoint", "role_id": "Role", "participant_id": "Participant",
-                "visit_id": "Visit", "tags": "Tags", "captured_at": "Captured", "media": "Photos and audio"}
+                "visit_id": "Visit", "no_person": "Not a person’s words or image", "tags": "Tags",
+                "captured_at": "Captured", "media": "Photos and audio"}
+EDITED = ("kind", "touchpoint_id", "role_id", "no_person")
 
 
 class NoteEditSchema(Schema):
     kind = fields.Enum(Kind, by_value=True, required=True)
     touchpoint_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2_147_483_647))
     role_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2_147_483_647))
+    # A checkbox: sent ("true") when ticked, absent when not.
+    no_person = fields.Boolean(load_default=False, truthy={"true"}, falsy={"false"})
     base_version = fields.Integer(required=True, validate=validate.Range(min=1, max=2_147_483_647))
 
 
@@ -51,6 +62,8 @@ def labels(study_id):
 
 
 def describe(field, value, lookup):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if value in (None, "", []):
         return "none"
     if field in lookup:
@@ -64,6 +77,8 @@ def describe(field, value, lookup):
 
 def comparable(field, value):
     """Tags differ by name (not order); media by which files, not how the entry was spelled."""
+    if value is None and field in FIELD_DEFAULTS:
+        return FIELD_DEFAULTS[field]  # a version from before the field existed held its default
     if field == "tags":
         return sorted(value or [])
     if field == "media":
@@ -71,17 +86,21 @@ def comparable(field, value):
     return value
 
 
-def history(note, lookup):
-    """Each revision with what it changed against the version before it (or, for a conflict, its base)."""
+def history(note, lookup, shown=str):
+    """Each revision with what it changed against the version before it (or, for a conflict, its base).
+
+    `shown` is how text reaches this reader (real names masked for all but owners).
+    """
     by_version = {r.version: r.data for r in note.revisions if r.kind == RevisionKind.EDIT}
     entries, previous = [], None
     for revision in note.revisions:
         base = by_version.get(revision.version) if revision.kind == RevisionKind.CONFLICT else previous
         deleted = revision.data.get("deleted", False)
         changes = [] if base is None or deleted else [
-            (FIELD_LABELS[f], describe(f, base.get(f), lookup), describe(f, revision.data.get(f), lookup))
+            (FIELD_LABELS[f], shown(describe(f, base.get(f), lookup)), shown(describe(f, revision.data.get(f), lookup)))
             for f in FIELD_LABELS if comparable(f, base.get(f)) != comparable(f, revision.data.get(f))]
-        entries.append({"revision": revision, "changes": changes, "first": base is None, "deleted": deleted})
+        entries.append({"revision": revision, "changes": changes, "first": base is None, "deleted": deleted,
+                        "erased": revision.data.get("erased", False)})
         if revision.kind == RevisionKind.EDIT:
             previous = revision.data
     return entries
@@ -94,10 +113,15 @@ def term_options(model, study_id, current):
 
 def render_note(membership, note, errors=None, status=200, form=None):
     lookup = labels(note.study_id)
+    guard = NameGuard.of_study(note.study_id)
+    owner = allows(membership.role, "see_real_names")
+    shown = str if owner else guard.mask
     return render_template(
         "explore/note.html", study=membership.study, membership=membership, note=note, lookup=lookup,
-        history=history(note, lookup), editable=can_edit(membership, note), errors=errors or {},
-        form=form or {"kind": str(note.kind), "touchpoint_id": note.touchpoint_id, "role_id": note.role_id},
+        history=history(note, lookup, shown), editable=can_edit(membership, note), errors=errors or {},
+        shown=shown, real_names=guard.names_in(note.text, note.expected) if owner else [],
+        form=form or {"kind": str(note.kind), "touchpoint_id": note.touchpoint_id, "role_id": note.role_id,
+                      "no_person": note.no_person},
         kinds=[(k.value, k.value.capitalize()) for k in Kind],
         touchpoints=term_options(Touchpoint, note.study_id, note.touchpoint_id),
         roles=term_options(Role, note.study_id, note.role_id)), status
@@ -113,8 +137,7 @@ def note_page(study_id, note_id):
 def save_edit(note, data):
     """Write the edit and commit, or roll back and return the messages."""
     try:
-        errors = edit_fields(note, current_user.user, {k: data[k] for k in ("kind", "touchpoint_id", "role_id")},
-                             data["base_version"])
+        errors = edit_fields(note, current_user.user, {k: data[k] for k in EDITED}, data["base_version"])
     except Stale:
         db.session.rollback()
         errors = {"form": [f"Someone changed this note while you were looking at it (it is now version "

@@ -2,7 +2,10 @@
 from datetime import UTC
 
 CONTENT_FIELDS = ("study_id", "kind", "text", "expected", "touchpoint_id", "role_id",
-                  "participant_id", "visit_id")
+                  "participant_id", "visit_id", "no_person")
+# What a field holds in content written before it existed (revisions kept from older versions, pushes
+# from phones that do not know it yet): an old revision and the same note resent compare equal.
+FIELD_DEFAULTS = {"no_person": False}
 
 
 def iso(moment):
@@ -29,7 +32,7 @@ def note_content(note):
 
 def loaded_content(data):
     """The same shape from a validated push (captured_at still a datetime)."""
-    content = {field: data.get(field) for field in CONTENT_FIELDS}
+    content = {field: data.get(field, FIELD_DEFAULTS.get(field)) for field in CONTENT_FIELDS}
     content["kind"] = str(data["kind"])
     content["tags"] = list(data.get("tags", []))
     content["captured_at"] = iso(data["captured_at"])
@@ -41,7 +44,7 @@ def comparable(content):
     """Equal for the same note resent: tag case and order, media order and mime spelling don't matter."""
     media = sorted((m["id"], m["slot"], m["sha256"], m["size"]) for m in content.get("media", []))
     tags = sorted({t.lower() for t in content.get("tags", [])})
-    rest = tuple(content.get(f) for f in (*CONTENT_FIELDS, "captured_at"))
+    rest = tuple(content.get(f, FIELD_DEFAULTS.get(f)) for f in (*CONTENT_FIELDS, "captured_at"))
     return rest, tuple(tags), tuple(media)
 
 

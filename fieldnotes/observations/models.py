@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text,
-                        UniqueConstraint, Uuid)
+                        UniqueConstraint, Uuid, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldnotes.auth.models import User, utcnow
@@ -51,6 +51,9 @@ class Observation(db.Model):
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participant.id", ondelete="SET NULL"), index=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("site_visit.id", ondelete="SET NULL"), index=True)
+    # Marked by a researcher: no person's words or image (a whiteboard, a form, the office). Consent
+    # (visits/consent.py) lets such a note's words and media be evidence with no participant attached.
+    no_person: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The phone's clock may be wrong: keep what it said, when we got it, and a flag.
     captured_at: Mapped[datetime]
     client_time_suspect: Mapped[bool] = mapped_column(default=False)

@@ -11,14 +11,16 @@ USE_WORDS = {QUOTE: "quotes", PHOTO: "photos", AUDIO: "audio recordings"}
 QUOTE_MARKS = "\"'“”‘’«»"
 
 
-def consent_problem(use, participant):
+def consent_problem(use, participant, no_person=False):
     """None when `use` (quote, photo, audio) of this participant's note may be shown; else why not.
 
-    A note with no participant: its words may be shown (nobody to identify), its media may not
-    (no consent on record for the people a photo or recording may show).
+    Consent is a person's, so it is never assumed: a note with no participant is evidence only when
+    a researcher marked it as no person's words or image (`no_person`: the office, a form, a sign).
+    Otherwise skipping the participant would skip consent. With a participant attached, their
+    consent decides, whatever the mark says: it cannot override a person's refusal.
     """
     if participant is None:
-        return None if use == QUOTE else f"no participant on record, so no consent for {USE_WORDS[use]}"
+        return None if no_person else f"no participant on record, so no consent for {USE_WORDS[use]}"
     if not participant.consent_given:
         return "the participant has not given consent"
     if not getattr(participant, USE_FIELD[use]):
@@ -44,11 +46,15 @@ def unquoted(text):
     return text
 
 
-def who(participant, role, visit):
+def who(participant, role, visit, no_person=False):
     """'End user, Halloran Regional Logistics': role and organisation, never a name or pseudonym.
 
-    `role` is the participant's role name, or failing that the note's.
+    `role` is the participant's role name, or failing that the note's. A note marked as no
+    person's words or image, with no participant, names no role: only where it was seen.
     """
+    if no_person and participant is None:
+        role = None
     organisation = (participant.organisation if participant is not None and participant.organisation
                     else visit.organisation if visit is not None else "")
-    return ", ".join(part for part in (role, organisation) if part) or "A participant"
+    return ", ".join(part for part in (role, organisation) if part) or (
+        "The research team" if no_person and participant is None else "A participant")

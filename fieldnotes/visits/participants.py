@@ -4,18 +4,19 @@ Real names are private: only members allowed "see_real_names" (owners) get
 the field, in pages and in forms; for everyone else the schema refuses it.
 """
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.studies.permissions import allows, require
 from fieldnotes.visits import bp
 from fieldnotes.visits.models import Participant, SiteVisit
 from fieldnotes.visits.schemas import MAX_ID, ParticipantSchema
-from fieldnotes.visits.service import (create_participant, erase_participant, get_participant, role_choices,
-                                       update_participant)
+from fieldnotes.visits.service import (DELETE, KEEP, create_participant, erase_participant, get_participant,
+                                       holdings, role_choices, update_participant)
 
 FORM_FIELDS = ("pseudonym", "role_id", "organisation", "real_name", "consent_given", "consent_on",
                "consent_notes", "consent_quotes", "consent_photos", "consent_audio")
@@ -114,14 +115,46 @@ def edit_participant(study_id, participant_id):
 @bp.route("/studies/<id:study_id>/participants/<id:participant_id>/erase", methods=["GET", "POST"])
 @login_required
 def erase(study_id, participant_id):
-    """Ask first; erase only when the confirming button was pressed."""
+    """Say what goes and what stays; erase only when the confirming button was pressed."""
     membership = require(study_id, "manage_study")
     participant = get_participant(study_id, participant_id)
+    notes = request.form.get("notes", KEEP)  # the page always sends a choice; keeping is the default
+    errors = {}
     if request.method == "POST" and request.form.get("confirm") == "erase":
-        erase_participant(participant)
-        db.session.commit()
-        # The flash names no one: erasure means the name is gone from here too.
-        flash("Participant erased.")
-        return redirect(url_for("visits.participants", study_id=study_id), code=303)
+        try:
+            erasure = erase_participant(participant, notes, erased_by=current_user.id)
+        except Refused as refusal:
+            errors = refusal.errors
+        else:
+            db.session.commit()
+            erasure.finish()
+            # The confirmation names no one: erasure means the name is gone from here too.
+            flash(erased_summary(erasure.counts, notes))
+            return redirect(url_for("visits.participants", study_id=study_id), code=303)
     return render_template("visits/erase.html", study=membership.study, participant=participant,
+                           found=holdings(participant), notes=notes, errors=errors,
                            see_real_names=True), 422 if request.method == "POST" else 200
+
+
+# Text the team or visitors typed that named them, and was scrubbed: count key -> (one, many).
+NAMED_IN = {"naming_notes": ("other note",), "naming_reactions": ("reaction",),
+            "summaries": ("visit summary", "visit summaries"), "naming_boards": ("board",),
+            "naming_insights": ("insight statement",)}
+
+
+def counted(count, one, many=None):
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+def erased_summary(counts, notes):
+    """What the erasure did, in counts: the confirmation the owner sees."""
+    kept = (f"{counted(counts['notes_kept'], 'note')} kept as de-identified observations, without their words"
+            if notes == KEEP else f"{counted(counts['notes_deleted'], 'note')} deleted")
+    parts = [f"Participant erased: {kept}",
+             f"{counted(counts['photos'], 'photo')} and {counted(counts['recordings'], 'recording')} deleted "
+             "with their files",
+             f"{counted(counts['evidence'], 'piece')} of board evidence removed"]
+    named = [counted(counts[key], *words) for key, words in NAMED_IN.items() if counts[key]]
+    if named:
+        parts.append("their name replaced by “[participant]” in " + ", ".join(named))
+    return "; ".join(parts) + "."

@@ -3,22 +3,62 @@
 Every id a form sends (role, researchers, participants, visit) is checked
 against the study here: an id from another study is a field error, never a link.
 """
+from collections import Counter
+from dataclasses import dataclass, field
+
 from flask import abort
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from fieldnotes.auth.models import User
+from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
 from fieldnotes.studies.models import Membership
 from fieldnotes.visits.models import Participant, SiteVisit
+from fieldnotes.visits.names import name_pattern, scrub
 
 VISIT_FIELDS = ("visited_on", "organisation", "place", "summary")
 PARTICIPANT_FIELDS = ("pseudonym", "role_id", "organisation", "real_name", "consent_given", "consent_on",
                       "consent_notes", "consent_quotes", "consent_photos", "consent_audio")
 
-# Features built on this one (notes, media) add a function(participant) here that
-# removes what they hold about the participant; erase_participant runs them first.
+# Features built on this one add a function(erasure) here that removes what they hold about
+# erasure.participant and counts it in erasure.counts, and a function(participant, pattern) to
+# HOLDINGS that counts what it would remove, for the erase page. A feature registers when it is
+# imported, after the features it builds on (it imports them), so erase_participant runs the
+# erasers newest first: boards let go of a note's words before the note itself changes.
 ERASERS = []
+HOLDINGS = []
+# The two things a team may do with an erased participant's notes (the erase page's choice).
+KEEP, DELETE = "keep", "delete"
+
+
+@dataclass
+class Erasure:
+    """One participant's erasure: the choice made, what each feature removed, what to do after commit.
+
+    `pattern` finds their real name and pseudonym as whole words in text the team typed elsewhere
+    (other notes, reactions, visit summaries), which the erasers replace by "[participant]".
+    """
+
+    participant: Participant
+    notes: str = KEEP
+    erased_by: int | None = None
+    pattern: object = None
+    counts: Counter = field(default_factory=Counter)
+    # Work that must wait for the commit (deleting files): a crash before it leaves a file, never a
+    # row whose file is gone. Each runs in a transaction of its own and commits it.
+    after_commit: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.pattern = naming_pattern(self.participant)
+
+    def scrub(self, text):
+        return scrub(text, self.pattern)
+
+    def finish(self):
+        """Run what had to wait for the commit (call after committing the erasure)."""
+        for task in self.after_commit:
+            task()
 
 
 def get_visit(study_id, visit_id):
@@ -139,9 +179,46 @@ def update_participant(participant, study, data):
     return participant
 
 
-def erase_participant(participant):
-    """Delete the participant and every record that names them; the caller commits."""
-    for eraser in ERASERS:
-        eraser(participant)
+def naming_pattern(participant):
+    """Their real name and pseudonym, as whole words, case-insensitively."""
+    return name_pattern([participant.real_name, participant.pseudonym])
+
+
+def holdings(participant):
+    """What erasing the participant would remove or change, counted by every feature: {what: count}."""
+    pattern = naming_pattern(participant)
+    found = Counter(visits=len(participant.visits), summaries=len(visits_naming(participant, pattern)))
+    for count in HOLDINGS:
+        found.update(count(participant, pattern))
+    return found
+
+
+def names_them(pattern, *texts):
+    return pattern is not None and any(text and pattern.search(text) for text in texts)
+
+
+def visits_naming(participant, pattern):
+    """The study's visits whose summary or place names them: text the team typed about the visit."""
+    visits = db.session.scalars(select(SiteVisit).where(SiteVisit.study_id == participant.study_id))
+    return [visit for visit in visits if names_them(pattern, visit.summary, visit.place)]
+
+
+def erase_participant(participant, notes=KEEP, erased_by=None):
+    """Delete the participant and every record that names them; their notes kept de-identified or deleted.
+
+    Returns the Erasure with its counts; the caller commits, then calls erasure.finish().
+    :raise Refused: `notes` is neither KEEP nor DELETE; nothing written.
+    """
+    if notes not in (KEEP, DELETE):
+        raise Refused(errors={"notes": ["Choose whether to keep their notes as de-identified observations "
+                                        "or delete them."]})
+    erasure = Erasure(participant, notes=notes, erased_by=erased_by)
+    for eraser in reversed(ERASERS):
+        eraser(erasure)
+    erasure.counts["visits"] = len(participant.visits)
+    for visit in visits_naming(participant, erasure.pattern):
+        visit.summary, visit.place = erasure.scrub(visit.summary), erasure.scrub(visit.place)
+        erasure.counts["summaries"] += 1
     participant.visits = []
     db.session.delete(participant)
+    return erasure

@@ -18,8 +18,10 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A plain ADD COLUMN, not a batch (which on SQLite copies the table and drops the full-text
+    # triggers with it). Notes written before this were never marked: false.
+    op.add_column('observation', sa.Column('no_person', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
-    pass
+    op.drop_column('observation', 'no_person')
