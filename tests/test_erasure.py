@@ -3,6 +3,7 @@ boards and phones; the team's choice to keep their notes de-identified or delete
 import re
 import uuid
 
+import pytest
 from sqlalchemy import func, select, text
 
 from fieldnotes.boards.models import Evidence, Reaction
@@ -172,7 +173,8 @@ def test_deleting_their_notes_sends_tombstones_with_no_words(app, client, auth):
     assert erase(client, world, clerk_id(app), notes="delete").status_code == 303
     with app.app_context():
         note = db.session.get(Observation, world["ok_note"])
-        assert note.deleted_at is not None and note.text == "" and note.media == [] and note.revisions == []
+        assert note.deleted_at is not None and note.text == "" and note.media == []
+        assert [(r.data["text"], r.data["erased"]) for r in note.revisions] == [("", True)]  # only the erasure
     changes = client.get(f"/api/sync/pull?study_id={world['study']}").json["changes"]
     pulled = [c for c in changes if c["id"] == str(world["ok_note"])]
     assert pulled[0]["deleted"] and pulled[0]["data"]["text"] == ""
@@ -234,3 +236,28 @@ def test_text_that_names_them_elsewhere_is_scrubbed_with_its_history(app, client
         assert db.session.get(Insight, world["first"]).statement == "[participant] types every order twice."
         assert db.session.scalar(select(Reaction.comment)) == "Did [participant] say why?"
         assert db.session.scalar(select(func.count()).select_from(Evidence)) == 2  # the clerk's picks stay
+
+
+def stale_phone_edit(app, client, world, base_version):
+    """A phone that edited the note offline, before it heard of the erasure, sends their words back."""
+    with app.app_context():
+        mutation = note_mutation(world["study"], op="update", entity_id=world["ok_note"], kind="quote",
+                                 base_version=base_version, text=QUOTE + " Offline addition.")
+    return client.post("/api/sync/push", json={"device_id": str(uuid.uuid4()), "mutations": [mutation]}).json
+
+
+@pytest.mark.parametrize("mode", ["keep", "delete"])
+def test_a_stale_phone_edit_cannot_bring_their_words_back_into_history(app, client, auth, mode):
+    """The phone's version loses (a conflict), and the conflict revision keeps none of their words."""
+    world = build(app)
+    auth.login("owner@example.org", PASSWORD)
+    assert erase(client, world, clerk_id(app), notes=mode).status_code == 303
+    answer = stale_phone_edit(app, client, world, base_version=1)
+    assert answer["results"][0]["status"] == "conflict"
+    assert "re-key" not in str(answer["results"][0]["server"])
+    with app.app_context():
+        assert not any("re-key" in str(r.data) for r in db.session.scalars(select(Revision)))
+        assert "re-key" not in db.session.get(Observation, world["ok_note"]).text
+    if mode == "keep":  # the note page shows the withheld conflict without failing
+        page = client.get(f"/studies/{world['study']}/notes/{world['ok_note']}")
+        assert page.status_code == 200 and "re-key" not in page.text

@@ -122,9 +122,20 @@ def write_note(note, data, author_id, device_id=None):
 
 
 def keep_conflict(note, base_version, content, author_id, device_id=None):
-    """A version that lost a race: kept as a revision so nothing is lost silently; the note stays as it is."""
+    """A version that lost a race: kept as a revision so nothing is lost silently; the note stays as it is.
+
+    Except on a note whose participant was erased: a phone that edited it before it heard of the
+    erasure sends their words back, and erasure wins. The revision records only that it happened.
+    """
+    if was_erased(note):
+        content = {"erased": True, "withheld": "A version from before the participant was erased."}
     note.revisions.append(Revision(version=base_version, data=content, author_id=author_id,
                                    device_id=device_id, kind=RevisionKind.CONFLICT))
+
+
+def was_erased(note):
+    """The note's history was cut when a participant was erased (observations/erase.py marks it)."""
+    return any(r.kind == RevisionKind.EDIT and r.data.get("erased") for r in note.revisions)
 
 
 def tombstone(note):

@@ -107,14 +107,14 @@ def de_identify(note, erasure):
 
 
 def forget_note(note, erasure):
-    """DELETE (or a note deleted already): a tombstone with no words, no history."""
+    """DELETE (or a note deleted already): a tombstone with no words; its history is only the erasure."""
     note.text, note.expected, note.participant_id = "", None, None
-    note.revisions = []
     if note.deleted_at is None:
-        changes.tombstone(note)
+        note.deleted_at = utcnow()
         erasure.counts["notes_deleted"] += 1
-    else:
-        changes.new_version(note)  # its words were still in the row: phones hear it changed
+    # A new version either way (its words were still in the row: phones hear it changed), marked
+    # erased so a phone's stale version of it is never kept (changes.keep_conflict).
+    new_erased_version(note, erasure.erased_by)
 
 
 def new_erased_version(note, erased_by):
