@@ -112,7 +112,8 @@ def libpq(engine):
     environment instead (never on a command line that `ps` shows)."""
     url = engine.url.set(drivername="postgresql")
     env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
-    return url.set(password=None).render_as_string(hide_password=False), env
+    # Not url.set(password=None): in SQLAlchemy 2.0, None there means "leave it as it is".
+    return url._replace(password=None).render_as_string(hide_password=False), env
 
 
 def run_tool(arguments, env):
