@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test torture install install-dev chromium clean
+.PHONY: run test torture fuzz install install-dev chromium clean
 
 # Reinstall whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -33,6 +33,11 @@ test: install-dev chromium
 ## The sync torture run (a benchmark, minutes long): 20 phones, replays, kill -9 of the app; DB=<PostgreSQL URL> or SQLite
 torture: install
 	$(BIN)/python bench/torture.py $(DB) $(TORTURE_ARGS)
+
+## A longer fuzzing campaign than `make test` runs (3,000): FUZZ_EXAMPLES requests per database, no 5xx allowed
+FUZZ_EXAMPLES ?= 6000
+fuzz: install-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py $(PYTEST_ARGS)
 
 chromium:
 	@scripts/ensure-chromium

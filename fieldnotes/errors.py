@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from fieldnotes.extensions import db
+from fieldnotes.forms import BoundedJSON
 
 
 class ServiceError(Exception):
@@ -52,6 +53,7 @@ class Conflict(ServiceError):
 
 
 def init_app(app):
+    app.json = BoundedJSON(app)  # a body nested too deeply is a 400, not a RecursionError's 500
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(ValidationError, handle_validation_error)

@@ -1,6 +1,13 @@
-"""Validate HTML form posts with the same marshmallow schemas the API uses."""
-from flask import request
+"""Reading what a request carries: form posts (with the same marshmallow schemas the API uses),
+JSON bodies, and numbers typed into URLs and forms."""
+from flask import abort, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from marshmallow import ValidationError
+
+DB_INT_MAX = 2_147_483_647  # the largest id or version an integer column holds (PostgreSQL's integer)
+# Our deepest body is a push: batch, mutations, mutation, data, media, item. Past this it is not ours,
+# and Python's parser would hit its recursion limit (a 500) near 1,000.
+MAX_JSON_DEPTH = 32
 
 
 def load_form(schema, **kwargs):
@@ -26,3 +33,69 @@ def load_form(schema, **kwargs):
 def specific(message):
     # marshmallow's wording speaks of "data"; people filling in a form left a field empty.
     return "This is required: fill it in." if message == "Missing data for required field." else message
+
+
+def whole_number(raw, low=0, high=DB_INT_MAX):
+    """The int that `raw` spells in ASCII digits, within [low, high]; else None.
+
+    str.isdigit() also says yes to "²" and "١٢", which int() then refuses or reads;
+    only 0-9 are numbers here, and none past what the database column holds.
+    """
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+class NestedTooDeep(ValueError):
+    """A JSON document nested deeper than any the app takes."""
+
+
+def nesting_depth(value):
+    """How deeply lists and objects nest in a parsed document (0 for a plain value); no recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                stack.extend((child, depth) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class BoundedJSON(DefaultJSONProvider):
+    """Flask's JSON, but a document nested too deeply is a ValueError (a 400), never a RecursionError (a 500).
+
+    Every request.get_json goes through here, so no JSON endpoint can be crashed by nesting.
+    """
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_constant", not_json)
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            value = None
+        else:
+            if nesting_depth(value) <= MAX_JSON_DEPTH:
+                return value
+        raise NestedTooDeep(f"it nests lists or objects more than {MAX_JSON_DEPTH} levels deep")
+
+
+def not_json(constant):
+    # Python's parser takes NaN and Infinity; JSON has neither, and int(Infinity) is an OverflowError.
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def json_body():
+    """The request's JSON object, or the right 4xx: 415 not JSON, 400 unreadable (saying why) or not an object."""
+    if not request.is_json:
+        abort(415, "Send JSON (Content-Type: application/json).")
+    try:
+        body = current_app.json.loads(request.get_data(cache=True))
+    except ValueError as error:  # json's errors, UnicodeDecodeError and NestedTooDeep are all ValueErrors
+        abort(400, f"The body is not valid JSON: {error}.")
+    if not isinstance(body, dict):
+        abort(400, "The body must be a JSON object.")
+    return body

@@ -13,9 +13,35 @@ def clean_text(value):
     return value.strip()
 
 
+def unstorable_characters(value):
+    """NUL and unpaired surrogates, as U+ codes: no database stores them.
+
+    A lone surrogate arrives as a JSON escape ("\\ud800") from a phone that cut a
+    string inside an emoji; it cannot be encoded as UTF-8, so SQLite's driver
+    and PostgreSQL's both fail on it (a 500 that sank a whole push).
+    """
+    return sorted({f"U+{ord(c):04X}" for c in value if c == "\x00" or unicodedata.category(c) == "Cs"})
+
+
 def forbidden_characters(value):
+    """The unstorable ones, bidi controls and control characters other than line breaks and tabs."""
     return sorted({f"U+{ord(c):04X}" for c in value if c in FORBIDDEN or (
-        unicodedata.category(c) == "Cc" and c not in "\n\r\t")})
+        unicodedata.category(c) in ("Cs", "Cc") and c not in "\n\r\t")})
+
+
+def refusal(bad):
+    return f"Contains characters that are not allowed: {', '.join(bad)}."
+
+
+class Plain(fields.String):
+    """A string kept exactly as sent (a password, a choice, a link) but never one no database can store."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        bad = unstorable_characters(value)
+        if bad:
+            raise ValidationError(refusal(bad))
+        return value
 
 
 class Text(fields.String):
@@ -28,5 +54,5 @@ class Text(fields.String):
         value = super()._deserialize(value, attr, data, **kwargs)
         bad = forbidden_characters(value)
         if bad:
-            raise ValidationError(f"Contains characters that are not allowed: {', '.join(bad)}.")
+            raise ValidationError(refusal(bad))
         return clean_text(value)

@@ -191,7 +191,7 @@ def conditions(filters, dialect_name, skip=None):
             clauses.append(facet_condition(filters, name, values))
     if filters.date_from:
         clauses.append(Observation.captured_at >= day_start(filters.date_from))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < date.max:  # up to 9999-12-31 is every note: no day after it
         clauses.append(Observation.captured_at < day_start(filters.date_to + timedelta(days=1)))
     if filters.attention and skip != "attention":
         clauses.append(attention_condition())

@@ -48,7 +48,7 @@ def decode_cursor(order, cursor):
                 raise ValueError
             values.insert(0, key["p"])
         return tuple(values)
-    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError, RecursionError):
         raise BadFilter("This page link is not valid (or is for another sort order); "
                         "start again from the first page.") from None
 

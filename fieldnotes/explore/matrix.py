@@ -9,6 +9,7 @@ from sqlalchemy import select
 from fieldnotes.explore import bp
 from fieldnotes.explore.cells import TONES, build
 from fieldnotes.extensions import db
+from fieldnotes.forms import whole_number
 from fieldnotes.studies.permissions import require
 from fieldnotes.visits.models import Participant, SiteVisit
 
@@ -24,7 +25,8 @@ def filter_choices(study_id):
 def chosen_filters(visits, organisations):
     """The filters in the URL that name this study's visits and organisations; others are ignored."""
     known_visits = {v.id for v in visits}
-    visit_ids = sorted({int(v) for v in request.args.getlist("visit") if v.isdigit() and int(v) in known_visits})
+    asked = (whole_number(v) for v in request.args.getlist("visit"))  # "²" passes isdigit() and breaks int()
+    visit_ids = sorted({v for v in asked if v in known_visits})
     chosen = sorted(set(request.args.getlist("organisation")) & set(organisations))
     return visit_ids, chosen
 

@@ -8,12 +8,12 @@ from fieldnotes.explore import bp
 from fieldnotes.explore.tagging import (ACTIONS, bulk_change, merge_tags, near_duplicates, rename_tag,
                                         tag_counts, tag_history)
 from fieldnotes.extensions import db
-from fieldnotes.forms import load_form
+from fieldnotes.forms import load_form, whole_number
 from fieldnotes.observations.models import Kind
 from fieldnotes.studies.models import Tag
 from fieldnotes.studies.permissions import require
 from fieldnotes.writers import writer_turn
-from fieldnotes.text import Text
+from fieldnotes.text import Plain, Text
 
 NONE_VALUES = {None, "none"}
 
@@ -24,8 +24,8 @@ class BulkSchema(Schema):
                            error_messages={"required": "Select at least one note."})
     action = fields.String(required=True, validate=validate.OneOf(list(ACTIONS)))
     tag = Text(validate=validate.Length(min=1, max=60))
-    value = fields.String(validate=validate.Length(max=20))
-    next = fields.String(validate=validate.Length(max=2000))
+    value = Plain(validate=validate.Length(max=20))
+    next = Plain(validate=validate.Length(max=2000))
 
     @validates_schema
     def needs(self, data, **kwargs):
@@ -35,7 +35,7 @@ class BulkSchema(Schema):
         if action == "set-kind" and data.get("value") not in {k.value for k in Kind}:
             raise ValidationError("Choose a kind.", "value")
         if action in ("set-touchpoint", "set-role") and data.get("value") not in NONE_VALUES \
-                and not str(data.get("value")).isdigit():
+                and whole_number(data.get("value"), low=1) is None:  # "²" and 10**12 are no id of ours
             raise ValidationError("Choose a touchpoint or role from the list.", "value")
 
 
@@ -52,7 +52,7 @@ def bulk_value(data):
     if data["action"] == "set-kind":
         return Kind(value)
     if data["action"] in ("set-touchpoint", "set-role"):
-        return None if value in NONE_VALUES else int(value)
+        return None if value in NONE_VALUES else whole_number(value, low=1)
     return None
 
 

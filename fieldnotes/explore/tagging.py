@@ -37,8 +37,14 @@ def find_tag(study_id, name):
 
 
 def bulk_change(membership, user, note_ids, action, tag=None, value=None):
-    """Apply one action to the selected notes; returns (message, errors)."""
+    """Apply one action to the selected notes; returns (message, errors).
+
+    When none of the selected notes is a live note of this study, nothing is written, not even
+    the tag "add tag" would make (another study's note ids must not leave a trace here).
+    """
     notes = selected_notes(membership.study_id, note_ids)
+    if not notes:
+        return None, {"note_ids": ["None of the selected notes is in this study (they may have been deleted)."]}
     skipped = len(set(note_ids)) - len(notes)
     if action in ("set-kind", "set-touchpoint", "set-role"):
         allowed = [n for n in notes if can_edit(membership, n)]

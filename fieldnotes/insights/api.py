@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from fieldnotes import errors
 from fieldnotes.extensions import db
+from fieldnotes.forms import json_body, whole_number
 from fieldnotes.insights import board, bp, moves, suggest
 from fieldnotes.insights.models import Insight
 from fieldnotes.insights.oplog import counter
@@ -43,7 +44,7 @@ def endpoint(move):
     @login_required
     def make(study_id, **url):
         require(study_id, moves.PERMISSION)
-        data = move.schema().load(request.get_json(silent=True) or {}) if move.schema else {}
+        data = move.schema().load(json_body()) if move.schema else {}
         return jsonify(perform(move, study_id, {**data, **url})), move.status
     return make
 
@@ -65,11 +66,11 @@ def api_state(study_id):
 def api_changes(study_id):
     """Polled every few seconds: the whole state when anything moved since `since`, else just the counter."""
     require(study_id, "view_notes")
-    since = request.args.get("since", "")
-    if not since.isdigit():
+    since = whole_number(request.args.get("since"), high=2**63 - 1)
+    if since is None:
         abort(400, "since must be a change number (0 to start).")
     now = counter(study_id)
-    if now == int(since):
+    if now == since:
         return jsonify({"counter": now, "changed": False})
     return jsonify({**state(study_id), "changed": True})
 

@@ -11,6 +11,7 @@ from functools import partial
 
 from flask import abort, request
 
+from fieldnotes.forms import whole_number
 from fieldnotes.insights import oplog, schemas, service, suggest
 
 PERMISSION = "group_notes"  # every move changes the grouping
@@ -43,13 +44,14 @@ class Move:
 
 
 def number(name):
-    """A form's id field: None when empty, 400 when not a positive number."""
+    """A form's id field: None when empty, 400 when not a positive number an id column holds."""
     raw = (request.form.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+    value = whole_number(raw, low=1)
+    if value is None:
         abort(400, f"{name} must be a number.")
-    return int(raw)
+    return value
 
 
 def text(name):
@@ -65,8 +67,8 @@ def read_move():
     note_ids = notes()
     if not note_ids:
         raise oplog.Refused("Choose at least one note to move.")
-    source = (request.form.get("from") or "").strip()
-    sources = {n: (int(source) if source.isdigit() else None) for n in note_ids} if "from" in request.form else None
+    source = whole_number(request.form.get("from"), low=1)  # where the form saw them: an insight, or none
+    sources = {n: source for n in note_ids} if "from" in request.form else None
     return {"note_ids": note_ids, "sources": sources, "target_id": number("target_id")}
 
 

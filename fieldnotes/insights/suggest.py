@@ -218,5 +218,14 @@ def accept(study_id, user_id, note_ids, statement=""):
 
 
 def dismiss(study_id, user_id, note_ids):
-    db.session.add(SuggestionDismissal(study_id=study_id, user_id=user_id,
-                                       note_ids=sorted(str(n) for n in note_ids)))
+    """Remember a dismissed proposal; it names only this study's notes, else nothing is written.
+
+    (Another study's note ids kept here would say which notes exist elsewhere, and tie two studies.)
+    """
+    ids = {uuid.UUID(str(n)) for n in note_ids}
+    found = set(db.session.scalars(select(Observation.id).where(Observation.id.in_(ids),
+                                                                Observation.study_id == study_id)))
+    if found != ids:
+        raise service.Refused("Only this study's notes can be dismissed as a suggestion.",
+                              errors={"note_ids": ["A note is not in this study."]})
+    db.session.add(SuggestionDismissal(study_id=study_id, user_id=user_id, note_ids=sorted(str(n) for n in ids)))

@@ -2,11 +2,19 @@
 
 Statuses: applied, duplicate (already have exactly this), conflict (the
 server kept its version and stored the client's as a revision), rejected
-(invalid; nothing written), reset (based on a version this server lacks, as
+(invalid, or not storable; nothing written), reset (based on a version this server lacks, as
 after a restore done by hand: nothing written; the phone resets, then sends it again).
+
+Every item gets a final answer. An item the server cannot store for any reason
+but a database outage is rejected with a reason, at its own savepoint, and the
+rest of the batch goes on: a phone sends its oldest mutations first, so a batch
+that always failed would stall every later note. An outage (the database
+unreachable or locked, the connection lost) belongs to the batch, not the item:
+it answers 503 and the phone sends the batch again.
 """
+from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, PendingRollbackError
 
 from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
@@ -21,6 +29,8 @@ from fieldnotes.writers import writer_turn
 
 
 GROUP = 25
+# The database failed, not the item: nothing is known about the item, so the batch answers 5xx.
+OUTAGES = (OperationalError, InterfaceError, PendingRollbackError)
 
 
 class Rejected(Refused):
@@ -84,31 +94,39 @@ def push_group(user, device_id, raw_mutations, loaded, group, results):
 
 
 def push_new(user, device_id, raw_mutations, loaded, indexes, results):
-    """New notes: refuse the invalid ones (nothing written), insert the rest in one savepoint.
+    """New notes: refuse the invalid ones (nothing written), insert the rest, all in one savepoint.
 
-    False when the database refused a row (say two new notes name the same
-    media id): the savepoint is undone, so nothing of the bulk remains.
+    False when the database (or anything else) refused one of them, say two new
+    notes naming the same media id: the savepoint is undone, so nothing of the
+    bulk remains, and the caller finds the culprit one by one.
     """
-    memberships = new_notes.Memberships(user)
-    good = []
-    for index in indexes:
-        errors = new_notes.errors_of(loaded[index][0], memberships)
-        if errors:
-            results[index] = rejected(raw_mutations[index], errors)
-        else:
-            good.append(index)
-    if not good:
-        return True
     savepoint = db.session.begin_nested()
     try:
-        answers = new_notes.insert_all(user, device_id, [loaded[index][0] for index in good], answer)
-    except IntegrityError:
+        answers = check_and_insert(user, device_id, raw_mutations, loaded, indexes)
+    except Exception as error:  # noqa: BLE001 (which item failed is found one by one, each in its savepoint)
+        if is_outage(error):
+            raise
         savepoint.rollback()
         return False
     savepoint.commit()
-    for index, result in zip(good, answers):
+    for index, result in answers.items():
         results[index] = result
     return True
+
+
+def check_and_insert(user, device_id, raw_mutations, loaded, indexes):
+    """{index: answer}: the invalid new notes rejected, the others written in one flush."""
+    memberships, answers, good = new_notes.Memberships(user), {}, []
+    for index in indexes:
+        errors = new_notes.errors_of(loaded[index][0], memberships)
+        if errors:
+            answers[index] = rejected(raw_mutations[index], errors)
+        else:
+            good.append(index)
+    if good:
+        written = new_notes.insert_all(user, device_id, [loaded[index][0] for index in good], answer)
+        answers.update(zip(good, written))
+    return answers
 
 
 def answer_replays(user, loaded, results):
@@ -137,6 +155,7 @@ def sort_key(raw):
 
 
 def push_one(user, device_id, raw, mutation):
+    """One mutation in its savepoint: its answer, whatever becomes of it short of an outage."""
     for attempt in range(2):
         savepoint = db.session.begin_nested()
         try:
@@ -149,13 +168,30 @@ def push_one(user, device_id, raw, mutation):
         except ServerBehind:
             savepoint.rollback()
             return answer(mutation, "reset", None)
-        except IntegrityError:
+        except IntegrityError as error:
             # Someone else stored the same id first; on the second pass we see it and answer
             # duplicate or conflict like any resend.
             savepoint.rollback()
             if attempt:
+                return unstorable(raw, error)
+        except Exception as error:  # noqa: BLE001 (one item's failure must not sink the batch)
+            if is_outage(error):
                 raise
+            savepoint.rollback()
+            return unstorable(raw, error)
     return None  # not reached
+
+
+def is_outage(error):
+    return isinstance(error, OUTAGES) or getattr(error, "connection_invalidated", False)
+
+
+def unstorable(raw, error):
+    """Rejected for a reason the checks did not foresee: logged in full for us, named for the phone."""
+    mutation_id = raw.get("mutation_id") if isinstance(raw, dict) else None
+    current_app.logger.exception("push: mutation %s could not be stored", text_or_none(mutation_id))
+    return rejected(raw, {"mutation": [f"The server could not store this change ({type(error).__name__}); "
+                                       "nothing of it was kept. Edit the note, or export it."]})
 
 
 def rejected(raw, errors):

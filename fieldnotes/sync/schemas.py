@@ -1,12 +1,15 @@
 """The shapes of a push batch and its mutations; unknown fields are refused (no mass assignment)."""
+from datetime import UTC
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from fieldnotes.forms import DB_INT_MAX
 from fieldnotes.observations.models import TEXT_MAX, Kind, Slot
 from fieldnotes.sync.filetypes import ALLOWED, MAX_SIZE, canonical_mime
-from fieldnotes.text import Text
+from fieldnotes.text import Plain, Text
 
 MAX_BATCH = 200
-DB_INT = validate.Range(min=1, max=2_147_483_647)
+DB_INT = validate.Range(min=1, max=DB_INT_MAX)
 # Fields that pull sends and a phone may echo back unchanged; they are the server's, never taken.
 READ_ONLY = ("author", "synced_at", "client_time_suspect")
 
@@ -23,12 +26,30 @@ class StrictInt(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class Moment(fields.AwareDateTime):
+    """A time with its UTC offset, kept as sent, but only one that exists in UTC.
+
+    9999-12-31T23:59:59-05:00 is a valid ISO time whose UTC instant is in the year 10000:
+    Python cannot hold it, so comparing or storing it failed (a 500 that sank a phone's batch).
+    A wrong phone clock is still taken (and flagged); only a time no calendar here has is refused.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("Not a time we can store: in UTC it must fall between the years 1 and 9999.") \
+                from None
+        return moment
+
+
 class MediaSchema(Schema):
     id = fields.UUID(required=True)
     slot = fields.Enum(Slot, by_value=True, required=True)
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"))
     size = StrictInt(required=True, validate=validate.Range(min=1))
-    mime = fields.String(required=True, validate=validate.Length(max=100))
+    mime = Plain(required=True, validate=validate.Length(max=100))
 
     @validates_schema
     def check_type_and_size(self, data, **kwargs):
@@ -62,9 +83,11 @@ class NoteDataSchema(Schema):
     role_id = StrictInt(load_default=None, allow_none=True, validate=DB_INT)
     participant_id = StrictInt(load_default=None, allow_none=True, validate=DB_INT)
     visit_id = StrictInt(load_default=None, allow_none=True, validate=DB_INT)
+    # Not a person's words or image (consent, visits/consent.py). Optional: phones before issue 9 omit it.
+    no_person = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     tags = fields.List(Text(validate=validate.Length(min=1, max=60)), load_default=list,
                        validate=validate.Length(max=50))
-    captured_at = fields.AwareDateTime(required=True)
+    captured_at = Moment(required=True)
     media = fields.List(fields.Nested(MediaSchema), load_default=list, validate=validate.Length(max=20))
 
     def load(self, data, **kwargs):
@@ -78,10 +101,10 @@ class MutationSchema(Schema):
     entity = fields.String(required=True, validate=validate.OneOf(["observation"]))
     entity_id = fields.UUID(required=True)
     op = fields.String(required=True, validate=validate.OneOf(["create", "update", "delete"]))
-    base_version = StrictInt(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    base_version = StrictInt(load_default=None, allow_none=True, validate=validate.Range(min=0, max=DB_INT_MAX))
     # Checked separately: a delete carries none, the others the note's full data.
     data = fields.Dict(load_default=dict)
-    client_time = fields.AwareDateTime(load_default=None, allow_none=True)
+    client_time = Moment(load_default=None, allow_none=True)
 
     @validates_schema
     def check_base_version(self, data, **kwargs):
@@ -91,6 +114,8 @@ class MutationSchema(Schema):
 
 class BatchSchema(Schema):
     device_id = fields.UUID(required=True)
+    # The account the phone says made these mutations (phones before issue 9 do not say).
+    account = StrictInt(load_default=None, allow_none=True, validate=DB_INT)
     # Items are checked one by one, so one bad item does not sink the batch.
     mutations = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1))
 

@@ -3,24 +3,13 @@ from flask import abort, current_app, request
 from flask_login import current_user, login_required
 
 from fieldnotes.extensions import db
+from fieldnotes.forms import json_body  # media_api.py takes it from here too
 from fieldnotes.observations import changes
 from fieldnotes.studies.permissions import allows, require
 from fieldnotes.sync import bp, context, pull as pulling
 from fieldnotes.sync.push import push_batch
 from fieldnotes.sync.schemas import MAX_BATCH, BatchSchema
 from fieldnotes.sync.signals import push_committed
-
-
-def json_body():
-    """The request's JSON object, or the right 4xx: 415 not JSON, 400 unreadable or not an object."""
-    if not request.is_json:
-        abort(415, "Send JSON (Content-Type: application/json).")
-    body = request.get_json(silent=True)
-    if body is None:
-        abort(400, "The body is not valid JSON.")
-    if not isinstance(body, dict):
-        abort(400, "The body must be a JSON object.")
-    return body
 
 
 @bp.post("/api/sync/push")
