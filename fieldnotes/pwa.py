@@ -18,7 +18,8 @@ ICONS = ["icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-192.pn
          "icons/icon-maskable-512.png"]
 
 
-IMPORT = re.compile(r'(?:from|import)\s+"\./([\w-]+\.js)"')
+# Static imports, and dynamic ones (import("./x.js"), loaded on first use): all precached for offline.
+IMPORT = re.compile(r'(?:from\s+|import\s*\(?\s*)"\./([\w-]+\.js)"')
 
 
 def shell_files(static_folder):
@@ -27,12 +28,12 @@ def shell_files(static_folder):
 
 
 def capture_modules(static_folder):
-    """app.js and every module it imports, read from the import lines themselves.
+    """app.js, the offline page's offline.js, and every module they import, read from the import lines.
 
     Laptop-only modules (the affinity workspace, presentation mode) are left
     out: a phone never runs them offline, and each costs bytes on first visit.
     """
-    folder, found, todo = Path(static_folder) / "js", set(), ["app.js"]
+    folder, found, todo = Path(static_folder) / "js", set(), ["app.js", "offline.js"]
     while todo:
         name = todo.pop()
         if name not in found:

@@ -2,9 +2,13 @@
 // Precache the app shell; pages network-first, else the cached copy, else /offline; static
 // files from the cache; NEVER /api/ (the outbox lives in IndexedDB, not here). A new version
 // waits until the page asks it to take over, so no half-written note is reloaded away.
+// /capture (the offline page's "Go to capture", the installed app's start) opens the capture page
+// last kept here when there is no network. Signing out forgets the kept capture pages: they were
+// made for the account that signed out.
 const VERSION = "fieldnotes-v1";  // pwa.py appends a digest of the shell
 const SHELL = ["__SHELL__"];
 const PAGES = "fieldnotes-pages";  // capture pages, kept across versions so offline keeps working
+const LAST_CAPTURE = "/__fieldnotes/last-capture";  // in PAGES: the path of the capture page kept last
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(VERSION).then((cache) =>
@@ -33,8 +37,16 @@ async function fromNetwork(request, url) {
   if (response.ok && !response.redirected && isCapturePage(url)) {
     const cache = await caches.open(PAGES);
     await cache.put(url.pathname, response.clone());
+    await cache.put(LAST_CAPTURE, new Response(url.pathname));
   }
   return response;
+}
+
+// With no network, /capture goes to the capture page kept last (the server would pick a study).
+async function keptCapture() {
+  const last = await caches.match(LAST_CAPTURE, { cacheName: PAGES });
+  const path = last && (await last.text());
+  return path && (await caches.match(path, { cacheName: PAGES })) ? Response.redirect(path, 302) : null;
 }
 
 // Network first; on a weak signal a kept capture page is shown after 4 s (the network copy
@@ -48,8 +60,13 @@ async function page(event) {
   try {
     return await (slow ? Promise.race([network, slow]) : network);
   } catch {
-    return kept || (await caches.match("/offline", { cacheName: VERSION })) || Response.error();
+    if (!kept && url.pathname === "/capture") return (await keptCapture()) || offlinePage();
+    return kept || offlinePage();
   }
+}
+
+async function offlinePage() {
+  return (await caches.match("/offline", { cacheName: VERSION })) || Response.error();
 }
 
 async function asset(request) {
@@ -60,6 +77,10 @@ async function asset(request) {
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
+  if (request.method === "POST" && url.pathname === "/logout" && url.origin === location.origin) {
+    event.waitUntil(caches.delete(PAGES));
+    return;
+  }
   if (request.method !== "GET" || url.origin !== location.origin) return;
   if (url.pathname.startsWith("/api/") || url.pathname.startsWith("/media/")) return;  // never cached
   if (request.mode === "navigate") {

@@ -90,7 +90,9 @@ def test_a_replayed_conflict_answers_the_same_and_keeps_one_revision(app, client
         make_user("bo@example.org")
     auth.logout()
     auth.login("bo@example.org")  # someone else replaying Ana's mutation id learns nothing
-    assert push(client, other)[0]["errors"] == {"mutation_id": ["This mutation id was already used."]}
+    bos_phone = str(uuid.uuid4())  # a phone's outbox belongs to one account (issue 9)
+    assert push(client, other, device_id=bos_phone)[0]["errors"] == {
+        "mutation_id": ["This mutation id was already used."]}
 
 
 def test_an_edit_based_on_the_current_version_applies(app, client, study_id):
@@ -217,8 +219,10 @@ def test_roles_decide_who_captures_and_who_edits_which_notes(app, client, auth, 
     assert push(client, edit)[0]["errors"] == {"entity_id": ["You may not change this note."]}
     auth.logout()
     auth.login("dee@example.org")
-    assert push(client, note_mutation(shared))[0]["status"] == "rejected"  # designers don't capture
-    assert push(client, edit)[0]["status"] == "applied"  # but they may edit any note
+    dees_phone = str(uuid.uuid4())  # a phone's outbox belongs to one account (issue 9)
+    designer_captures = note_mutation(shared)
+    assert push(client, designer_captures, device_id=dees_phone)[0]["status"] == "rejected"  # designers don't capture
+    assert push(client, edit, device_id=dees_phone)[0]["status"] == "applied"  # but they may edit any note
 
 
 def test_tags_pushed_by_name_are_made_once_in_the_study(app, client, study_id):

@@ -18,8 +18,20 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table('device',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('first_seen_at', fieldnotes.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', fieldnotes.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_device_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_device'))
+    )
+    with op.batch_alter_table('device', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_device_user_id'), ['user_id'], unique=False)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('device', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_device_user_id'))
+
+    op.drop_table('device')

@@ -1,8 +1,11 @@
 // capture-form.js: data-js="capture-form" on the capture screen: one tap saves a note on this
 // phone (record + outbox in one transaction), then tries to send it. Visit, participant,
-// touchpoint and role stay for the next note; the visit is kept in IndexedDB meta.
+// touchpoint and role stay for the next note; the visit is kept in IndexedDB meta. The chosen
+// participant's consent is shown, and a quote, photo or recording it does not cover asks once more
+// before it is saved.
 import { getMeta, request, setMeta, tx } from "./db.js";
 import { addChip, chipValue, renderChips, setChip } from "./chips.js";
+import { watchConsent } from "./consent.js";
 import { byId, loadContext } from "./context.js";
 import { flush } from "./flush.js";
 import { saveNote } from "./outbox.js";
@@ -51,11 +54,18 @@ export default async function captureForm(form) {
   const visits = [...(ctx.visits || [])].sort((a, b) => b.visited_on.localeCompare(a.visited_on));
   for (const v of visits) visitSelect.add(new Option(`${v.visited_on} · ${v.organisation}`, v.id));
 
+  const chosen = () => participants.get(chipValue(groups.participant_id)) || null;
+  // The uses of a person's words and image this note would make.
+  const uses = () => [chipValue(groups.kind) === "quote" && form.elements.text.value.trim() ? "quote" : null,
+    form.elements.photo.files.length ? "photo" : null, recorderEl?.recording ? "audio" : null].filter(Boolean);
+  const noPerson = () => Boolean(form.elements.no_person?.checked);
+  const consent = watchConsent(form, { chosen, uses, noPerson });
   function showParticipants(selected) {
     const visit = visits.find((v) => String(v.id) === visitSelect.value);
     const ids = visit?.participant_ids?.length ? visit.participant_ids.map(String) : [...participants.keys()];
     renderChips(groups.participant_id, ids.filter((id) => participants.has(id))
       .map((id) => ({ value: id, text: participants.get(id).pseudonym })), selected);
+    consent.show();
   }
   const remembered = await getMeta(`visit:${studyId}`, "");
   visitSelect.value = visits.some((v) => String(v.id) === String(remembered)) ? String(remembered) : "";
@@ -73,8 +83,9 @@ export default async function captureForm(form) {
     emit("visit", { id: num(visitSelect.value) }, { broadcast: false });
   });
   groups.participant_id.addEventListener("change", () => {
-    const p = participants.get(chipValue(groups.participant_id));
+    const p = chosen();
     if (p?.role_id) setChip(groups.role_id, p.role_id);
+    consent.show();
   });
   groups.kind.addEventListener("change", showExpected);
   form.addEventListener("input", markDirty);
@@ -85,6 +96,9 @@ export default async function captureForm(form) {
 
   function clear() {
     for (const name of ["note_id", "text", "expected", "photo"]) form.elements[name].value = "";
+    if (form.elements.no_person) form.elements.no_person.checked = false;
+    delete form.dataset.resolves;
+    consent.reset();
     recorderEl?.clear?.();
     setChip(groups.kind, "observation");
     setChip(groups.tags, []);
@@ -95,12 +109,18 @@ export default async function captureForm(form) {
   }
   cancel.addEventListener("click", () => { clear(); status.textContent = "Edit cancelled."; });
 
-  on("edit", async ({ id }) => {
-    const note = await tx(["records"], "readonly", ({ records }) => request(records.get(id)));
+  // mine: my version of a note in attention (waiting-panel.js), edited to answer it (resolves);
+  // asNew: the server deleted the note, so mine is saved as a new one.
+  on("edit", async ({ id, mine = null, resolves = null, asNew = false }) => {
+    const record = await tx(["records"], "readonly", ({ records }) => request(records.get(id)));
+    const note = mine ? { ...record, ...mine, id } : record;
     if (!note) return;
-    form.elements.note_id.value = note.id;
+    form.elements.note_id.value = asNew ? "" : note.id;
+    if (resolves) form.dataset.resolves = resolves;
+    else delete form.dataset.resolves;
     form.elements.text.value = note.text || "";
     form.elements.expected.value = note.expected || "";
+    if (form.elements.no_person) form.elements.no_person.checked = Boolean(note.no_person);
     showParticipants(note.participant_id);
     for (const name of ["touchpoint_id", "role_id", "kind", "tags"]) setChip(groups[name], note[name]);
     showExpected();
@@ -120,16 +140,21 @@ export default async function captureForm(form) {
       form.elements.text.focus();
       return;
     }
+    if (consent.stops()) {
+      status.textContent = "";
+      return;
+    }
     const kind = chipValue(groups.kind) || "observation";
     const fields = {
       study_id: studyId, kind, text, visit_id: num(visitSelect.value),
       expected: kind === "breakdown" ? form.elements.expected.value.trim() || null : null,
       touchpoint_id: num(chipValue(groups.touchpoint_id)), role_id: num(chipValue(groups.role_id)),
       participant_id: num(chipValue(groups.participant_id)), tags: chipValue(groups.tags),
+      no_person: noPerson(),
     };
     if (form.elements.note_id.value) fields.id = form.elements.note_id.value;
     try {
-      await saveNote(fields, media);
+      await saveNote(fields, media, { resolves: form.dataset.resolves || null });
     } catch (error) {
       status.textContent = `Not saved: this phone refused to store it (${error.message}). Keep the text and try again.`;
       return;

@@ -75,11 +75,14 @@ export function setMeta(key, value) {
   return tx(["meta"], "readwrite", ({ meta }) => request(meta.put({ key, value })));
 }
 
-export async function deviceId() {
-  let id = await getMeta("device_id");
+// One device id per account on this phone: the server binds a device id to the account that first
+// pushed from it (fieldnotes/sync/devices.py), so each person on a shared phone has their own.
+export async function deviceId(account) {
+  const key = account == null ? "device_id" : `device:${account}`;
+  let id = await getMeta(key);
   if (!id) {
     id = crypto.randomUUID();
-    await setMeta("device_id", id);
+    await setMeta(key, id);
   }
   return id;
 }

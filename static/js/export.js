@@ -1,35 +1,59 @@
-// export.js: data-js="export" on the capture screen: download the notes not yet sent, with
-// their photos and audio as base64, as a JSON file (a copy in hand before clearing a browser).
+// export.js: data-js="export" on the capture screen (and sign-out.js): download the notes not yet
+// sent, with their photos and audio as base64, as a JSON file (a copy in hand before clearing a
+// browser). Only the signed-in account's notes, and those saved before notes had an account
+// (legacy.js); never another account's. Photos leave without their location (strip-location.js).
+import { isLegacy, isMine } from "./account.js";
 import { all } from "./db.js";
 
-function base64(blob) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(blob);
-  });
+const ours = (row) => isMine(row) || isLegacy(row);
+
+function base64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+// A photo is exported only once its location is removed; a type that cannot be cleaned is left out.
+async function mediaEntry({ blob, ...meta }) {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  if (meta.slot !== "photo") return { ...meta, base64: base64(bytes) };
+  let clean = null;
+  try {
+    // Loaded on the first export, not with the screen (precached all the same: fieldnotes/pwa.py).
+    const { stripLocation } = await import("./strip-location.js");
+    clean = stripLocation(bytes);
+  } catch {
+    clean = null;  // damaged metadata: not exported rather than exported with a location
+  }
+  if (!clean) {
+    return { ...meta, base64: null, left_out: "The location data could not be removed from this type of photo, "
+      + "so it is not in this file. It is still on this phone." };
+  }
+  // sha256 and size stay the phone's original's (what the note declares); these bytes differ.
+  return { ...meta, base64: base64(clean), location_removed: true };
+}
+
+export async function exportUnsent() {
+  const [outbox, records, blobs, attention] = await Promise.all(
+    [all("outbox"), all("records"), all("blobs"), all("attention")]).then((lists) => [
+    lists[0].filter(ours), lists[1], lists[2].filter(ours), lists[3].filter(ours)]);
+  const ids = new Set([...outbox, ...attention].map((m) => m.entity_id).concat(blobs.map((b) => b.note_id)));
+  const file = {
+    exported_at: new Date().toISOString(),
+    notes: records.filter((r) => ids.has(r.id)),
+    mutations: outbox.map(({ n, ...m }) => m),
+    needs_attention: attention,
+    media: await Promise.all(blobs.map(mediaEntry)),
+  };
+  const url = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: "application/json" }));
+  const link = Object.assign(document.createElement("a"), {
+    href: url, download: `fieldnotes-unsent-${file.exported_at.slice(0, 19).replace(/:/g, "-")}.json` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 export default function exportButton(button) {
-  button.addEventListener("click", async () => {
-    const [outbox, records, blobs, attention] = await Promise.all(
-      [all("outbox"), all("records"), all("blobs"), all("attention")]);
-    const ids = new Set([...outbox, ...attention].map((m) => m.entity_id).concat(blobs.map((b) => b.note_id)));
-    const media = await Promise.all(blobs.map(async ({ blob, ...meta }) => ({ ...meta, base64: await base64(blob) })));
-    const file = {
-      exported_at: new Date().toISOString(),
-      notes: records.filter((r) => ids.has(r.id)),
-      mutations: outbox.map(({ n, ...m }) => m),
-      needs_attention: attention,
-      media,
-    };
-    const url = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: "application/json" }));
-    const link = Object.assign(document.createElement("a"), {
-      href: url, download: `fieldnotes-unsent-${file.exported_at.slice(0, 19).replace(/:/g, "-")}.json` });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  });
+  button.addEventListener("click", exportUnsent);
 }

@@ -6,8 +6,12 @@ export class TryLater extends Error {}
 export class Refused extends Error {}
 
 const TIMEOUT_MS = 30000;
+// "Not now" rather than "not this": the same request may well pass later.
+const LATER = new Set([408, 425, 429, 502, 503, 504]);
 
-export async function send(url, options = {}) {
+// answerErrors: hand back a 500 (and 501, 505...) instead of treating it as "try later", for a caller
+// that can tell a request the server cannot take from a server that is down (batches.js).
+export async function send(url, options = {}, { answerErrors = false } = {}) {
   let response;
   try {
     response = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(TIMEOUT_MS), ...options });
@@ -15,11 +19,13 @@ export async function send(url, options = {}) {
     throw new TryLater(`network: ${error.message}`);
   }
   if (response.status === 401) throw new AuthNeeded();
-  if (response.status >= 500 || response.status === 429) throw new TryLater(`server said ${response.status}`);
+  if (LATER.has(response.status) || (response.status >= 500 && !answerErrors)) {
+    throw new TryLater(`server said ${response.status}`);
+  }
   return response;
 }
 
-export function post(url, body, method = "POST") {
+export function post(url, body, method = "POST", how = {}) {
   return send(url, { method, body: JSON.stringify(body),
-    headers: { "Content-Type": "application/json", Accept: "application/json" } });
+    headers: { "Content-Type": "application/json", Accept: "application/json" } }, how);
 }

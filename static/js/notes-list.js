@@ -1,6 +1,9 @@
 // notes-list.js: data-js="notes-list" on the capture screen: this visit's notes, newest first,
 // each with its state (saved on this phone / sent / media pending / needs attention), and
-// edit and delete that work offline too.
+// edit and delete that work offline too. Notes another account made on this phone and has not
+// sent are not shown: they are theirs (issue 9: shared phones).
+import { isMine } from "./account.js";
+import { describeAttention } from "./attention-text.js";
 import { all, getMeta } from "./db.js";
 import { byId } from "./context.js";
 import { deleteNote } from "./outbox.js";
@@ -13,18 +16,8 @@ function el(tag, className, text) {
   return node;
 }
 
-function reason(item) {
-  if (item.status === "conflict") {
-    return item.server?.deleted || item.data?.deleted
-      ? "Needs attention: this note was deleted on the server, so your change was not applied. Your version is kept there as a revision."
-      : "Needs attention: someone changed this note at the same time. Theirs is shown; yours is kept on the server as a revision.";
-  }
-  const messages = Object.entries(item.errors || {}).map(([f, m]) => `${f}: ${[].concat(m).join(" ")}`);
-  return `Needs attention: the server refused this (${messages.join("; ") || "no reason given"}).`;
-}
-
 function stateOf(note, pending, blobs, attention) {
-  if (attention.length) return ["attention", attention.map(reason).join(" ")];
+  if (attention.length) return ["attention", attention.map(describeAttention).join(" ")];
   if (pending.has(note.id)) return ["local", "Saved on this phone"];
   if (blobs.has(note.id)) return ["media", "Sent · photo or audio still uploading"];
   return ["sent", "Sent"];
@@ -68,16 +61,18 @@ export default function notesList(section) {
   }
 
   async function render(force = false) {
-    const [records, outbox, blobs, attention] = await Promise.all(
+    const [records, outbox, everyBlob, every] = await Promise.all(
       [all("records", "study", studyId), all("outbox"), all("blobs"), all("attention")]);
-    const pending = new Set(outbox.map((m) => m.entity_id));
-    const held = new Set(blobs.map((b) => b.note_id));
+    const pending = new Set(outbox.filter(isMine).map((m) => m.entity_id));
+    const theirs = new Set([...outbox, ...every].filter((row) => !isMine(row)).map((row) => row.entity_id));
+    const held = new Set(everyBlob.filter(isMine).map((b) => b.note_id));
+    const attention = every.filter(isMine);
     const ids = new Set(records.map((r) => r.id));
     // A note whose change the server turned down stays visible even if the server deleted it.
     const orphans = attention.filter((a) => !ids.has(a.entity_id) && a.data?.study_id === studyId)
       .map((a) => ({ ...a.data, id: a.entity_id, orphan: true }));
     const notes = [...records.filter((r) => !r.deleted), ...orphans]
-      .filter((n) => (n.visit_id ?? null) === visitId)
+      .filter((n) => (n.visit_id ?? null) === visitId && !theirs.has(n.id))
       .sort((a, b) => (b.captured_at || "").localeCompare(a.captured_at || ""));
     const rows = notes.map((note) => [note, stateOf(note, pending, held, attention.filter((a) => a.entity_id === note.id))]);
     const signature = JSON.stringify([rows, [...confirming]]);

@@ -1,17 +1,20 @@
 // outbox.js: save, edit and delete a note on this phone (capture-form.js, notes-list.js).
 // The record and its mutation are written in ONE transaction; the promise resolves only
 // when it is complete. A mutation already sent is frozen: a later edit is a new mutation.
+// Every mutation and photo names the account that made it (account.js): only that account sends it.
+import { currentAccount, isMine } from "./account.js";
 import { request, tx } from "./db.js";
 import { emit } from "./status.js";
 
 export const FIELDS = ["study_id", "kind", "text", "expected", "touchpoint_id", "role_id",
-  "participant_id", "visit_id", "tags", "captured_at", "media"];
-const STORES = ["records", "outbox", "blobs"];
+  "participant_id", "visit_id", "tags", "captured_at", "media", "no_person"];
+const STORES = ["records", "outbox", "blobs", "attention"];
 
 // What the server is sent for a note: exactly the contract's fields.
 export function pushData(note) {
   const data = Object.fromEntries(FIELDS.map((f) => [f, note[f] ?? null]));
   data.tags = note.tags || [];
+  data.no_person = Boolean(note.no_person);  // a yes/no: never null
   data.media = (note.media || []).map(({ id, slot, sha256, size, mime }) => ({ id, slot, sha256, size, mime }));
   return data;
 }
@@ -27,8 +30,15 @@ function mutation(entityId, op, data, baseVersion, basePending) {
   return {
     mutation_id: crypto.randomUUID(), entity: "observation", entity_id: entityId, op,
     base_version: baseVersion, base_pending: basePending, data, sent: false,
-    client_time: new Date().toISOString(),
+    client_time: new Date().toISOString(), account: signedIn(),
   };
+}
+
+// Saving needs to know whose note it is: a note with no account would be sent by nobody.
+function signedIn() {
+  const account = currentAccount();
+  if (account == null) throw new Error("no account is signed in on this screen");
+  return account;
 }
 
 async function pendingFor(outbox, id) {
@@ -36,11 +46,12 @@ async function pendingFor(outbox, id) {
   return rows.sort((a, b) => a.n - b.n);
 }
 
-// Queue `op` for a note: fold into the last unsent mutation if there is one, else append.
-async function enqueue(outbox, record, op, data) {
+// Queue `op` for a note: fold into the last unsent mutation if there is one (of this account), else
+// append. resolve.js calls it too, inside its own transaction.
+export async function enqueue(outbox, record, op, data) {
   const pending = await pendingFor(outbox, record.id);
   const last = pending.at(-1);
-  if (last && !last.sent) {
+  if (last && !last.sent && isMine(last)) {
     last.data = data;
     last.client_time = new Date().toISOString();
     if (op === "delete") last.op = "delete";
@@ -52,9 +63,11 @@ async function enqueue(outbox, record, op, data) {
 }
 
 // fields: the form's values (with id when editing); media: [{id, slot, sha256, size, mime, blob}].
-export async function saveNote(fields, media = []) {
+// resolves: the attention item this save answers (an edit of a conflict or a refused note).
+export async function saveNote(fields, media = [], { resolves = null } = {}) {
   const id = fields.id || crypto.randomUUID();
-  await tx(STORES, "readwrite", async ({ records, outbox, blobs }) => {
+  const account = signedIn();
+  await tx(STORES, "readwrite", async ({ records, outbox, blobs, attention }) => {
     const existing = await request(records.get(id));
     const kept = (existing?.media || []).filter((m) => !media.some((n) => n.slot === m.slot));
     const note = {
@@ -63,8 +76,9 @@ export async function saveNote(fields, media = []) {
       media: [...kept, ...media.map(({ blob, ...meta }) => meta)],
       version: existing?.version ?? null, local_at: new Date().toISOString(),
     };
-    for (const m of media) blobs.put({ ...m, note_id: id });
+    for (const m of media) blobs.put({ ...m, note_id: id, account });
     records.put(note);
+    if (resolves) attention.delete(resolves);
     await enqueue(outbox, note, "save", pushData(note));
   });
   emit("changed", { id });
@@ -72,7 +86,7 @@ export async function saveNote(fields, media = []) {
 }
 
 export async function deleteNote(id) {
-  await tx(STORES, "readwrite", async ({ records, outbox, blobs }) => {
+  await tx(STORES, "readwrite", async ({ records, outbox, blobs, attention }) => {
     const record = await request(records.get(id));
     if (!record) return;
     const pending = await pendingFor(outbox, id);
@@ -80,6 +94,7 @@ export async function deleteNote(id) {
       // It never left the phone: forget it entirely.
       for (const m of pending) outbox.delete(m.n);
       for (const key of await request(blobs.index("note").getAllKeys(id))) blobs.delete(key);
+      for (const key of await request(attention.index("entity").getAllKeys(id))) attention.delete(key);
       records.delete(id);
       return;
     }
@@ -90,9 +105,9 @@ export async function deleteNote(id) {
   emit("changed", { id });
 }
 
-// Notes with something not yet acknowledged, as {entity_id: count}.
+// This account's notes with something not yet acknowledged: {count, ids, rows}.
 export async function unsent() {
-  const rows = await tx(["outbox"], "readonly", ({ outbox }) => request(outbox.getAll()));
+  const rows = (await tx(["outbox"], "readonly", ({ outbox }) => request(outbox.getAll()))).filter(isMine);
   const ids = new Set(rows.map((m) => m.entity_id));
   return { count: ids.size, ids, rows };
 }

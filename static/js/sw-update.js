@@ -19,7 +19,10 @@ export async function registerWorker(root) {
 
   // The first visit is not served through the worker, so keep this page for offline use here.
   if (!navigator.serviceWorker.controller && /^\/studies\/\d+\/capture$/.test(location.pathname)) {
-    caches.open("fieldnotes-pages").then((cache) => cache.add(location.pathname)).catch(() => {});
+    caches.open("fieldnotes-pages").then(async (cache) => {
+      await cache.add(location.pathname);
+      await cache.put("/__fieldnotes/last-capture", new Response(location.pathname));  // sw.js: offline /capture
+    }).catch(() => {});
   }
 
   function offer() {

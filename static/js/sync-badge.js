@@ -1,36 +1,59 @@
-// sync-badge.js: data-js="sync-badge" on the capture screen: "N not sent", whether this phone
-// is offline, "Sync now", and "Sign in to send N notes" when the session has ended.
+// sync-badge.js: data-js="sync-badge" on the capture screen: what waits ("2 notes, 1 photo 40% not
+// sent"), what needs attention, whether this phone is offline, "Sync now", and "Sign in to send N
+// notes" when the session has ended. Tapping the badge opens the list of those items
+// (waiting-panel.js). "All notes sent" only when nothing at all is left (waiting.js).
 import { flush } from "./flush.js";
-import { unsent } from "./outbox.js";
 import { on, setState, state } from "./status.js";
+import { describe, waiting } from "./waiting.js";
+
+function netText() {
+  if (!state.online) return "· Offline";
+  if (state.otherAccount) return `· ${state.otherAccount}`;
+  if (state.refused) return `· ${state.refused} Kept on this phone; will retry.`;
+  if (state.unreachable) return "· Server not reachable, will retry";
+  if (state.flushing) return "· Sending…";
+  return "· Online";
+}
 
 export default function syncBadge(bar) {
   const count = bar.querySelector("[data-badge-count]");
+  // Both missing from a capture page kept from before they existed (opened offline after an update).
+  const problems = bar.querySelector("[data-badge-attention]");
+  const others = bar.querySelector("[data-badge-others]");
   const net = bar.querySelector("[data-badge-net]");
   const signIn = bar.querySelector("[data-sign-in]");
   const link = bar.querySelector("[data-sign-in-link]");
   const button = bar.querySelector("[data-sync-now]");
-  let waiting = 0;
+  let now;  // undefined until read; null when this phone's store could not be read: nothing is claimed
 
   function show() {
-    const notes = waiting === 1 ? "1 note" : `${waiting} notes`;
-    count.textContent = waiting ? `${waiting} not sent` : "All notes sent";
-    bar.classList.toggle("has-unsent", waiting > 0);
-    if (!state.online) net.textContent = "· Offline";
-    else if (state.refused) net.textContent = `· ${state.refused} Kept on this phone; will retry.`;
-    else if (state.unreachable) net.textContent = "· Server not reachable, will retry";
-    else if (state.flushing) net.textContent = "· Sending…";
-    else net.textContent = "· Online";
-    signIn.hidden = !(state.signInNeeded && waiting);
+    if (now === undefined) return;
+    if (now === null) {
+      count.textContent = "Could not read the notes kept on this phone";
+      return;
+    }
+    const told = describe(now);
+    count.textContent = told.allSent ? "All notes sent" : told.unsent;
+    if (problems) problems.textContent = told.unsent && told.attention ? ` · ${told.attention}` : told.attention;
+    else if (told.attention) count.textContent = [told.unsent, told.attention].filter(Boolean).join(" · ");
+    bar.classList.toggle("has-unsent", !told.allSent);
+    if (others) {
+      others.hidden = !now.others;
+      others.textContent = `${now.others === 1 ? "1 note" : `${now.others} notes`} made by another account `
+        + "wait on this phone; they are sent only when that account signs in here.";
+    }
+    net.textContent = netText();
+    const notes = now.notes.length === 1 ? "1 note" : `${now.notes.length} notes`;
+    signIn.hidden = !(state.signInNeeded && now.notes.length);
     link.textContent = `Sign in to send ${notes}`;
     button.disabled = state.flushing;
   }
 
   async function refresh() {
     try {
-      waiting = (await unsent()).count;
+      now = await waiting();
     } catch {
-      waiting = 0;
+      now = null;
     }
     show();
   }
@@ -40,5 +63,6 @@ export default function syncBadge(bar) {
   addEventListener("offline", () => setState({ online: false }));
   on("state", show);
   on("changed", refresh);
+  on("progress", refresh);
   refresh();
 }

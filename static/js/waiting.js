@@ -1,0 +1,45 @@
+// waiting.js: what the signed-in account still has on this phone, and what the server turned down
+// (sync-badge.js, waiting-panel.js, sign-out.js). The badge says "All notes sent" only when none of
+// it is left: no note, photo or recording waiting, nothing refused or in conflict.
+import { isLegacy, isMine } from "./account.js";
+import { all } from "./db.js";
+import { on } from "./status.js";
+
+// Bytes of each file the server has, as media.js reports them (in this tab, or from another one).
+const uploaded = new Map();
+on("progress", ({ id, sent }) => uploaded.set(id, sent));
+
+const plural = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+export async function waiting() {
+  const [outbox, blobs, attention, records] = await Promise.all(
+    [all("outbox"), all("blobs"), all("attention"), all("records")]);
+  const notes = [...new Set(outbox.filter(isMine).map((m) => m.entity_id))];
+  const media = blobs.filter(isMine).map(({ blob, ...item }) => ({ ...item, sent: uploaded.get(item.id) ?? 0 }));
+  const otherNotes = new Set(outbox.filter((m) => !isMine(m) && !isLegacy(m)).map((m) => m.entity_id));
+  return {
+    notes, media, attention: attention.filter(isMine), others: otherNotes.size,
+    records: new Map(records.map((r) => [r.id, r])),
+    legacy: outbox.some(isLegacy) || blobs.some(isLegacy) || attention.some(isLegacy),
+  };
+}
+
+// "1 photo 40%": the share of the files' bytes the server has, once any has arrived.
+function files(items, noun) {
+  if (!items.length) return null;
+  const size = items.reduce((sum, m) => sum + m.size, 0);
+  const sent = items.reduce((sum, m) => sum + m.sent, 0);
+  return sent > 0 ? `${plural(items.length, noun)} ${Math.floor((100 * sent) / size)}%` : plural(items.length, noun);
+}
+
+// {unsent, attention, allSent}: "2 notes, 1 photo 40% not sent", "1 needs attention".
+export function describe({ notes, media, attention }) {
+  const parts = [notes.length ? plural(notes.length, "note") : null,
+    files(media.filter((m) => m.slot === "photo"), "photo"),
+    files(media.filter((m) => m.slot !== "photo"), "recording")].filter(Boolean);
+  let unsent = "";
+  if (parts.length === 1 && notes.length) unsent = `${notes.length} not sent`;
+  else if (parts.length) unsent = `${parts.join(", ")} not sent`;
+  const problems = attention.length ? `${attention.length} ${attention.length === 1 ? "needs" : "need"} attention` : "";
+  return { unsent, attention: problems, allSent: !parts.length && !problems };
+}
