@@ -8,7 +8,7 @@ noisy on a loaded machine); pull and browse, the number of Python function calls
 for pulling those notes in pages of 500 and for 20 browse pages: deterministic, so two trees
 compare exactly in one run whatever else the machine does.
 """
-import cProfile, json, os, pstats, sys, tempfile, time, uuid
+import cProfile, json, pstats, sys, tempfile, time, uuid
 from datetime import UTC, datetime, timedelta
 tree = sys.argv[1]
 sys.path.insert(0, tree)

@@ -15,7 +15,7 @@ from fieldnotes.studies.permissions import allows, require
 from fieldnotes.visits import bp
 from fieldnotes.visits.models import Participant, SiteVisit
 from fieldnotes.visits.schemas import MAX_ID, ParticipantSchema
-from fieldnotes.visits.service import (DELETE, KEEP, create_participant, erase_participant, get_participant,
+from fieldnotes.visits.service import (KEEP, create_participant, erase_participant, get_participant,
                                        holdings, role_choices, update_participant)
 
 FORM_FIELDS = ("pseudonym", "role_id", "organisation", "real_name", "consent_given", "consent_on",
