@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, text
 
 from fieldnotes import create_app
 from fieldnotes.extensions import db
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_study, make_user
 
 POSTGRES_URL = os.environ.get("FIELDNOTES_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -83,3 +83,15 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def study_id(app, auth):
+    """Ana owns a study (with its default journey and roles) and is signed in: the sync tests' world.
+
+    A test file that needs more (a second member, another study) defines its own study_id.
+    """
+    with app.app_context():
+        study_id = make_study(make_user("ana@example.org", name="Ana")).id
+    auth.login()
+    return study_id

@@ -26,15 +26,6 @@ EBML = bytes.fromhex("1a45dfa39f" "4286810142f7810142f2810442f381084282847765626
 WEBM = EBML + hashlib.sha256(b"a recording").digest() * 1000
 
 
-@pytest.fixture
-def study_id(app, auth):
-    """Ana owns a study and is signed in."""
-    with app.app_context():
-        study_id = make_study(make_user("ana@example.org", name="Ana")).id
-    auth.login()
-    return study_id
-
-
 def push(client, *mutations):
     response = client.post("/api/sync/push", json={"device_id": DEVICE, "mutations": list(mutations)})
     assert response.status_code == 200, response.json

@@ -10,7 +10,7 @@ from PIL import Image
 
 from fieldnotes.extensions import db
 from fieldnotes.studies.models import Study
-from tests.factories import add_member, make_study, make_user, note_mutation
+from tests.factories import add_member, make_user, note_mutation
 
 DEVICE = "0f6c0a3e-9a4e-4c1e-8f0e-7d5b3c2a1e00"
 
@@ -46,14 +46,6 @@ ADTS = b"\xff\xf1\x50\x80\x02\x1f\xfc" + os.urandom(20_000)                   # 
 def declared(content, slot="photo", mime="image/jpeg", **changes):
     return {"id": str(uuid.uuid4()), "slot": slot, "sha256": hashlib.sha256(content).hexdigest(),
             "size": len(content), "mime": mime, **changes}
-
-
-@pytest.fixture
-def study_id(app, auth):
-    with app.app_context():
-        study_id = make_study(make_user("ana@example.org", name="Ana")).id
-    auth.login()
-    return study_id
 
 
 def push_note(client, study_id, *media):

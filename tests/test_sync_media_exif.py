@@ -9,7 +9,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Attachment
-from tests.factories import make_study, make_user, note_mutation
+from tests.factories import note_mutation
 
 DEVICE = "0f6c0a3e-9a4e-4c1e-8f0e-7d5b3c2a1e01"
 GPS, ORIENTATION, MAKE = 34853, 0x0112, 0x010F
@@ -32,14 +32,6 @@ def encoded(image, fmt, **options):
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)
     return buffer.getvalue()
-
-
-@pytest.fixture
-def study_id(app, auth):
-    with app.app_context():
-        study_id = make_study(make_user("ana@example.org", name="Ana")).id
-    auth.login()
-    return study_id
 
 
 def declare(client, study_id, content, mime):

@@ -11,14 +11,6 @@ from tests.factories import (add_member, make_participant, make_study, make_user
 DEVICE = "5d0c1a52-8c1e-4a57-a2f4-2b9a0d6c7e31"
 
 
-@pytest.fixture
-def study_id(app, auth):
-    with app.app_context():
-        study_id = make_study(make_user("ana@example.org", name="Ana")).id
-    auth.login()
-    return study_id
-
-
 def push(client, *mutations):
     response = client.post("/api/sync/push", json={"device_id": DEVICE, "mutations": list(mutations)})
     assert response.status_code == 200, response.json

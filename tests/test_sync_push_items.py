@@ -14,7 +14,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations import service
 from fieldnotes.observations.models import Observation
 from fieldnotes.studies.models import Tag
-from tests.factories import make_study, make_user, note_mutation
+from tests.factories import note_mutation
 
 DEVICE = "9b2f0f6e-4a53-4c52-9d0e-1f6a4f3d2c11"
 # What a phone has sent that broke a whole batch: a string cut inside an emoji leaves a lone
@@ -28,14 +28,6 @@ BAD_NOTES = {
     "the first day of the calendar, east of UTC": ({"captured_at": "0001-01-01T00:00:00+05:00"}, "captured_at",
                                                    "between the years 1 and 9999"),
 }
-
-
-@pytest.fixture
-def study_id(app, auth):
-    with app.app_context():
-        study_id = make_study(make_user("ana@example.org", name="Ana")).id
-    auth.login()
-    return study_id
 
 
 def push(client, mutations):

@@ -11,20 +11,11 @@ from sqlalchemy import select
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
 from fieldnotes.studies.models import Role, Study, Tag, Touchpoint
-from tests.factories import make_observation, make_study, make_user, note_mutation
+from tests.factories import make_observation, note_mutation
 
 DEVICE = "9b2f0f6e-4a53-4c52-9d0e-1f6a4f3d2c11"
 DECOMPOSED_E = unicodedata.normalize("NFD", "é")  # "e" + combining acute: looks the same as "é"
 MODELS = {"touchpoints": Touchpoint, "roles": Role}
-
-
-@pytest.fixture
-def study_id(app, auth):
-    """Ana owns a study (with its default journey and roles) and is signed in."""
-    with app.app_context():
-        study_id = make_study(make_user("ana@example.org", name="Ana")).id
-    auth.login()
-    return study_id
 
 
 def names(app, model, study_id):
