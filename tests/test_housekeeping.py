@@ -13,7 +13,7 @@ from fieldnotes.insights.models import InsightOp
 from fieldnotes.observations.storage import partial_path, stored_path
 from fieldnotes.ops import housekeeping
 from tests.factories import PASSWORD, make_study, make_user
-from tests.test_sync_media import JPEG, declared, patch, push_note, study_id  # noqa: F401 (fixture)
+from tests.test_sync_media import JPEG, declared, patch, push_note
 
 TWO_DAYS = 2 * 24 * 3600
 

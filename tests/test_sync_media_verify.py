@@ -13,7 +13,7 @@ from fieldnotes.observations.models import Attachment, Revision
 from fieldnotes.sync import media_images
 from tests.conftest import AuthActions
 from tests.factories import note_mutation
-from tests.test_sync_media import DEVICE, JPEG, declared, patch, push_note, study_id  # noqa: F401 (fixture)
+from tests.test_sync_media import DEVICE, JPEG, declared, patch, push_note
 
 SAFETY_NET = 60  # seconds; only a hung test waits this long
 
