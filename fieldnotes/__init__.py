@@ -32,8 +32,10 @@ def create_app(config=None):
     security.init_app(app)
     writers.init_app(app)
 
-    from fieldnotes import auth, boards, demo, explore, insights, observations, ops, pwa, studies, sync, visits
-    for feature in (auth, studies, visits, observations, explore, insights, boards, sync, pwa, demo, ops):
+    from fieldnotes import (api, auth, boards, demo, explore, exports, imports, insights, observations, ops, pwa,
+                            studies, sync, visits)
+    for feature in (auth, studies, visits, observations, explore, insights, boards, sync, pwa, exports, imports, api,
+                    demo, ops):
         app.register_blueprint(feature.bp)
 
     if app.config["PROXIES"]:

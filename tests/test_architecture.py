@@ -1,7 +1,7 @@
 """The house rules of fieldnotes/, read from the source with `ast` (docs/architecture.md explains them).
 
 - A feature package imports only packages below it in LAYERS, never one above
-  or beside it (sync and explore are beside each other, so are exports and api).
+  or beside it (sync and explore are beside each other).
 - Nobody imports another package's page module: a module that registers routes.
   What features share lives in their query, service and model modules.
 - The foundation (fieldnotes/*.py) imports no feature; only the app factory
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent / "fieldnotes"
 
 # Lowest first; packages in one tuple are beside each other and may not import each other.
 LAYERS = [("auth",), ("studies",), ("visits",), ("observations",), ("sync", "explore", "pwa"),
-          ("insights",), ("boards",), ("exports", "api"), ("demo", "ops")]
+          ("insights",), ("boards",), ("exports",), ("imports",), ("api",), ("demo", "ops")]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 APP_FACTORY = "fieldnotes"
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}

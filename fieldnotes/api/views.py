@@ -1,0 +1,2 @@
+"""API routes."""
+from fieldnotes.api import bp  # noqa: F401

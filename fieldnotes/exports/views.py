@@ -1,0 +1,2 @@
+"""Export pages."""
+from fieldnotes.exports import bp  # noqa: F401

@@ -1,0 +1,9 @@
+"""Data in: CSV notes, REFI-QDA codebooks and study archives, through the same write path as phones.
+
+Every import is a page and a `flask import` command.
+"""
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__, cli_group="import")
+
+from fieldnotes.imports import views  # noqa: E402,F401  (pages and commands register on bp)

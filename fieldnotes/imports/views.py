@@ -1,0 +1,2 @@
+"""Import pages."""
+from fieldnotes.imports import bp  # noqa: F401
