@@ -172,7 +172,10 @@ def test_a_token_anywhere_but_the_api_header_is_not_accepted(app, client):
 
     assert client.get("/account", headers=bearer(token)).status_code == 302  # to the sign-in page
     client.set_cookie("token", token)
-    assert client.get("/api/v1/me").status_code == 401
+    no_token = client.get("/api/v1/me")
+    assert no_token.status_code == 401
+    assert no_token.headers["WWW-Authenticate"] == "Bearer"
+    assert no_token.json["description"].startswith("Sign in, or send a personal access token")
 
 
 def test_a_token_with_a_session_cookie_is_refused_and_cross_site_writes_still_need_the_origin(app, client, auth):

@@ -109,9 +109,13 @@ def status(row):
 
 # A bearer request under /api/v1
 
+def under_api():
+    return request.path.startswith(API_PREFIX)
+
+
 def bearer_sent():
     """True when this /api/v1 request carries an Authorization header: the only place a token is read."""
-    return request.path.startswith(API_PREFIX) and "Authorization" in request.headers
+    return under_api() and "Authorization" in request.headers
 
 
 def check_request():

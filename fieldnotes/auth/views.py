@@ -3,7 +3,8 @@ from functools import cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import TooManyRequests, Unauthorized
 from werkzeug.security import generate_password_hash
 
 from fieldnotes.auth import access_tokens, bp
@@ -25,6 +26,9 @@ def dummy_hash(method):
 
 @login_manager.unauthorized_handler
 def unauthorized():
+    if access_tokens.under_api():  # say how a script signs in (RFC 6750's challenge, without an error)
+        raise Unauthorized("Sign in, or send a personal access token: Authorization: Bearer fn_pat_...",
+                           www_authenticate=WWWAuthenticate("Bearer"))
     if wants_json():
         abort(401, "Sign in to continue.")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
