@@ -43,6 +43,7 @@ DEFAULT_EXPIRY_DAYS = 90
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 QUERY_NAMES = {"token", "access_token", "api_key"}
 LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
+NOT_VALID = "This token is not valid: check that you copied all of it, or make a new one on your account page."
 
 
 def now():
@@ -159,8 +160,7 @@ def live_token(header):
         raise InvalidToken("Send a personal access token as: Authorization: Bearer fn_pat_...")
     row = db.session.scalar(select(PersonalAccessToken).where(PersonalAccessToken.token_hash == token_digest(token)))
     if row is None or not row.user.is_active:
-        raise InvalidToken("This token is not valid: check that you copied all of it, "
-                           "or make a new one on your account page.")
+        raise InvalidToken(NOT_VALID)
     if row.revoked_at is not None:
         raise InvalidToken("This token was revoked. Make a new one on your account page.")
     if row.expires_at <= now():
@@ -185,8 +185,10 @@ def count_request(row):
             rate_window_count=case((same_window, table.c.rate_window_count + 1), else_=1),
             rate_window_start=window,
             last_used_at=case((stale, at), else_=table.c.last_used_at),
-        ).returning(table.c.rate_window_count)).scalar_one()
+        ).returning(table.c.rate_window_count)).scalar()
         db.session.commit()
+    if count is None:  # its account was deleted since the lookup
+        raise InvalidToken(NOT_VALID)
     if count > current_app.config["API_TOKEN_RATE_LIMIT"]:
         wait = max(1, 60 - at.second)
         raise TooManyRequests(f"This token made too many requests this minute. Try again in {wait} seconds.",
