@@ -120,7 +120,8 @@ def test_what_is_not_a_fieldnotes_archive(app, owner, good):
             (b"{not json", "manifest.json is not valid JSON"),
             ({"files": {}}, "does not say which archive format"),
             ({"format": "fieldnotes.archive/9", "files": {}}, "The archive's format is 'fieldnotes.archive/9'"),
-            ({"format": "fieldnotes.archive/1", "files": {"study.json": {"sha256": "x"}}}, "without a SHA-256 and size")]:
+            ({"format": "fieldnotes.archive/1", "files": {"study.json": {"sha256": "x"}}},
+             "without a SHA-256 and size")]:
         refused_with(app, owner, pack(good, manifest=manifest), message)
 
 
@@ -190,7 +191,8 @@ def test_records_that_break_the_format_write_nothing(app, owner, good):
         refused_with(app, owner, pack(changed(good, notes__jsonl=line + good["notes.jsonl"])), message)
     notes = good["notes.jsonl"].replace(b'"visit":"visit-1"', b'"visit":"visit-9"')
     assert notes != good["notes.jsonl"]
-    refused_with(app, owner, pack(changed(good, notes__jsonl=notes)), "names a visit the archive does not have ('visit-9')")
+    refused_with(app, owner, pack(changed(good, notes__jsonl=notes)),
+                 "names a visit the archive does not have ('visit-9')")
 
 
 def test_when_the_commit_fails_the_media_placed_are_taken_out_again(app, owner, good, monkeypatch):

@@ -95,12 +95,17 @@ def check_directory(infos, limits):
         if name in seen:
             raise refused(f"The archive holds two files named {name!r}.")
         seen.add(name)
-        if info.file_size > fmt.RATIO_FLOOR and info.file_size > limits["ARCHIVE_MAX_RATIO"] * max(info.compress_size, 1):
+        if too_compressed(info.file_size, info, limits):
             raise refused(f"{name} unpacks to more than {limits['ARCHIVE_MAX_RATIO']} times its packed size: "
                           "refused as a possible zip bomb.")
     total = sum(info.file_size for info in infos)
     if total > limits["ARCHIVE_MAX_BYTES"]:
         raise refused(f"The archive unpacks to {total} bytes; at most {limits['ARCHIVE_MAX_BYTES']} are accepted.")
+
+
+def too_compressed(size, info, limits):
+    """More unpacked than the ratio allows of the packed bytes: a zip bomb, by header or by count."""
+    return size > fmt.RATIO_FLOOR and size > limits["ARCHIVE_MAX_RATIO"] * max(info.compress_size, 1)
 
 
 def unsafe_name(name):
@@ -163,7 +168,7 @@ def extract_all(archive, unpacked, limits):
                     raise refused(f"{name} is larger than the manifest says ({expected['size']} bytes).")
                 if total > limits["ARCHIVE_MAX_BYTES"]:
                     raise refused(f"The archive unpacks to more than {limits['ARCHIVE_MAX_BYTES']} bytes.")
-                if size > fmt.RATIO_FLOOR and size > limits["ARCHIVE_MAX_RATIO"] * max(info.compress_size, 1):
+                if too_compressed(size, info, limits):
                     raise refused(f"{name} unpacks to more than {limits['ARCHIVE_MAX_RATIO']} times its packed "
                                   "size: refused as a possible zip bomb.")
                 digest.update(chunk)
