@@ -148,11 +148,12 @@ class Loader:
         for number, record in chunk:
             note = self.step(f"{fmt.NOTES} line {number}", lambda record=record: self.new_note(record, next(seqs)))
             notes.append(note)
-            tags += [{"observation_id": note.id, "tag_id": self.step(
-                f"{fmt.NOTES} line {number}", lambda name=name: self.lookup("tag", name))} for name in record["tags"]]
-            revisions += self.step(f"{fmt.NOTES} line {number}", lambda note=note, record=record:
-                                   [self.revision(note, r) for r in record["revisions"]])
+            tags += self.step(f"{fmt.NOTES} line {number}", lambda record=record, note=note: [
+                {"observation_id": note.id, "tag_id": self.lookup("tag", name)} for name in record["tags"]])
+            revisions += self.step(f"{fmt.NOTES} line {number}", lambda record=record, note=note: [
+                self.revision(note, r) for r in record["revisions"]])
         db.session.flush()
+        # Tags and revisions in one executemany each, as changes.write_new_notes does.
         if tags:
             db.session.execute(insert(observation_tag), tags)
         if revisions:
