@@ -189,6 +189,8 @@ def test_records_that_break_the_format_write_nothing(app, owner, good):
                           (b"[1, 2]\n", "notes.jsonl line 1 is not a JSON object"),
                           (b'{"key": "note-1"}\n', "notes.jsonl line 1 is not as the format says")]:
         refused_with(app, owner, pack(changed(good, notes__jsonl=line + good["notes.jsonl"])), message)
+    refused_with(app, owner, pack(changed(good, visits__jsonl=b"\xff\xfe" + good["visits.jsonl"])),
+                 "visits.jsonl is not UTF-8 text")
     notes = good["notes.jsonl"].replace(b'"visit":"visit-1"', b'"visit":"visit-9"')
     assert notes != good["notes.jsonl"]
     refused_with(app, owner, pack(changed(good, notes__jsonl=notes)),

@@ -210,7 +210,7 @@ def import_archive(source, owner, into=None):
         if into is not None:
             clear_taxonomy(into.id)
         Loader(study, owner, unpacked).run()
-        placed = place_media(unpacked)
+        place_media(unpacked, placed)
         db.session.commit()
     except SQLAlchemyError as error:
         undo(placed)
@@ -241,9 +241,9 @@ def new_study(owner, data):
     return study
 
 
-def place_media(unpacked):
-    """Move the verified media into the store; the paths this import added (a file there already stays)."""
-    placed = []
+def place_media(unpacked, placed):
+    """Move the verified media into the store, noting in `placed` each path this import added (so a
+    failure, even halfway, can take them out again); a file the store has already stays as it is."""
     for digest in sorted(unpacked.digests):
         target = stored_path(digest)
         if target.exists():
@@ -251,7 +251,6 @@ def place_media(unpacked):
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(unpacked.path(fmt.media_name(digest)), target)
         placed.append(target)
-    return placed
 
 
 def undo(placed):

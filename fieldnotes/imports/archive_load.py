@@ -30,8 +30,12 @@ class Bad(Exception):
 def records_of(unpacked, name):
     """The records of a JSONL file, one line at a time, each a dict."""
     with open(unpacked.path(name), encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            yield number, parsed(line, name, number)
+        number = 0
+        try:
+            for number, line in enumerate(lines, 1):
+                yield number, parsed(line, name, number)
+        except UnicodeDecodeError:
+            raise Refused(errors={"archive": [f"{name} is not UTF-8 text (after line {number})."]}) from None
 
 
 def parsed(text, name, number=None):
@@ -59,7 +63,6 @@ class Loader:
         self.study, self.owner, self.unpacked = study, owner, unpacked
         self.ids = {"touchpoint": {}, "role": {}, "visit": {}, "participant": {}, "tag": {}}
         self.notes, self.media, self.insights = {}, {}, {}
-        self.where = ""
 
     def lookup(self, kind, key):
         if key is None:
