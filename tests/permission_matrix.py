@@ -187,6 +187,11 @@ MATRIX = {
     "observations.show": [api("GET", "/api/studies/{study}/observations/{note}",
                               only(200, NOTES, anonymous=401))],
     "observations.media_file": [get("/media/{verified}", only(200, NOTES, denied=404))],
+
+    # The study archive: the whole study leaves, so owners only; anyone may import one as a new study.
+    "exports.archive_page": [get("/studies/{study}/archive", only(200, OWNER))],
+    "exports.archive": [get("/studies/{study}/archive.zip", only(200, OWNER))],
+    "imports.archive": [get("/import/archive", signed_in(200)), post("/import/archive", signed_in(422))],
 }
 
 # Test-only hooks (fault injection, simulated restore) take no session: they are
