@@ -18,7 +18,7 @@ from fieldnotes.extensions import db
 from fieldnotes.studies.permissions import allows, require
 
 FORMATS = {"csv": "CSV (spreadsheets, any tool)", "xlsx": "Excel workbook (XLSX)", "json": "JSON (schema v1, for scripts)"}
-MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+MIMETYPES = {"csv": "text/csv", "json": "application/json",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
