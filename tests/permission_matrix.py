@@ -187,6 +187,11 @@ MATRIX = {
     "observations.show": [api("GET", "/api/studies/{study}/observations/{note}",
                               only(200, NOTES, anonymous=401))],
     "observations.media_file": [get("/media/{verified}", only(200, NOTES, denied=404))],
+
+    # Exports (issue 10, helper "tabular"): for the team, whoever may browse; for outside the team,
+    # consent-filtered, those who gather consent (owners and researchers).
+    "exports.export_page": [get("/studies/{study}/export", only(200, NOTES))],
+    "exports.download": [get("/studies/{study}/export/download?format=csv&audience=outside", only(200, FIELD))],
 }
 
 # Test-only hooks (fault injection, simulated restore) take no session: they are

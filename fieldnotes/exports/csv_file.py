@@ -33,6 +33,7 @@ def csv_chunks(scope, audience, rows_per_chunk=500):
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180 line ends; the csv module quotes as it asks
     buffer.write(BOM)
     writer.writerow([heading for _, heading in COLUMNS])
+    yield drain(buffer)  # the download starts at once, before the first query returns
     for count, row in enumerate(note_rows(scope, audience), 1):
         writer.writerow(cells(row))
         if count % rows_per_chunk == 0:
