@@ -1,4 +1,5 @@
 """A study whose notes test every export rule: awkward text, consent given and refused, a real name, media."""
+from fieldnotes.boards.models import Board, BoardItem
 from fieldnotes.extensions import db
 from fieldnotes.studies.models import Role, Touchpoint
 from tests.boards_world import make_insight, media_entry, png, verified_media
@@ -18,7 +19,8 @@ def build(app):
         team = {role: make_user(f"{role}@example.org", f"{role.title()} Person")
                 for role in ("researcher", "designer", "viewer", "outsider")}
         study = make_study(owner, researcher=team["researcher"], designer=team["designer"], viewer=team["viewer"])
-        term = {m.name: m.id for model in (Touchpoint, Role) for m in db.session.query(model).filter_by(study_id=study.id)}
+        term = {m.name: m.id for model in (Touchpoint, Role)
+                for m in db.session.query(model).filter_by(study_id=study.id)}
         visit = make_visit(study, organisation="Halloran Regional Logistics")
         p1 = make_participant(study, [visit], pseudonym="P1", real_name=REAL_NAME, role_id=term["End user"])
         p2 = make_participant(study, [visit], pseudonym="P2", consent_quotes=False)
@@ -39,7 +41,6 @@ def build(app):
         verified_media(notes["awkward"], content=photo)
         theme = make_insight(study, "Money waits on paper")
         make_insight(study, f"{REAL_NAME} re-keys everything", [notes["awkward"]], parent=theme)
-        from fieldnotes.boards.models import Board, BoardItem
         board = Board(study_id=study.id, title="For the review")
         db.session.add(board)
         db.session.flush()

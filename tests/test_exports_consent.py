@@ -32,7 +32,8 @@ def download(client, world, fmt, audience):
 
 def test_outside_the_team_leaves_out_unconsented_words_and_says_so_before_the_download(client, world):
     page = client.get(f"/studies/{world['study']}/export").text
-    assert "1 note from P2: the participant did not consent to quotes, so consent does not cover use outside the team" in page
+    assert ("1 note from P2: the participant did not consent to quotes, so consent does not cover use outside "
+            "the team") in page
     assert "1 note from P3: the participant has not given consent" in page
     outside = download(client, world, "csv", "outside").decode("utf-8-sig")
     assert NO_QUOTES not in outside and NO_CONSENT not in outside

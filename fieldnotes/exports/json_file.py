@@ -6,6 +6,7 @@ from fieldnotes.exports.audience import left_out
 from fieldnotes.exports.rows import note_rows
 
 SCHEMA = "fieldnotes.notes/1"
+NOTES_PER_CHUNK = 500
 
 
 def json_chunks(scope, audience, report=None):
@@ -19,8 +20,10 @@ def json_chunks(scope, audience, report=None):
             "left_out": [line.as_dict() for line in report]}
     # The header written whole but for its closing brace, so the notes can follow one at a time.
     yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "notes": [').encode("utf-8")
-    separator = "\n"
-    for row in note_rows(scope, audience):
-        yield (separator + json.dumps(row, ensure_ascii=False)).encode("utf-8")
-        separator = ",\n"
-    yield b"\n]}\n"
+    batch = []
+    for count, row in enumerate(note_rows(scope, audience)):
+        batch.append(("\n" if count == 0 else ",\n") + json.dumps(row, ensure_ascii=False))
+        if len(batch) == NOTES_PER_CHUNK:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    yield ("".join(batch) + "\n]}\n").encode("utf-8")

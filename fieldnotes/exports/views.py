@@ -17,7 +17,8 @@ from fieldnotes.exports.xlsx_file import xlsx_temp_file
 from fieldnotes.extensions import db
 from fieldnotes.studies.permissions import allows, require
 
-FORMATS = {"csv": "CSV (spreadsheets, any tool)", "xlsx": "Excel workbook (XLSX)", "json": "JSON (schema v1, for scripts)"}
+FORMATS = {"csv": "CSV (spreadsheets, any tool)", "xlsx": "Excel workbook (XLSX)",
+           "json": "JSON (schema v1, for scripts)"}
 MIMETYPES = {"csv": "text/csv", "json": "application/json",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

@@ -1,4 +1,5 @@
 """Notes as an XLSX workbook, written row by row (xlsxwriter's constant_memory) to a temporary file."""
+import os
 import tempfile
 
 import xlsxwriter
@@ -28,5 +29,9 @@ def xlsx_temp_file(scope, audience):
     """A closed temporary file holding the workbook; the caller deletes it once sent."""
     with tempfile.NamedTemporaryFile(prefix="fieldnotes-export-", suffix=".xlsx", delete=False) as handle:
         path = handle.name
-    write_xlsx(scope, audience, path)
+    try:
+        write_xlsx(scope, audience, path)
+    except BaseException:
+        os.unlink(path)  # a workbook that failed half way is no one's to keep
+        raise
     return path
