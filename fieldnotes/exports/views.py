@@ -65,7 +65,7 @@ def download(study_id):
 
 def sent_and_deleted(path, name):
     # Open, then unlink: the open handle keeps the bytes until the response closes it, and nothing is left behind.
-    handle = open(path, "rb")  # noqa: SIM115 (send_file closes it)
+    handle = open(path, "rb")  # send_file closes it with the response
     os.unlink(path)
     response = send_file(handle, mimetype=MIMETYPES["xlsx"], as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "no-store"
