@@ -192,6 +192,10 @@ MATRIX = {
     "exports.archive_page": [get("/studies/{study}/archive", only(200, OWNER))],
     "exports.archive": [get("/studies/{study}/archive.zip", only(200, OWNER))],
     "imports.archive": [get("/import/archive", signed_in(200)), post("/import/archive", signed_in(422))],
+    # Exports: for the team, whoever may browse; for outside the team,
+    # consent-filtered, those who gather consent (owners and researchers).
+    "exports.export_page": [get("/studies/{study}/export", only(200, NOTES))],
+    "exports.download": [get("/studies/{study}/export/download?format=csv&audience=outside", only(200, FIELD))],
 }
 
 # Test-only hooks (fault injection, simulated restore) take no session: they are
