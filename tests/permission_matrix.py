@@ -60,6 +60,9 @@ MATRIX = {
     "auth.logout": [post("/logout", signed_in(303))],
     "auth.account": [get("/account", signed_in(200)), post("/account", signed_in(422))],
     "auth.sign_out_others": [post("/account/sign-out-others", signed_in(303))],
+    "auth.create_token": [post("/account/tokens", signed_in(422))],
+    "auth.revoke_token": [post("/account/tokens/999999/revoke", signed_in(404))],   # only one's own tokens
+    "api.me": [api("GET", "/api/v1/me", signed_in(200, anonymous=401))],
     "auth.accept_invite": [get("/invite/{invite}", signed_in(200, anonymous=200)),
                            post("/invite/{invite}", signed_in(422, anonymous=422))],
 
