@@ -34,6 +34,7 @@ RULES = {
     "build_boards": {O, D},
     "group_notes": {O, D},           # the affinity workspace's moves; researchers may look, read-only
     "view_boards": {O, R, D, V},
+    "import_notes": {O},             # bulk notes, and the touchpoints, roles and participants they name
 }
 
 
