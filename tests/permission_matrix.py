@@ -187,6 +187,13 @@ MATRIX = {
     "observations.show": [api("GET", "/api/studies/{study}/observations/{note}",
                               only(200, NOTES, anonymous=401))],
     "observations.media_file": [get("/media/{verified}", only(200, NOTES, denied=404))],
+
+    # CSV import (issue 10, helper "csvimport"): owners only. An upload belongs to its uploader, so a
+    # token nobody holds is "not found" once past the role check; an empty upload is a 422.
+    "imports.upload_notes": [get("/studies/{study}/import/notes", only(200, OWNER)),
+                             post("/studies/{study}/import/notes", only(422, OWNER))],
+    "imports.preview_notes": [get("/studies/{study}/import/notes/AAAAAAAAAAAAAAAAAAAAAAAA", only(404, OWNER))],
+    "imports.import_notes": [post("/studies/{study}/import/notes/AAAAAAAAAAAAAAAAAAAAAAAA", only(404, OWNER))],
 }
 
 # Test-only hooks (fault injection, simulated restore) take no session: they are

@@ -23,7 +23,9 @@ from fieldnotes.visits.models import Participant, SiteVisit
 BOM = "\ufeff"
 TERM_KINDS = ("touchpoint", "role", "participant", "visit", "tag")
 NAME_MAX = {"touchpoint": 80, "role": 80, "participant": 80, "tag": 60, "visit": 200}
-KIND_WORDS = {**{k.value: k for k in Kind}, "question": Kind.IDEA, "question or idea": Kind.IDEA, "pain": Kind.BREAKDOWN}
+# A kind by its value, or by the words researchers use for it in a spreadsheet.
+KIND_WORDS = {**{k.value: k for k in Kind}, "question": Kind.IDEA, "question or idea": Kind.IDEA,
+              "pain": Kind.BREAKDOWN}
 # "Halloran Logistics 2026-03-12", "Halloran Logistics, 2026-03-12", "Halloran Logistics (2026-03-12)"
 VISIT_WITH_DATE = re.compile(r"^(?P<organisation>.*?)[\s,;(]*(?P<date>\d{4}-\d{2}-\d{2})\)?$")
 KEY_CHUNK = 500
@@ -123,7 +125,8 @@ def cell_reader(headers, mapping, line, cells, problems):
         value = clean_text(cells[mapping[name]])
         bad = forbidden_characters(value)
         if bad:
-            problems.append(Problem(line, headers[mapping[name]], f"Characters that are not allowed: {', '.join(bad)}."))
+            problems.append(Problem(line, headers[mapping[name]],
+                                    f"Characters that are not allowed: {', '.join(bad)}."))
             return ""
         if limit and len(value) > limit:
             problems.append(Problem(line, headers[mapping[name]], f"{len(value):,} characters; at most {limit:,}."))

@@ -29,7 +29,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_imported_row_study_id_study'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_imported_row')),
-    sa.UniqueConstraint('study_id', 'source_key', name=op.f('uq_imported_row_study_id_source_key'))
+    sa.UniqueConstraint('study_id', 'source_key', name=op.f('uq_imported_row_study_id'))
     )
     with op.batch_alter_table('imported_row', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_imported_row_observation_id'), ['observation_id'], unique=False)
