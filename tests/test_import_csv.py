@@ -35,7 +35,8 @@ def token_of(response):
 def mapping_form(client, study_id, token):
     """The preview's form as the browser would send it: the guessed columns and every creation ticked."""
     page = client.get(f"/studies/{study_id}/import/notes/{token}").get_data(as_text=True)
-    form = {"mapped": "1", "create": re.findall(r'name="create" type="checkbox" value="([^"]*)"', page)}
+    form = {"mapped": "1", "create": re.findall(r'name="create" type="checkbox" value="([^"]*)"', page),
+            "offered": re.findall(r'name="offered" value="([^"]*)"', page)}
     for field, options in re.findall(r'<select id="(\w+)"[^>]*>(.*?)</select>', page, re.S):
         chosen = re.search(r'<option value="(\d*)" selected', options)
         form[field] = chosen.group(1) if chosen else ""

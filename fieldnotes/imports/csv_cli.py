@@ -38,7 +38,7 @@ def import_notes(study_id, path, spec, key, create_missing, author):
         if key:
             mapping = {f: c for f, c in mapping.items() if f != "key"} | from_spec(headers, f"key={key}")
         with writer_turn():
-            plan = plan_notes(study.id, headers, rows, mapping, None if create_missing else [])
+            plan = plan_notes(study.id, headers, rows, mapping, create_unknown=create_missing)
             summary = import_plan(plan, study.id, author_id)
             db.session.commit()
     except Refused as refusal:

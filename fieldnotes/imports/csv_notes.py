@@ -29,6 +29,9 @@ KIND_WORDS = {**{k.value: k for k in Kind}, "question": Kind.IDEA, "question or 
 # "Halloran Logistics 2026-03-12", "Halloran Logistics, 2026-03-12", "Halloran Logistics (2026-03-12)"
 VISIT_WITH_DATE = re.compile(r"^(?P<organisation>.*?)[\s,;(]*(?P<date>\d{4}-\d{2}-\d{2})\)?$")
 KEY_CHUNK = 500
+# What text.forbidden_characters refuses (control characters but line breaks and tabs, bidi controls,
+# surrogates), as one pattern: a file's cells are checked a hundred thousand at a time.
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 # Decoding and reading
@@ -123,8 +126,8 @@ def cell_reader(headers, mapping, line, cells, problems):
         if name not in mapping:
             return ""
         value = clean_text(cells[mapping[name]])
-        bad = forbidden_characters(value)
-        if bad:
+        if FORBIDDEN.search(value):
+            bad = forbidden_characters(value)
             problems.append(Problem(line, headers[mapping[name]],
                                     f"Characters that are not allowed: {', '.join(bad)}."))
             return ""
@@ -251,8 +254,11 @@ def study_terms(study_id):
     return terms
 
 
-def plan_notes(study_id, headers, rows, mapping, accepted=None):
-    """The Plan for importing these rows with this mapping; `accepted` None creates every unknown term.
+def plan_notes(study_id, headers, rows, mapping, declined=(), create_unknown=True):
+    """The Plan for importing these rows with this mapping.
+
+    Unknown terms are to be created, but for the `declined` choices ("kind:label"), or none at all
+    without `create_unknown`; rows naming one not created are problems.
 
     :raise Refused: no column mapped to the text.
     """
@@ -267,7 +273,7 @@ def plan_notes(study_id, headers, rows, mapping, accepted=None):
             if term_key(kind, value) not in plan.terms[kind]:
                 plan.unknown[kind].setdefault(term_key(kind, value), term_label(kind, value))
     offered = {choice(k, label) for k in TERM_KINDS for label in plan.unknown[k].values()}
-    plan.accepted = offered if accepted is None else offered & set(accepted)
+    plan.accepted = offered - set(declined) if create_unknown else set()
     refuse_declined(plan)
     if plan.keyed:
         skip_imported(study_id, plan)

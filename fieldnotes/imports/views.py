@@ -53,7 +53,7 @@ def import_notes(study_id, token):
     study = require(study_id, "import_notes").study
     headers, rows = read_table(decode(csv_uploads.held(study.id, current_user.id, token)))
     try:
-        plan = plan_notes(study.id, headers, rows, from_choices(headers, request.form), request.form.getlist("create"))
+        plan = plan_notes(study.id, headers, rows, from_choices(headers, request.form), declined(request.form))
         summary = import_plan(plan, study.id, current_user.id)
     except Refused:
         db.session.rollback()
@@ -66,19 +66,23 @@ def import_notes(study_id, token):
 
 def preview_page(study, token, headers, rows, form, status=200):
     """The mapping form and what importing with it would do. A form never submitted gets the guesses."""
-    submitted = "mapped" in form
-    mapping, errors, plan = guess(headers) if not submitted else {}, {}, None
+    mapping, errors, plan = guess(headers), {}, None
     try:
-        if submitted:
+        if "mapped" in form:
             mapping = from_choices(headers, form)
-        plan = plan_notes(study.id, headers, rows, mapping, form.getlist("create") if submitted else None)
+        plan = plan_notes(study.id, headers, rows, mapping, declined(form))
     except Refused as refusal:
         errors = refusal.errors
+        mapping = {field: form.get(field) for field in LABELS} if "mapped" in form else mapping  # as chosen
     return render_template(
         "imports/notes_preview.html", study=study, token=token, columns=list(enumerate(headers)), fields=FIELDS,
-        labels=LABELS,
-        mapping=mapping, errors=errors, plan=plan, preview=plan.rows[:PREVIEW_ROWS] if plan else [],
+        labels=LABELS, mapping=mapping, errors=errors, plan=plan, preview=plan.rows[:PREVIEW_ROWS] if plan else [],
         term_kinds=TERM_KINDS, choice=choice), 422 if errors else status
+
+
+def declined(form):
+    """The terms offered for creation and unticked; one the mapping has just brought up is created."""
+    return set(form.getlist("offered")) - set(form.getlist("create"))
 
 
 def summary_text(summary, plan):
