@@ -1,6 +1,8 @@
 """CSV notes import: upload, map, preview every problem, import all or nothing, through the note write path."""
 import io
+import os
 import re
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +13,13 @@ from fieldnotes.observations.models import Observation
 from fieldnotes.studies.models import Study, Tag, Touchpoint
 from fieldnotes.visits.models import Participant, SiteVisit
 from tests.factories import add_member, make_user
+
+
+
+@pytest.fixture(autouse=True)
+def upload_folder(app, tmp_path):
+    app.config["CSV_IMPORT_DIR"] = str(tmp_path / "uploads")
+
 
 HEADER = "ID,Date,Stage,Role,Participant,Visit,Kind,Quote,Expected,Tags\n"
 GOOD = HEADER + (
@@ -66,6 +75,7 @@ def test_a_file_becomes_notes_with_their_terms_created(app, client, study_id, bo
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/studies/{study_id}/notes")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Imported 2 notes" in page and "0 rows were imported before" in page
+    assert os.listdir(app.config["CSV_IMPORT_DIR"]) == []  # the uploaded file is not kept after import
     first, second = notes(app, study_id)
     with app.app_context():
         first, second = db.session.merge(first), db.session.merge(second)
@@ -97,15 +107,16 @@ def test_every_bad_row_is_listed_with_line_and_column_and_nothing_is_written(app
                ",2026-03-12,quote\n"
                "\"A note\nover two lines\",12/03/2026,quote\n"
                "Another,2026-03-12,complaint\n"
-               + "Too long " * 2000 + ",2026-03-12,\n")
+               + "Too long " * 2000 + ",2026-03-12,\n"
+               "Reads \u202eright to left,2026-03-12,\n")
     token = token_of(upload(client, study_id, content))
     page = client.get(f"/studies/{study_id}/import/notes/{token}").get_data(as_text=True)
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", page)
     assert [(line, column) for line, column, _ in rows] == [
-        ("3", "Quote"), ("4", "Date"), ("6", "Kind"), ("7", "Quote")]
+        ("3", "Quote"), ("4", "Date"), ("6", "Kind"), ("7", "Quote"), ("8", "Quote")]
     reasons = [reason for _, _, reason in rows]
     assert "Empty text" in reasons[0] and "12/03/2026" in reasons[1] and "complaint" in reasons[2]
-    assert "17,999 characters; at most 10,000" in reasons[3]
+    assert "17,999 characters; at most 10,000" in reasons[3] and "U+202E" in reasons[4]
     assert "Import " not in re.sub(r"Import notes", "", page)  # no import button while any row is bad
     response = client.post(f"/studies/{study_id}/import/notes/{token}", data=mapping_form(client, study_id, token))
     assert response.status_code == 422
@@ -192,6 +203,16 @@ def test_only_owners_import_and_uploads_stay_with_their_uploader(app, client, au
     # Another owner of the same study still cannot reach Ana's upload.
     assert client.get(f"/studies/{study_id}/import/notes/{token}").status_code == 404
     assert client.get(f"/studies/{study_id}/import/notes/not-a-token").status_code == 404
+
+
+def test_an_upload_left_for_an_hour_is_gone(app, client, study_id):
+    token = token_of(upload(client, study_id, GOOD))
+    [held] = [p for p in os.listdir(app.config["CSV_IMPORT_DIR"]) if token in p]
+    an_hour_ago = time.time() - 3601
+    os.utime(os.path.join(app.config["CSV_IMPORT_DIR"], held), (an_hour_ago, an_hour_ago))
+    response = client.get(f"/studies/{study_id}/import/notes/{token}")
+    assert response.status_code == 404 and "upload the file again" in response.get_data(as_text=True)
+    assert os.listdir(app.config["CSV_IMPORT_DIR"]) == []
 
 
 def test_the_command_imports_all_or_nothing(app, tmp_path, study_id):
