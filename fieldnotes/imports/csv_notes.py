@@ -5,6 +5,7 @@ which touchpoints, roles, participants, visits and tags it names that the
 study does not have yet, so the user can agree to create them.
 """
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -228,8 +229,12 @@ def choice(kind, label):
     return f"{kind}:{label}"
 
 
+# A file names the same few terms on every row: their keys are worth remembering.
+known_key = functools.lru_cache(maxsize=4096)(name_key)
+
+
 def term_key(kind, value):
-    return (name_key(value[0]), value[1]) if kind == "visit" else name_key(value)
+    return (known_key(value[0]), value[1]) if kind == "visit" else known_key(value)
 
 
 def term_label(kind, value):

@@ -12,7 +12,7 @@ from fieldnotes.extensions import db
 from fieldnotes.imports.csv_notes import term_key
 from fieldnotes.imports.models import ImportedRow
 from fieldnotes.observations import changes
-from fieldnotes.studies.models import Role, Touchpoint
+from fieldnotes.studies.models import Role, Tag, Touchpoint, name_key
 from fieldnotes.visits.models import Participant, SiteVisit
 
 BATCH = 1000  # notes per flush: enough to amortise it, few enough to keep memory flat
@@ -38,7 +38,7 @@ def import_plan(plan, study_id, author_id):
     for start in range(0, len(plan.rows), BATCH):
         rows = plan.rows[start:start + BATCH]
         items = [(uuid.uuid4(), note_data(study_id, plan.terms, row)) for row in rows]
-        notes = changes.write_new_notes(author_id, None, items)
+        notes = changes.write_new_notes(author_id, None, items, tags_of(study_id, rows))
         remember_keys(study_id, rows, notes)
         db.session.expunge_all()  # written and flushed: holding 100,000 notes in the session helps no one
     return Summary(len(plan.rows), plan.already, created)
@@ -59,8 +59,7 @@ def create_terms(plan, study_id):
     """Make the unknown terms the user agreed to; their ids join plan.terms. {kind: how many}."""
     counts = {}
     for kind, key, label in plan.to_create():
-        if kind != "tag":  # tags are made by name as notes are written (observations.service.tags_named)
-            plan.terms[kind][key] = new_term(kind, key, label, study_id).id
+        plan.terms[kind][key] = new_term(kind, key, label, study_id).id
         counts[kind] = counts.get(kind, 0) + 1
     db.session.flush()
     return counts
@@ -70,6 +69,8 @@ def new_term(kind, key, label, study_id):
     if kind == "visit":
         organisation = label.rsplit(" (", 1)[0]
         term = SiteVisit(study_id=study_id, organisation=organisation, visited_on=key[1])
+    elif kind == "tag":
+        term = Tag(study_id=study_id, name=label)
     elif kind == "participant":
         term = Participant(study_id=study_id, pseudonym=label)
     else:
@@ -79,6 +80,19 @@ def new_term(kind, key, label, study_id):
     db.session.add(term)
     db.session.flush()
     return term
+
+
+def tags_of(study_id, rows):
+    """The tag cache write_new_notes takes, filled with one query for these rows' tags (all exist by now).
+
+    Without it each tag is looked up as a note first names it, and every lookup flushes the notes
+    pending so far: many small flushes instead of one.
+    """
+    keys = {name_key(tag) for row in rows for tag in row.tags}
+    if not keys:
+        return {}
+    tags = db.session.scalars(select(Tag).where(Tag.study_id == study_id, Tag.name_key.in_(keys)))
+    return {(study_id, tag.name_key): tag for tag in tags}
 
 
 def remember_keys(study_id, rows, notes):
