@@ -69,8 +69,9 @@ def csv_bytes(terms):
     for i in range(ROWS):
         visit = i % 6
         text = " ".join(rng.choices(WORDS, k=rng.randint(6, 45)))
+        participant = f"P{visit + 1 + 6 * rng.randint(0, 3)}"
         writer.writerow([f"row-{i}", (start + timedelta(days=visit, seconds=i % 28_000)).isoformat(),
-                         f"Account {visit} {date(2026, 3, 2 + visit).isoformat()}", f"P{visit + 1 + 6 * rng.randint(0, 3)}",
+                         f"Account {visit} {date(2026, 3, 2 + visit).isoformat()}", participant,
                          rng.choice(terms["roles"]), rng.choice(terms["touchpoints"]), rng.choice(KINDS),
                          text.capitalize() + ".", rng.choice(["", "", "One screen for it."]),
                          "; ".join(f"tag {rng.randint(1, 40)}" for _ in range(rng.randint(0, 3)))])

@@ -144,7 +144,7 @@ def test_importing_again_with_a_key_skips_what_came_before(app, client, study_id
     response = import_file(client, study_id, more)
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Imported 1 notes. 2 rows were imported before (same key) and were skipped." in page
+    assert "Imported 1 note. 2 rows were imported before (same key) and were skipped." in page
     assert len(notes(app, study_id)) == 3 and count(app, ImportedRow) == 3
 
 
@@ -184,6 +184,10 @@ def test_a_file_over_the_limit_is_refused(app, client, study_id):
     app.config["CSV_IMPORT_MAX_BYTES"] = 1024
     response = upload(client, study_id, "Quote\n" + "x" * 2000 + "\n")
     assert response.status_code == 422 and "larger than" in response.get_data(as_text=True)
+    app.config["MAX_CONTENT_LENGTH"] = 4096  # past what the server reads of any request
+    response = upload(client, study_id, "Quote\n" + "x" * 8000 + "\n")
+    assert response.status_code == 413 and "larger than" in response.get_data(as_text=True)
+    assert notes(app, study_id) == []
 
 
 def test_only_owners_import_and_uploads_stay_with_their_uploader(app, client, auth, study_id):

@@ -86,7 +86,7 @@ def declined(form):
 
 
 def summary_text(summary, plan):
-    parts = [f"Imported {summary.imported:,} notes."]
+    parts = [f"Imported {summary.imported:,} note{'s' if summary.imported != 1 else ''}."]
     if plan.keyed:
         parts.append(f"{summary.skipped:,} rows were imported before (same key) and were skipped.")
     made = [f"{count} {kind}{'s' if count != 1 else ''}" for kind, count in summary.created.items()]
