@@ -49,6 +49,9 @@ class Config:
     # Invite links for new members expire.
     INVITE_DAYS = int(env("INVITE_DAYS", "14"))
 
+    # Requests a minute one personal access token may make to /api/v1 (auth/access_tokens.py).
+    API_TOKEN_RATE_LIMIT = int(env("API_TOKEN_RATE_LIMIT", "600"))
+
     # Where photos and audio live (content-addressed); back it up with the database.
     MEDIA_ROOT = env("MEDIA_ROOT")
 

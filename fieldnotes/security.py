@@ -3,7 +3,7 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, current_app, request
 
 from fieldnotes.config import cookie_settings
 
@@ -40,7 +40,8 @@ EVERY_RESPONSE = {
 # a session token signs its browser in. A log keeps their first 4 characters (24 bits): enough to tell
 # two links apart, nothing to open one with. Caught in a share or invite path whatever their length,
 # and anywhere as a run of 43 URL-safe characters (secrets.token_urlsafe(32), what they all are).
-SECRET_LINK = re.compile(r"(/(?:share|invite)/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]+")
+# A personal access token (auth/access_tokens.py) is caught by its prefix, in a header or an address.
+SECRET_LINK = re.compile(r"(/(?:share|invite)/|fn_pat_)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]+")
 BARE_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])()([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{39}(?![A-Za-z0-9_-])")
 
 
@@ -60,7 +61,7 @@ def refuse_cross_site_writes():
     with neither header come from non-browser clients, which carry no ambient
     cookies to abuse. Same approach as Datasette and Go's CrossOriginProtection.
     """
-    if request.method not in UNSAFE_METHODS:
+    if request.method not in UNSAFE_METHODS or bearer_without_cookies():
         return None
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
@@ -71,6 +72,17 @@ def refuse_cross_site_writes():
     if origin and not same_origin(origin):
         abort(403, "Cross-site request refused.")
     return None
+
+
+def bearer_without_cookies():
+    """A script's /api/v1 call with a token and no session cookie: it carries nothing ambient to abuse
+    (a forged cross-site request cannot add an Authorization header), so its origin does not matter.
+    With a session cookie as well it is checked like any browser request."""
+    config = current_app.config
+    return (request.path.startswith("/api/v1/")
+            and request.headers.get("Authorization", "").lower().startswith("bearer ")
+            and config["SESSION_COOKIE_NAME"] not in request.cookies
+            and config["REMEMBER_COOKIE_NAME"] not in request.cookies)
 
 
 def same_origin(origin):

@@ -188,6 +188,11 @@ MATRIX = {
                               only(200, NOTES, anonymous=401))],
     "observations.media_file": [get("/media/{verified}", only(200, NOTES, denied=404))],
 
+    # The study archive: the whole study leaves, so owners only; anyone may import one as a new study.
+    "exports.archive_page": [get("/studies/{study}/archive", only(200, OWNER))],
+    "exports.archive": [get("/studies/{study}/archive.zip", only(200, OWNER))],
+    "imports.archive": [get("/import/archive", signed_in(200)), post("/import/archive", signed_in(422))],
+
     # CSV import (issue 10, helper "csvimport"): owners only. An upload belongs to its uploader, so a
     # token nobody holds is "not found" once past the role check; an empty upload is a 422.
     "imports.upload_notes": [get("/studies/{study}/import/notes", only(200, OWNER)),

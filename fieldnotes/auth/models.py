@@ -1,10 +1,10 @@
-"""User accounts, their signed-in sessions, invites and failed sign-ins."""
+"""User accounts, their signed-in sessions, invites, failed sign-ins and personal access tokens."""
 import secrets
 from datetime import UTC, datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -114,3 +114,29 @@ class FailedLogin(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PersonalAccessToken(db.Model):
+    """A key a script sends as `Authorization: Bearer fn_pat_...` to act as its owner under /api/v1
+    (auth/access_tokens.py). Only the digest is kept; the token is shown once, when it is made.
+
+    `scopes` is a space-separated set ("read", or "read write"): a ceiling on what the owner's
+    role already allows. The rate window columns count this token's requests in the current
+    minute, in the row itself, so every worker shares the count with one UPDATE a request.
+    """
+
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    rate_window_start: Mapped[datetime | None]
+    rate_window_count: Mapped[int] = mapped_column(default=0)
+
+    user: Mapped[User] = relationship()

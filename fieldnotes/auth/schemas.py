@@ -1,6 +1,7 @@
 """Form and JSON schemas for accounts."""
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from fieldnotes.auth.access_tokens import ACCESS, DEFAULT_EXPIRY_DAYS, EXPIRY_DAYS
 from fieldnotes.auth.models import normalise_email
 from fieldnotes.auth.passwords import MAX_LENGTH, password_problems
 from fieldnotes.text import Text
@@ -53,3 +54,13 @@ class InviteAcceptSchema(NewPasswordSchema):
 class UserSchema(Schema):
     email = Text(required=True, validate=Email)
     name = Text(required=True, validate=validate.Length(min=1, max=120))
+
+
+class AccessTokenSchema(Schema):
+    """The account page's "New access token" form (auth/access_tokens.py)."""
+
+    name = Text(required=True, validate=validate.Length(min=1, max=80))
+    access = fields.String(required=True, validate=validate.OneOf(
+        list(ACCESS), error="Choose read only, or read and write."))
+    days = fields.Integer(load_default=DEFAULT_EXPIRY_DAYS, validate=validate.OneOf(
+        list(EXPIRY_DAYS), error="Choose 7, 30, 90 or 365 days."))

@@ -1,17 +1,18 @@
-"""Sign-in, sign-out, password and invite pages."""
+"""Sign-in, sign-out, password, access token and invite pages."""
 from functools import cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import TooManyRequests, Unauthorized
 from werkzeug.security import generate_password_hash
 
-from fieldnotes.auth import bp
+from fieldnotes.auth import access_tokens, bp
 from fieldnotes.auth.models import User, utcnow
 from fieldnotes.auth.ratelimit import client_for, record_failure, record_success, refuse_if_limited
-from fieldnotes.auth.schemas import ChangePasswordSchema, InviteAcceptSchema, LoginSchema
+from fieldnotes.auth.schemas import AccessTokenSchema, ChangePasswordSchema, InviteAcceptSchema, LoginSchema
 from fieldnotes.auth.service import end_other_sessions, find_invite, sign_in, sign_out
-from fieldnotes.errors import wants_json
+from fieldnotes.errors import Refused, wants_json
 from fieldnotes.extensions import db, login_manager
 from fieldnotes.forms import load_form
 from fieldnotes.navigation import safe_next
@@ -25,6 +26,9 @@ def dummy_hash(method):
 
 @login_manager.unauthorized_handler
 def unauthorized():
+    if access_tokens.under_api():  # say how a script signs in (RFC 6750's challenge, without an error)
+        raise Unauthorized("Sign in, or send a personal access token: Authorization: Bearer fn_pat_...",
+                           www_authenticate=WWWAuthenticate("Bearer"))
     if wants_json():
         abort(401, "Sign in to continue.")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -97,7 +101,42 @@ def account():
             db.session.commit()
             flash("Password changed. Every other device was signed out.")
             return redirect(url_for("auth.account"), code=303)
-    return render_template("auth/account.html", errors=errors), 422 if errors else 200
+    return render_account(errors=errors), 422 if errors else 200
+
+
+def render_account(errors=None, token_errors=None, new_token=None):
+    """The account page; `new_token` (just made) is shown this once, in the answer to its POST only."""
+    return render_template("auth/account.html", errors=errors or {}, token_errors=token_errors or {},
+                           new_token=new_token, tokens=access_tokens.tokens_of(current_user.user),
+                           status=access_tokens.status, access=access_tokens.ACCESS,
+                           expiry_days=access_tokens.EXPIRY_DAYS, default_days=access_tokens.DEFAULT_EXPIRY_DAYS)
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    """Make a token and show it in this answer, not after a redirect: only its digest is kept, and a
+    flash would carry it in the (signed, not encrypted) session cookie. Reloading posts again, which the
+    taken name refuses, so the token is never shown twice."""
+    data, errors = load_form(AccessTokenSchema())
+    if data:
+        try:
+            _, token = access_tokens.create(current_user.user, data["name"], data["access"], data["days"])
+        except Refused as refusal:
+            errors = refusal.errors
+    if errors:
+        return render_account(token_errors=errors), 422
+    db.session.commit()
+    return render_account(new_token=token)
+
+
+@bp.post("/account/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    row = access_tokens.revoke(current_user.user, token_id)
+    db.session.commit()
+    flash(f"Token “{row.name}” revoked: scripts using it are refused from now on.")
+    return redirect(url_for("auth.account", _anchor="tokens"), code=303)
 
 
 @bp.post("/account/sign-out-others")

@@ -30,6 +30,7 @@ RULES = {
     "view_fieldwork": {O, R, D},
     "see_real_names": {O},
     "manage_study": {O},             # settings, journey, roles, members
+    "export_archive": {O},           # the whole study in one file, to take to another server
     "manage_tags": {O, R, D},
     "build_boards": {O, D},
     "group_notes": {O, D},           # the affinity workspace's moves; researchers may look, read-only

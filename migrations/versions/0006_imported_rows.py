@@ -12,7 +12,7 @@ import fieldnotes.extensions  # noqa: F401  (UTCDateTime, the aware-UTC column t
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

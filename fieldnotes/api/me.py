@@ -1,0 +1,16 @@
+"""GET /api/v1/me: whom the request acts as, so a script can check its token before doing anything."""
+from flask_login import current_user, login_required
+
+from fieldnotes.api import bp
+
+
+@bp.get("/me")
+@login_required
+def me():
+    """The signed-in account, and the token's name, scopes and expiry when a token signed it in."""
+    body = {"id": current_user.id, "email": current_user.email, "name": current_user.name, "token": None}
+    token = getattr(current_user, "access_token", None)
+    if token is not None:
+        body["token"] = {"name": token.name, "scopes": token.scopes.split(),
+                         "expires_at": token.expires_at.isoformat()}
+    return body

@@ -1,0 +1,17 @@
+// copy.js: a "Copy" button copies the text of the field it names (data-copy="<field id>"), for a
+// secret shown only once (a new access token). Without the clipboard (an insecure origin, a refused
+// permission) the text is selected instead, so the person can copy it with their own keys.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const field = document.getElementById(button.dataset.copy);
+  const status = document.querySelector(`[data-copy-status="${button.dataset.copy}"]`);
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(field.value);
+      status.textContent = "Copied. Paste it where your script keeps its secrets.";
+    } catch {
+      field.focus();
+      field.select();
+      status.textContent = "Selected: copy it with your keyboard or the menu.";
+    }
+  });
+}
