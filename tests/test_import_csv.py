@@ -108,12 +108,13 @@ def test_every_bad_row_is_listed_with_line_and_column_and_nothing_is_written(app
                "\"A note\nover two lines\",12/03/2026,quote\n"
                "Another,2026-03-12,complaint\n"
                + "Too long " * 2000 + ",2026-03-12,\n"
-               "Reads \u202eright to left,2026-03-12,\n")
+               "Reads \u202eright to left,2026-03-12,\n"
+               "In UTC it is the year 10000,9999-12-31T23:59:59-05:00,\n")
     token = token_of(upload(client, study_id, content))
     page = client.get(f"/studies/{study_id}/import/notes/{token}").get_data(as_text=True)
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", page)
     assert [(line, column) for line, column, _ in rows] == [
-        ("3", "Quote"), ("4", "Date"), ("6", "Kind"), ("7", "Quote"), ("8", "Quote")]
+        ("3", "Quote"), ("4", "Date"), ("6", "Kind"), ("7", "Quote"), ("8", "Quote"), ("9", "Date")]
     reasons = [reason for _, _, reason in rows]
     assert "Empty text" in reasons[0] and "12/03/2026" in reasons[1] and "complaint" in reasons[2]
     assert "17,999 characters; at most 10,000" in reasons[3] and "U+202E" in reasons[4]

@@ -140,18 +140,24 @@ def cell_reader(headers, mapping, line, cells, problems):
 
 
 def moment(value):
-    """An ISO 8601 date or time; one without an offset is taken as UTC."""
+    """An ISO 8601 date or time, in UTC; one without an offset is taken as UTC.
+
+    :raise ValueError: not ISO 8601, or a time whose UTC instant no calendar here holds (year 10000).
+    """
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError(value) from None
 
 
 def checked_row(headers, mapping, line, cells, problems):
     """The Row for these cells, adding a Problem for each cell that cannot be imported."""
-    cell = cell_reader(headers, mapping, line, cells, problems)
+    cell, before = cell_reader(headers, mapping, line, cells, problems), len(problems)
     column = {f: headers[c] for f, c in mapping.items()}
     row = Row(line, text=cell("text", TEXT_MAX), expected=cell("expected", TEXT_MAX) or None,
               key=cell("key", SOURCE_KEY_MAX) or None)
-    if not row.text and not any(p.line == line and p.column == column["text"] for p in problems):
+    if not row.text and len(problems) == before:  # empty, not refused for what it holds
         problems.append(Problem(line, column["text"], "Empty text: every note needs its words."))
     kind = cell("kind").casefold()
     if kind and kind not in KIND_WORDS:
@@ -160,18 +166,14 @@ def checked_row(headers, mapping, line, cells, problems):
     row.kind = KIND_WORDS.get(kind, Kind.OBSERVATION)
     for name in ("touchpoint", "role", "participant"):
         setattr(row, name, cell(name, NAME_MAX[name]) or None)
-    row.tags = [t for t in dict.fromkeys(clean_text(t) for t in cell("tags").split(";")) if t]
-    for tag in row.tags:
+    tags = [t for t in dict.fromkeys(clean_text(t) for t in cell("tags").split(";")) if t]
+    for tag in tags:
         if len(tag) > NAME_MAX["tag"]:
             problems.append(Problem(line, column["tags"], f"Tag {tag[:20]!r}… is longer than {NAME_MAX['tag']}."))
-    row.tags = [t for t in row.tags if len(t) <= NAME_MAX["tag"]]
+    row.tags = [t for t in tags if len(t) <= NAME_MAX["tag"]]
     raw_time = cell("time")
-    try:
-        row.captured_at = moment(raw_time) if raw_time else None
-    except ValueError:
-        problems.append(Problem(line, column["time"], f"Not a date or time: {raw_time!r}; "
-                                "write it as 2026-03-12 or 2026-03-12 14:30."))
-    visit_of(row, cell("visit", NAME_MAX["visit"] + 12), column.get("visit"), problems)
+    time_of(row, raw_time, column.get("time"), problems)
+    visit_of(row, cell("visit"), column.get("visit"), problems)
     if row.captured_at is None and not raw_time:
         if row.visit:  # no time: noon on the visit's day keeps the date in most time zones
             row.captured_at = datetime.combine(row.visit[1], time(12), UTC)
@@ -179,6 +181,16 @@ def checked_row(headers, mapping, line, cells, problems):
             problems.append(Problem(line, column.get("time", "Time captured"),
                                     "No time: give when the note was captured, or a dated site visit."))
     return row
+
+
+def time_of(row, value, column, problems):
+    if not value:
+        return
+    try:
+        row.captured_at = moment(value)
+    except ValueError:
+        problems.append(Problem(row.line, column, f"Not a date or time: {value!r}; "
+                                "write it as 2026-03-12 or 2026-03-12 14:30."))
 
 
 def visit_of(row, value, column, problems):
@@ -192,11 +204,14 @@ def visit_of(row, value, column, problems):
     except ValueError:
         problems.append(Problem(row.line, column, f"Not a date: {day!r}."))
         return
-    if not organisation.strip() or day is None:
+    organisation = organisation.strip()
+    if not organisation or day is None:
         problems.append(Problem(row.line, column, "Name the visit's organisation and date, "
                                 "e.g. “Halloran Logistics 2026-03-12”, or give the note's time."))
-        return
-    row.visit = (organisation.strip()[:NAME_MAX["visit"]], day)
+    elif len(organisation) > NAME_MAX["visit"]:
+        problems.append(Problem(row.line, column, f"An organisation of at most {NAME_MAX['visit']} characters."))
+    else:
+        row.visit = (organisation, day)
 
 
 # Planning against the study
