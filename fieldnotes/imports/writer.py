@@ -99,4 +99,5 @@ def remember_keys(study_id, rows, notes):
     keyed = [{"study_id": study_id, "source_key": row.key, "observation_id": note.id}
              for row, note in zip(rows, notes) if row.key is not None]
     if keyed:
-        db.session.execute(insert(ImportedRow), keyed)
+        # Rows nothing reads back in this transaction: a Core executemany, not ORM objects.
+        db.session.execute(insert(ImportedRow.__table__), keyed)
