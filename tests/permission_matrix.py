@@ -199,6 +199,13 @@ MATRIX = {
     # consent-filtered, those who gather consent (owners and researchers).
     "exports.export_page": [get("/studies/{study}/export", only(200, NOTES))],
     "exports.download": [get("/studies/{study}/export/download?format=csv&audience=outside", only(200, FIELD))],
+
+    # CSV import: owners only. An upload belongs to its uploader, so a
+    # token nobody holds is "not found" once past the role check; an empty upload is a 422.
+    "imports.upload_notes": [get("/studies/{study}/import/notes", only(200, OWNER)),
+                             post("/studies/{study}/import/notes", only(422, OWNER))],
+    "imports.preview_notes": [get("/studies/{study}/import/notes/AAAAAAAAAAAAAAAAAAAAAAAA", only(404, OWNER))],
+    "imports.import_notes": [post("/studies/{study}/import/notes/AAAAAAAAAAAAAAAAAAAAAAAA", only(404, OWNER))],
 }
 
 # Test-only hooks (fault injection, simulated restore) take no session: they are

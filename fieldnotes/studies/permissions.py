@@ -37,6 +37,7 @@ RULES = {
     "view_boards": {O, R, D, V},
     "export": {O, R, D},             # notes out for the team: whoever may browse them
     "export_outside": {O, R},        # consent-filtered notes for outside: those who gathered the consent
+    "import_notes": {O},             # bulk notes, and the touchpoints, roles and participants they name
 }
 
 
