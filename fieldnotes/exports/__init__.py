@@ -7,3 +7,4 @@ from flask import Blueprint
 bp = Blueprint("exports", __name__, cli_group="export")
 
 from fieldnotes.exports import views  # noqa: E402,F401  (pages and commands register on bp)
+from fieldnotes.exports import qda_cli, qda_pages  # noqa: E402,F401  (REFI-QDA project and codebook)
