@@ -7,3 +7,4 @@ from flask import Blueprint
 bp = Blueprint("imports", __name__, cli_group="import")
 
 from fieldnotes.imports import views  # noqa: E402,F401  (pages and commands register on bp)
+from fieldnotes.imports import codebook_cli, codebook_pages  # noqa: E402,F401  (REFI-QDA codebook into tags)
