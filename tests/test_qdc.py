@@ -1,4 +1,4 @@
-"""The REFI-QDA codebook export (.qdc): valid against Codebook.xsd, and read back into another study as the same tags."""
+"""The REFI-QDA codebook export (.qdc): valid against Codebook.xsd, read back into another study as the same tags."""
 import io
 import re
 from xml.etree import ElementTree
@@ -49,7 +49,8 @@ def test_the_codebook_has_the_projects_code_tree_with_stable_guids(app, client, 
     theme = groups["Insights"].find("c:Code", NS)
     assert [c.get("name") for c in theme.iterfind("c:Code", NS)] == ["I type every order twice."]
     guids = re.findall(rb'guid="([^"]+)"', data)
-    assert len(guids) == len(set(guids)) and guids == re.findall(rb'guid="([^"]+)"', download_codebook(client, study_id))
+    again = re.findall(rb'guid="([^"]+)"', download_codebook(client, study_id))
+    assert len(guids) == len(set(guids)) and guids == again
 
 
 def test_a_codebook_exported_and_imported_into_another_study_gives_the_same_tags(app, client, auth):
@@ -67,3 +68,13 @@ def test_a_codebook_exported_and_imported_into_another_study_gives_the_same_tags
     with app.app_context():
         copied = db.session.scalars(db.select(Tag.name).where(Tag.study_id == other_id)).all()
     assert sorted(copied, key=str.casefold) == sorted(["PAPER", *TAGS[:2], "re-keying"], key=str.casefold)
+
+
+def test_guids_are_uuid5_of_what_they_name_and_xml_never_carries_a_control_character():
+    import uuid
+
+    from fieldnotes.exports.refi_qda import FIELDNOTES, attrs, guid, text
+    note = uuid.uuid4()
+    assert guid("note", note) == str(uuid.uuid5(FIELDNOTES, f"note:{note}"))
+    assert attrs(name='A "B" <c> & d\n', empty=None) == ' name="A &quot;B&quot; &lt;c&gt; &amp; d&#10;"'
+    assert text("x\x00\x1by < z\ud800") == "xy &lt; z"

@@ -22,6 +22,11 @@ def audience_asked():
     return audience
 
 
+def exporter_for(study_id, audience):
+    """The member's study, if their role may export for this audience (permissions.py: export, export_outside)."""
+    return require(study_id, "export" if audience == TEAM else "export_outside").study
+
+
 def file_name(study, extension):
     """The study's name as a file name any system accepts."""
     return (re.sub(r"[^\w-]+", "-", study.name).strip("-")[:80] or "study") + extension
@@ -31,8 +36,8 @@ def file_name(study, extension):
 @login_required
 def qdpx(study_id):
     """The study as a REFI-QDA project, built in a scratch file (deleted when the download closes)."""
-    study = require(study_id, "view_notes").study
     audience = audience_asked()
+    study = exporter_for(study_id, audience)
     scratch = tempfile.TemporaryFile()
     export_project(study, audience, scratch, exporter=current_user)
     scratch.seek(0)
@@ -44,8 +49,8 @@ def qdpx(study_id):
 @login_required
 def qdc(study_id):
     """The study's codes (touchpoints, roles, kinds, tags, insights) as a REFI-QDA codebook."""
-    study = require(study_id, "view_notes").study
-    audience_asked()  # a codebook holds no participant's words, so both audiences get the same file
+    # A codebook holds no participant's words, so both audiences get the same file.
+    study = exporter_for(study_id, audience_asked())
     return private(send_file(io.BytesIO(codebook_xml(study_id).encode()), mimetype="application/xml",
                              as_attachment=True, download_name=file_name(study, ".qdc")))
 

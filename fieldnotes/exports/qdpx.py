@@ -26,7 +26,7 @@ from fieldnotes.insights.models import InsightNote
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation, observation_tag
 from fieldnotes.observations.storage import served_path
 from fieldnotes.studies.models import Membership, Role
-from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, USE_WORDS, consent_problem
+from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem
 from fieldnotes.visits.models import Participant
 from fieldnotes.visits.names import NameGuard
 
@@ -57,7 +57,8 @@ class LeftOut:
                 for (what, reason), count in sorted(self.counts.items())]
 
 
-# TODO(lead): use exports.audience (the tabular exports' consent filter) once it lands.
+# TODO(lead): use exports.audience (the tabular exports' consent filter and report) once it lands; this
+# follows its rule: a note whose words may not go is left out whole, a photo or recording on its own consent.
 def consent_refusal(audience, use, participant, no_person):
     """Why this use of a note may not leave with this audience, or None. The team sees all it already sees."""
     return None if audience == TEAM else consent_problem(use, participant, no_person)
@@ -117,6 +118,12 @@ class SourceWriter:
         for note in page:
             codes = self.codes_of(note, tags.get(note.id, ()), insight.get(note.id))
             participant = self.participants.get(note.participant_id)
+            # As in every export for outside the team: a note whose words may not go goes not at all.
+            if problem := consent_refusal(self.audience, QUOTE, participant, note.no_person):
+                self.left_out.add("note", problem)
+                for attachment in media.get(note.id, ()):
+                    self.left_out.add(noun(attachment), "left out with its note")
+                continue
             self.write_words(note, participant, codes)
             for attachment in media.get(note.id, ()):
                 self.write_media(note, participant, attachment, codes)
@@ -130,10 +137,7 @@ class SourceWriter:
         words = self.guard.mask(note.text or "")
         if note.expected:
             words += f"\n\nWhat they expected: {self.guard.mask(note.expected)}"
-        if not words.strip():
-            return
-        if problem := consent_refusal(self.audience, QUOTE, participant, note.no_person):
-            self.left_out.add("note text", problem)
+        if not words.strip():  # a photo with nothing written: its picture is the source
             return
         source = guid("note", note.id)
         self.archive.writestr(f"sources/{source}.txt", words, compress_type=zipfile.ZIP_DEFLATED)
@@ -153,11 +157,11 @@ class SourceWriter:
     def write_media(self, note, participant, attachment, codes):
         use = PHOTO if attachment.slot == PHOTO else AUDIO
         if problem := consent_refusal(self.audience, use, participant, note.no_person):
-            self.left_out.add(USE_WORDS[use].rstrip("s"), problem)
+            self.left_out.add(noun(attachment), problem)
             return
         path = served_path(attachment)
         if not path.is_file():
-            self.left_out.add(USE_WORDS[use].rstrip("s"), "its file is missing from the media folder")
+            self.left_out.add(noun(attachment), "its file is missing from the media folder")
             return
         source = guid("media", attachment.id)
         file_name = source + EXTENSIONS.get(attachment.mime, "")
@@ -169,6 +173,10 @@ class SourceWriter:
         element = SOURCE_ELEMENT[use]
         self.sources.write(f"\t\t<{element}{about}>\n{codings(source, codes, chr(9) * 3)}\t\t</{element}>\n")
         self.wrote(note, source)
+
+
+def noun(attachment):
+    return "photo" if attachment.slot == PHOTO else "recording"
 
 
 def page_links(ids):

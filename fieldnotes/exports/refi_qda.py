@@ -6,10 +6,9 @@ the same study twice gives the same GUIDs, and a project exported again merges i
 The group codes (Touchpoints, Roles, Kinds, Tags, Insights) depend on no study, so an import
 (imports/codebook.py) knows them by GUID whichever tool wrote the file.
 """
-import re
+import hashlib
 import uuid
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy import select
 
@@ -25,13 +24,26 @@ FIELDNOTES = uuid.UUID("5f1e1d7a-3c52-4f0e-9a8e-6a0c2b7d4e11")  # never change: 
 # A tag named "Payments / Late fees" is the code "Late fees" under "Payments" (and back, on import).
 TAG_LEVELS = " / "
 CODE_NAME_MAX = 100  # insight statements are sentences; QDA tools show code names in a narrow tree
-# XML 1.0 cannot carry these at all, escaped or not; notes refuse them, this is the last guard.
-NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# XML 1.0 cannot carry these at all, escaped or not (notes refuse them; this is the last guard), and
+# markup is escaped. One str.translate each: a project writes hundreds of thousands of values.
+NOT_XML = {c: None for c in (*range(0x20), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF) if chr(c) not in "\t\n\r"}
+TEXT = str.maketrans({**NOT_XML, "&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# In an attribute, line breaks and tabs are kept only as character references (else read as spaces).
+ATTRIBUTE = str.maketrans({**NOT_XML, "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                           "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 def guid(kind, key):
-    """The stable GUID of a `kind` of thing ("note", "tag", ...) with this id or name."""
-    return str(uuid.uuid5(FIELDNOTES, f"{kind}:{key}"))
+    """The stable GUID of a `kind` of thing ("note", "tag", ...) with this id or name: uuid5, written out.
+
+    The same value as str(uuid.uuid5(FIELDNOTES, f"{kind}:{key}")), made without building UUID
+    objects: an export makes one for every note, selection, coding and file.
+    """
+    digest = bytearray(hashlib.sha1(FIELDNOTES.bytes + f"{kind}:{key}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 GROUPS = {"touchpoints": "Touchpoints", "roles": "Roles", "kinds": "Kinds", "tags": "Tags", "insights": "Insights"}
@@ -39,13 +51,12 @@ GROUP_GUIDS = {guid("group", key): key for key in GROUPS}
 
 
 def text(value):
-    return escape(NOT_XML.sub("", value or ""))
+    return (value or "").translate(TEXT)
 
 
 def attrs(**values):
     """ name="value" ... for the attributes that have a value (None leaves one out)."""
-    return "".join(f" {name}={quoteattr(NOT_XML.sub('', str(value)))}"
-                   for name, value in values.items() if value is not None)
+    return "".join(f' {name}="{str(value).translate(ATTRIBUTE)}"' for name, value in values.items() if value is not None)
 
 
 def when(moment):

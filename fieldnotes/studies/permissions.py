@@ -34,6 +34,8 @@ RULES = {
     "build_boards": {O, D},
     "group_notes": {O, D},           # the affinity workspace's moves; researchers may look, read-only
     "view_boards": {O, R, D, V},
+    "export": {O, R, D},             # notes out for the team: whoever may browse them
+    "export_outside": {O, R},        # consent-filtered notes for outside: those who gathered the consent
 }
 
 
