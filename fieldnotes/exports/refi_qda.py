@@ -56,7 +56,8 @@ def text(value):
 
 def attrs(**values):
     """ name="value" ... for the attributes that have a value (None leaves one out)."""
-    return "".join(f' {name}="{str(value).translate(ATTRIBUTE)}"' for name, value in values.items() if value is not None)
+    return "".join(f' {name}="{str(value).translate(ATTRIBUTE)}"'
+                   for name, value in values.items() if value is not None)
 
 
 def when(moment):
