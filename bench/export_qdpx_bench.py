@@ -6,7 +6,7 @@
 The PostgreSQL database must exist; its tables are dropped and made again. The study is the
 synthetic one of `flask seed-demo --notes` (demo/large.py: 72 participants, 20 tags, texts from the
 demo sentence bank), with 20 insights of 50 notes each and a real JPEG (made by Pillow, about
-20 KB) on 500 notes. Each figure runs in its own child process, so its peak RSS (VmHWM) is
+30 KB) on 500 notes. Each figure runs in its own child process, so its peak RSS (VmHWM) is
 its own: "idle" is the app started and nothing done (the floor of every other RSS figure), "floor"
 is the unavoidable work with the DB-API alone (one SELECT of the texts written into a zip, the
 photos copied in), "export" is fieldnotes.exports.qdpx.export_project.
