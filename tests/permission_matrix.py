@@ -77,6 +77,13 @@ MATRIX = {
     "studies.change_journey_term": [post("/studies/{study}/touchpoints/{touchpoint}", only(422, OWNER))],
     "studies.tags": [get("/studies/{study}/tags", only(200, NOTES)),
                      post("/studies/{study}/tags", only(422, NOTES))],
+    # REFI-QDA (issue 10, helper "qda"): the project for outside the team as the tabular exports are;
+    # a codebook (no participant's words) for whoever may browse; a codebook into tags, as tags are added.
+    "exports.qdpx": [get("/studies/{study}/exports/project.qdpx?audience=outside", only(200, FIELD))],
+    "exports.qdc": [get("/studies/{study}/exports/codebook.qdc", only(200, NOTES))],
+    "imports.codebook": [get("/studies/{study}/imports/codebook", only(200, NOTES))],
+    "imports.preview_codebook": [post("/studies/{study}/imports/codebook", only(422, NOTES))],
+    "imports.confirm_codebook": [post("/studies/{study}/imports/codebook/confirm", only(422, NOTES))],
     "studies.members": [get("/studies/{study}/members", only(200, OWNER)),
                         post("/studies/{study}/members", only(422, OWNER))],
     "studies.change_member": [post("/studies/{study}/members/{membership}", only(422, OWNER))],

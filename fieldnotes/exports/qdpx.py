@@ -1,0 +1,259 @@
+"""A study as a REFI-QDA project (.qdpx): project.qde and its sources, for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+
+Each note is a TextSource (its words in sources/<guid>.txt, as REFI's "internal://" paths ask), coded
+over its whole text with its touchpoint, role, kind, tags and insight; photos and recordings are
+PictureSources and AudioSources (their files under sources/), coded the same; participants are Cases,
+by pseudonym, with role, organisation and consent as variables; team members are Users by display name.
+
+Written to a file, never held in memory: notes are read a page at a time and each source goes into the
+zip as it is read. The XML of the sources goes to a scratch file meanwhile, because project.qde lists
+the Cases (which name their sources) before the Sources.
+"""
+import io
+import shutil
+import tempfile
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, or_, select
+
+from fieldnotes.auth.models import User
+from fieldnotes.exports.refi_qda import PROJECT_NS, ORIGIN, attrs, code_tree, guid, text, when
+from fieldnotes.extensions import db
+from fieldnotes.insights.models import InsightNote
+from fieldnotes.observations.models import Attachment, MediaStatus, Observation, observation_tag
+from fieldnotes.observations.storage import served_path
+from fieldnotes.studies.models import Membership, Role
+from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem
+from fieldnotes.visits.models import Participant
+from fieldnotes.visits.names import NameGuard
+
+TEAM, OUTSIDE = "team", "outside"
+AUDIENCES = (TEAM, OUTSIDE)
+PAGE = 500  # notes read at a time: enough to keep queries few, small enough to keep memory flat
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic",
+              "audio/webm": ".webm", "audio/ogg": ".ogg", "audio/mp4": ".m4a", "audio/mpeg": ".mp3",
+              "audio/aac": ".aac"}
+SOURCE_ELEMENT = {PHOTO: "PictureSource", AUDIO: "AudioSource"}
+VARIABLES = ("Role", "Organisation", "Consent")
+NOTE_COLUMNS = (Observation.id, Observation.kind, Observation.text, Observation.expected, Observation.touchpoint_id,
+                Observation.role_id, Observation.participant_id, Observation.no_person, Observation.captured_at,
+                Observation.author_id)
+
+
+@dataclass
+class LeftOut:
+    """What an export did not include, and why: {(what, reason): count}, for the exporter to see."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, what, reason):
+        self.counts[(what, reason)] += 1
+
+    def lines(self):
+        return [f"{count} {what}{'' if count == 1 else 's'}: {reason}"
+                for (what, reason), count in sorted(self.counts.items())]
+
+
+# TODO(lead): use exports.audience (the tabular exports' consent filter and report) once it lands; this
+# follows its rule: a note whose words may not go is left out whole, a photo or recording on its own consent.
+def consent_refusal(audience, use, participant, no_person):
+    """Why this use of a note may not leave with this audience, or None. The team sees all it already sees."""
+    return None if audience == TEAM else consent_problem(use, participant, no_person)
+
+
+def export_project(study, audience, target, exporter=None):
+    """Write the study's project to `target` (a path or a seekable file); returns what was left out (LeftOut).
+
+    `exporter` (a User), when there is one, is named as the project's creator.
+    """
+    guard = NameGuard.of_study(study.id)
+    tree = code_tree(study.id, guard)
+    participants = {p.id: p for p in db.session.scalars(Participant.of_study(study.id))}
+    left_out = LeftOut()
+    with zipfile.ZipFile(target, "w", allowZip64=True) as archive, \
+            tempfile.TemporaryFile("w+", encoding="utf-8") as sources:
+        writer = SourceWriter(archive, sources, tree, guard, participants, audience, left_out)
+        for page in note_pages(study.id):
+            writer.write_page(page)
+        sources.seek(0)
+        info = zipfile.ZipInfo("project.qde", datetime.now(UTC).timetuple()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w", force_zip64=True) as raw, io.TextIOWrapper(raw, encoding="utf-8") as qde:
+            write_project(qde, study, audience, exporter, tree, participants, writer.case_sources, sources,
+                          writer.written, left_out)
+    return left_out
+
+
+def note_pages(study_id):
+    """The study's live notes, oldest first, PAGE at a time (keyset on the browse index: no OFFSET)."""
+    after = None
+    while True:
+        query = (select(*NOTE_COLUMNS).where(Observation.study_id == study_id, Observation.deleted_at.is_(None))
+                 .order_by(Observation.captured_at, Observation.id).limit(PAGE))
+        if after:
+            query = query.where(or_(Observation.captured_at > after[0],
+                                    and_(Observation.captured_at == after[0], Observation.id > after[1])))
+        page = db.session.execute(query).all()
+        if not page:
+            return
+        yield page
+        after = (page[-1].captured_at, page[-1].id)
+
+
+class SourceWriter:
+    """Puts each note's sources into the zip and their XML into `sources`, minding consent and real names."""
+
+    def __init__(self, archive, sources, tree, guard, participants, audience, left_out):
+        self.archive, self.sources, self.tree, self.guard = archive, sources, tree, guard
+        self.participants, self.audience, self.left_out = participants, audience, left_out
+        self.case_sources = {}  # participant id -> [source guid]: the Cases are written after the notes
+        self.written = 0
+
+    def write_page(self, page):
+        ids = [note.id for note in page]
+        tags, media, insight = page_links(ids)
+        for note in page:
+            codes = self.codes_of(note, tags.get(note.id, ()), insight.get(note.id))
+            participant = self.participants.get(note.participant_id)
+            # As in every export for outside the team: a note whose words may not go goes not at all.
+            if problem := consent_refusal(self.audience, QUOTE, participant, note.no_person):
+                self.left_out.add("note", problem)
+                for attachment in media.get(note.id, ()):
+                    self.left_out.add(noun(attachment), "left out with its note")
+                continue
+            self.write_words(note, participant, codes)
+            for attachment in media.get(note.id, ()):
+                self.write_media(note, participant, attachment, codes)
+
+    def codes_of(self, note, tag_ids, insight_id):
+        codes = [self.tree.touchpoint.get(note.touchpoint_id), self.tree.role.get(note.role_id),
+                 self.tree.kind.get(note.kind)] + [self.tree.tag.get(t) for t in tag_ids]
+        return [code.guid for code in codes + [self.tree.insight.get(insight_id)] if code is not None]
+
+    def write_words(self, note, participant, codes):
+        words = self.guard.mask(note.text or "")
+        if note.expected:
+            words += f"\n\nWhat they expected: {self.guard.mask(note.expected)}"
+        if not words.strip():  # a photo with nothing written: its picture is the source
+            return
+        source = guid("note", note.id)
+        self.archive.writestr(f"sources/{source}.txt", words, compress_type=zipfile.ZIP_DEFLATED)
+        about = attrs(guid=source, name=source_name(note, participant), plainTextPath=f"internal://{source}.txt",
+                      creatingUser=guid("user", note.author_id), creationDateTime=when(note.captured_at))
+        selection = attrs(guid=guid("selection", note.id), startPosition=0, endPosition=len(words))
+        self.sources.write(f"\t\t<TextSource{about}>\n\t\t\t<PlainTextSelection{selection}>\n")
+        self.sources.write(codings(source, codes, "\t\t\t\t"))
+        self.sources.write("\t\t\t</PlainTextSelection>\n\t\t</TextSource>\n")
+        self.wrote(note, source)
+
+    def wrote(self, note, source):
+        self.written += 1
+        if note.participant_id is not None:  # a note with no participant is in no Case
+            self.case_sources.setdefault(note.participant_id, []).append(source)
+
+    def write_media(self, note, participant, attachment, codes):
+        use = PHOTO if attachment.slot == PHOTO else AUDIO
+        if problem := consent_refusal(self.audience, use, participant, note.no_person):
+            self.left_out.add(noun(attachment), problem)
+            return
+        path = served_path(attachment)
+        if not path.is_file():
+            self.left_out.add(noun(attachment), "its file is missing from the media folder")
+            return
+        source = guid("media", attachment.id)
+        file_name = source + EXTENSIONS.get(attachment.mime, "")
+        # Photos and recordings are compressed already: deflating them again costs time and saves nothing.
+        self.archive.write(path, f"sources/{file_name}", compress_type=zipfile.ZIP_STORED)
+        name = f"{source_name(note, participant)} {use}"
+        about = attrs(guid=source, name=name, path=f"internal://{file_name}",
+                      creatingUser=guid("user", note.author_id), creationDateTime=when(note.captured_at))
+        element = SOURCE_ELEMENT[use]
+        self.sources.write(f"\t\t<{element}{about}>\n{codings(source, codes, chr(9) * 3)}\t\t</{element}>\n")
+        self.wrote(note, source)
+
+
+def noun(attachment):
+    return "photo" if attachment.slot == PHOTO else "recording"
+
+
+def page_links(ids):
+    """For a page of note ids: their tag ids, verified media and insight, each {note id: ...}."""
+    tags, media = {}, {}
+    for note_id, tag_id in db.session.execute(select(observation_tag.c.observation_id, observation_tag.c.tag_id)
+                                              .where(observation_tag.c.observation_id.in_(ids))):
+        tags.setdefault(note_id, []).append(tag_id)
+    for attachment in db.session.execute(
+            select(Attachment.id, Attachment.observation_id, Attachment.slot, Attachment.mime,
+                   Attachment.sha256, Attachment.stored_sha256)
+            .where(Attachment.observation_id.in_(ids), Attachment.status == MediaStatus.VERIFIED)
+            .order_by(Attachment.created_at, Attachment.id)):
+        media.setdefault(attachment.observation_id, []).append(attachment)
+    insight = dict(db.session.execute(select(InsightNote.observation_id, InsightNote.insight_id)
+                                      .where(InsightNote.observation_id.in_(ids))).all())
+    return tags, media, insight
+
+
+def source_name(note, participant):
+    """'2026-03-12 10:15 quote, P1 (3f2a9c1b)': sortable by time, with the pseudonym, never a real name."""
+    who = participant.pseudonym if participant else "no participant"
+    return f"{note.captured_at:%Y-%m-%d %H:%M} {note.kind}, {who} ({str(note.id)[:8]})"
+
+
+def codings(source, codes, pad):
+    return "".join(f"{pad}<Coding{attrs(guid=guid('coding', f'{source}:{code}'))}>"
+                   f"<CodeRef{attrs(targetGUID=code)}/></Coding>\n" for code in codes)
+
+
+def write_project(qde, study, audience, exporter, tree, participants, case_sources, sources, written, left_out):
+    """project.qde in the order Project.xsd sets: Users, CodeBook, Variables, Cases, Sources, Description."""
+    qde.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    creator = guid("user", exporter.id) if exporter else None
+    qde.write(f'<Project xmlns="{PROJECT_NS}"{attrs(name=study.name, origin=ORIGIN, creatingUserGUID=creator)}'
+              f'{attrs(creationDateTime=when(datetime.now(UTC)))}>\n')
+    write_users(qde, study.id)
+    qde.write(f"\t<CodeBook>\n\t\t<Codes>\n{tree.xml(3)}\t\t</Codes>\n\t</CodeBook>\n")
+    if participants:
+        write_cases(qde, participants, case_sources)
+    if written:  # <Sources> needs one source at least
+        qde.write("\t<Sources>\n")
+        shutil.copyfileobj(sources, qde)
+        qde.write("\t</Sources>\n")
+    qde.write(f"\t<Description>{text(description(audience, left_out))}</Description>\n</Project>\n")
+
+
+def write_users(qde, study_id):
+    """Members, and past members who wrote notes (sources name their authors): display names, no emails."""
+    authors = select(Observation.author_id).where(Observation.study_id == study_id)
+    members = select(Membership.user_id).where(Membership.study_id == study_id)
+    users = db.session.execute(select(User.id, User.name).where(or_(User.id.in_(members), User.id.in_(authors)))
+                               .order_by(User.name, User.id)).all()
+    if users:  # <Users> needs one at least; a study always has its owner, but a script may pass any study
+        qde.write("\t<Users>\n" + "".join(f"\t\t<User{attrs(guid=guid('user', u.id), name=u.name)}/>\n"
+                                          for u in users) + "\t</Users>\n")
+
+
+def write_cases(qde, participants, case_sources):
+    """Participants by pseudonym (never the real name) with their role, organisation and consent."""
+    roles = dict(db.session.execute(select(Role.id, Role.name).where(
+        Role.id.in_({p.role_id for p in participants.values() if p.role_id})).order_by(Role.id)).all())
+    qde.write("\t<Variables>\n" + "".join(
+        f"\t\t<Variable{attrs(guid=guid('variable', name), name=name, typeOfVariable='Text')}/>\n"
+        for name in VARIABLES) + "\t</Variables>\n\t<Cases>\n")
+    for participant in participants.values():
+        consent = ", ".join(participant.consented_uses) if participant.consent_given else "No consent"
+        values = zip(VARIABLES, (roles.get(participant.role_id, ""), participant.organisation, consent))
+        qde.write(f"\t\t<Case{attrs(guid=guid('participant', participant.id), name=participant.pseudonym)}>\n")
+        qde.write("".join(f"\t\t\t<VariableValue><VariableRef{attrs(targetGUID=guid('variable', name))}/>"
+                          f"<TextValue>{text(value)}</TextValue></VariableValue>\n" for name, value in values))
+        qde.write("".join(f"\t\t\t<SourceRef{attrs(targetGUID=source)}/>\n"
+                          for source in case_sources.get(participant.id, ())))
+        qde.write("\t\t</Case>\n")
+    qde.write("\t</Cases>\n")
+
+
+def description(audience, left_out):
+    for_whom = "the research team" if audience == TEAM else "use outside the research team"
+    return "\n".join([f"Exported from Fieldnotes for {for_whom}.", *left_out.lines()])
