@@ -21,17 +21,23 @@ AUDIENCES = {TEAM: "Your team", OUTSIDE: "Outside the team"}
 NOUNS = {QUOTE: "notes", "photo": "photos", "audio": "recordings"}
 
 
+def refusal(audience, use, participant, no_person):
+    """Why this use of a note (QUOTE, PHOTO, AUDIO) may not go to this audience, or None.
+    The team receives all it already sees; outside, the one consent rule decides."""
+    return consent_problem(use, participant, no_person) if audience == OUTSIDE else None
+
+
 class Consent:
     """What an audience may receive of a note, asked of the one consent rule."""
 
     def __init__(self, audience):
-        self.outside = audience == OUTSIDE
+        self.audience = audience
 
     def keeps_words(self, participant, no_person):
-        return not self.outside or consent_problem(QUOTE, participant, no_person) is None
+        return refusal(self.audience, QUOTE, participant, no_person) is None
 
     def keeps_media(self, attachment, participant, no_person):
-        return not self.outside or consent_problem(use_of(attachment), participant, no_person) is None
+        return refusal(self.audience, use_of(attachment), participant, no_person) is None
 
 
 @dataclass

@@ -20,17 +20,17 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, or_, select
 
 from fieldnotes.auth.models import User
+from fieldnotes.exports.audience import OUTSIDE, TEAM, refusal
 from fieldnotes.exports.refi_qda import PROJECT_NS, ORIGIN, attrs, code_tree, guid, text, when
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import InsightNote
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation, observation_tag
 from fieldnotes.observations.storage import served_path
 from fieldnotes.studies.models import Membership, Role
-from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem
+from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE
 from fieldnotes.visits.models import Participant
 from fieldnotes.visits.names import NameGuard
 
-TEAM, OUTSIDE = "team", "outside"
 AUDIENCES = (TEAM, OUTSIDE)
 PAGE = 500  # notes read at a time: enough to keep queries few, small enough to keep memory flat
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic",
@@ -55,13 +55,6 @@ class LeftOut:
     def lines(self):
         return [f"{count} {what}{'' if count == 1 else 's'}: {reason}"
                 for (what, reason), count in sorted(self.counts.items())]
-
-
-# TODO(lead): use exports.audience (the tabular exports' consent filter and report) once it lands; this
-# follows its rule: a note whose words may not go is left out whole, a photo or recording on its own consent.
-def consent_refusal(audience, use, participant, no_person):
-    """Why this use of a note may not leave with this audience, or None. The team sees all it already sees."""
-    return None if audience == TEAM else consent_problem(use, participant, no_person)
 
 
 def export_project(study, audience, target, exporter=None):
@@ -119,7 +112,7 @@ class SourceWriter:
             codes = self.codes_of(note, tags.get(note.id, ()), insight.get(note.id))
             participant = self.participants.get(note.participant_id)
             # As in every export for outside the team: a note whose words may not go goes not at all.
-            if problem := consent_refusal(self.audience, QUOTE, participant, note.no_person):
+            if problem := refusal(self.audience, QUOTE, participant, note.no_person):
                 self.left_out.add("note", problem)
                 for attachment in media.get(note.id, ()):
                     self.left_out.add(noun(attachment), "left out with its note")
@@ -156,7 +149,7 @@ class SourceWriter:
 
     def write_media(self, note, participant, attachment, codes):
         use = PHOTO if attachment.slot == PHOTO else AUDIO
-        if problem := consent_refusal(self.audience, use, participant, note.no_person):
+        if problem := refusal(self.audience, use, participant, note.no_person):
             self.left_out.add(noun(attachment), problem)
             return
         path = served_path(attachment)
