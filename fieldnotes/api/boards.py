@@ -9,7 +9,6 @@ from fieldnotes.api.schemas import BoardListSchema, BoardSchema
 from fieldnotes.boards.models import Board
 from fieldnotes.boards.service import board_view, study_board
 from fieldnotes.extensions import db
-from fieldnotes.studies.permissions import require
 from fieldnotes.visits.names import NameGuard
 
 
@@ -27,10 +26,9 @@ def item_entry(view):
 
 @bp.get("/studies/<id:study_id>/boards")
 @login_required
-@operation(ok=(200, BoardListSchema), errors=(404,))
-def boards(study_id):
+@operation(ok=(200, BoardListSchema), needs="view_boards")
+def boards(study_id, membership):
     """The study's boards, latest changed first."""
-    require(study_id, "view_boards")
     found = db.session.scalars(select(Board).where(Board.study_id == study_id)
                                .order_by(Board.updated_at.desc(), Board.id.desc())).all()
     guard = NameGuard.of_study(study_id)
@@ -39,10 +37,9 @@ def boards(study_id):
 
 @bp.get("/studies/<id:study_id>/boards/<id:board_id>")
 @login_required
-@operation(ok=(200, BoardSchema), errors=(404,))
-def board(study_id, board_id):
+@operation(ok=(200, BoardSchema), needs="view_boards")
+def board(study_id, board_id, membership):
     """One board in its order: each insight's statement, breadth and the evidence consent allows."""
-    require(study_id, "view_boards")
     found = study_board(study_id, board_id)
     guard = NameGuard.of_study(study_id)
     return BoardSchema().dump({**summary(found, guard), "items": [item_entry(v) for v in board_view(found, guard=guard)]})

@@ -1,8 +1,10 @@
 """What each API route takes and answers, declared once with its schemas: checked on the way in, and
 read back by spec.py to write the OpenAPI document, so the two cannot drift apart.
 
-A route says `@operation(ok=(200, NoteSchema), query=..., body=..., errors=(404, 409))`; the view then
-receives `query` and `body` as loaded dicts. A body or query that does not fit is a ValidationError,
+A route says `@operation(ok=(200, NoteSchema), needs="edit_notes", body=..., errors=(409,))`. The
+permission module decides first (studies/permissions.py: 404 to non-members, 403 to a role without
+the right), so nobody learns a study's shapes by probing it; then the view receives `membership`,
+`query` and `body` loaded by their schemas. A body or query that does not fit is a ValidationError,
 which errors.py answers with 422 and the field messages; nothing has been written by then.
 """
 import functools
@@ -12,6 +14,7 @@ from flask import request
 from marshmallow import fields
 
 from fieldnotes.forms import json_body
+from fieldnotes.studies.permissions import RULES, StudyRole, require
 
 # Every route may answer these: not signed in (or a bad token), too many requests.
 ALWAYS = (401, 429)
@@ -28,6 +31,7 @@ WHY = {400: "The body is not valid JSON, or not an object.",
 @dataclass
 class Operation:
     ok: tuple                       # (status, schema or None for an empty answer)
+    needs: str | None = None        # the permission (studies/permissions.py) on the path's study
     query: object = None            # a Schema instance whose fields are query parameters
     body: object = None             # a Schema instance for the JSON body
     errors: tuple = ()              # statuses besides ALWAYS
@@ -37,17 +41,26 @@ class Operation:
 
     def statuses(self):
         extra = (400, 415, 422) if self.body is not None else ((422,) if self.query is not None else ())
+        if self.needs:
+            extra += (404,) if RULES[self.needs] == set(StudyRole) else (403, 404)
         always = (429,) if self.public else ALWAYS
         return sorted({*self.errors, *extra, *always})
 
+    def roles(self):
+        return [role.value for role in StudyRole if role in RULES[self.needs]] if self.needs else []
 
-def operation(ok, query=None, body=None, errors=(), examples=None, public=False, media_type="application/json"):
-    """Declare a view's contract; the view gets `query=` and/or `body=` loaded by those schemas."""
-    described = Operation(ok, query, body, tuple(errors), examples or {}, public, media_type)
+
+def operation(ok, needs=None, query=None, body=None, errors=(), examples=None, public=False,
+              media_type="application/json"):
+    """Declare a view's contract; the view gets `membership=` (when it `needs` a permission), and
+    `query=` and/or `body=` loaded by those schemas."""
+    described = Operation(ok, needs, query, body, tuple(errors), examples or {}, public, media_type)
 
     def wrap(view):
         @functools.wraps(view)
         def checked(*args, **kwargs):
+            if needs is not None:
+                kwargs["membership"] = require(kwargs["study_id"], needs)
             if query is not None:
                 kwargs["query"] = query.load(query_values(query))
             if body is not None:

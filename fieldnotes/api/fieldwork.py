@@ -7,17 +7,15 @@ from fieldnotes.api import bp
 from fieldnotes.api.contract import operation
 from fieldnotes.api.schemas import ParticipantListSchema, VisitListSchema
 from fieldnotes.extensions import db
-from fieldnotes.studies.permissions import require
 from fieldnotes.visits.models import Participant, SiteVisit, visit_participant
 from fieldnotes.visits.names import NameGuard
 
 
 @bp.get("/studies/<id:study_id>/visits")
 @login_required
-@operation(ok=(200, VisitListSchema), errors=(403, 404))
-def visits(study_id):
+@operation(ok=(200, VisitListSchema), needs="view_fieldwork")
+def visits(study_id, membership):
     """The study's site visits, newest first, with who went and whom they observed (by participant id)."""
-    require(study_id, "view_fieldwork")
     guard = NameGuard.of_study(study_id)
     found = db.session.scalars(SiteVisit.of_study(study_id).options(
         selectinload(SiteVisit.researchers), selectinload(SiteVisit.participants))).all()
@@ -29,13 +27,12 @@ def visits(study_id):
 
 @bp.get("/studies/<id:study_id>/participants")
 @login_required
-@operation(ok=(200, ParticipantListSchema), errors=(403, 404))
-def participants(study_id):
+@operation(ok=(200, ParticipantListSchema), needs="view_fieldwork")
+def participants(study_id, membership):
     """The study's participants by pseudonym, with role, organisation and what they consented to.
 
     Real names are not in the answer, even for owners: they stay on the participant's page.
     """
-    require(study_id, "view_fieldwork")
     people = db.session.scalars(Participant.of_study(study_id)).all()
     visits_of = {}
     for visit_id, participant_id in db.session.execute(

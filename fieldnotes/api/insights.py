@@ -5,7 +5,6 @@ from fieldnotes.api import bp
 from fieldnotes.api.contract import operation
 from fieldnotes.api.schemas import InsightTreeSchema
 from fieldnotes.insights.board import tree
-from fieldnotes.studies.permissions import require
 from fieldnotes.visits.names import NameGuard
 
 BREADTH = ("notes", "participants", "organisations", "roles", "touchpoints", "visits", "researchers")
@@ -21,9 +20,8 @@ def card_entry(card, guard):
 
 @bp.get("/studies/<id:study_id>/insights")
 @login_required
-@operation(ok=(200, InsightTreeSchema), errors=(403, 404))
-def insights(study_id):
+@operation(ok=(200, InsightTreeSchema), needs="view_notes")
+def insights(study_id, membership):
     """Themes and insights as a tree, in the workspace's order, each with its live notes' ids and breadth."""
-    require(study_id, "view_notes")
     guard = NameGuard.of_study(study_id)
     return InsightTreeSchema().dump({"insights": [card_entry(card, guard) for card in tree(study_id)]})

@@ -14,7 +14,6 @@ from fieldnotes.explore.listing import encode_cursor, page_query
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
 from fieldnotes.observations.service import can_edit
-from fieldnotes.studies.permissions import require
 from fieldnotes.visits.names import NameGuard
 
 NOTE, PAGE = NoteSchema(), NotePageSchema()
@@ -47,9 +46,8 @@ def live_note(study_id, note_id):
     return note
 
 
-def editable_note(study_id, note_id):
-    membership = require(study_id, "edit_notes")
-    note = live_note(study_id, note_id)
+def editable_note(membership, note_id):
+    note = live_note(membership.study_id, note_id)
     if not can_edit(membership, note):
         abort(403, "Researchers can change only the notes they captured.")
     return note
@@ -57,14 +55,13 @@ def editable_note(study_id, note_id):
 
 @bp.get("/studies/<id:study_id>/notes")
 @login_required
-@operation(ok=(200, NotePageSchema), query=NoteFilterSchema(), errors=(403, 404))
-def list_notes(study_id, query):
+@operation(ok=(200, NotePageSchema), needs="view_notes", query=NoteFilterSchema())
+def list_notes(study_id, membership, query):
     """The study's live notes under the browse filters, newest first (or along the journey), a page at a time.
 
     Filters take the browse page's names and values; several values of one filter are any-of, different
     filters all-of. Follow `next` (as `after`) until it is null: every note comes exactly once.
     """
-    require(study_id, "view_notes")
     try:
         filters = parse_filters(study_id, request.args)
     except BadFilter as error:
@@ -81,20 +78,17 @@ def list_notes(study_id, query):
 
 @bp.get("/studies/<id:study_id>/notes/<uuid:note_id>")
 @login_required
-@operation(ok=(200, NoteSchema), errors=(403, 404))
-def show_note(study_id, note_id):
+@operation(ok=(200, NoteSchema), needs="view_notes", errors=(404,))
+def show_note(study_id, note_id, membership):
     """One live note."""
-    require(study_id, "view_notes")
     return shown(live_note(study_id, note_id))
 
 
 @bp.post("/studies/<id:study_id>/notes")
 @login_required
-@operation(ok=(201, NoteSchema), body=NoteCreateSchema(), errors=(403, 404),
-           examples={"request": EXAMPLE_NOTE})
-def add_note(study_id, body):
+@operation(ok=(201, NoteSchema), needs="capture", body=NoteCreateSchema(), examples={"request": EXAMPLE_NOTE})
+def add_note(study_id, membership, body):
     """Add a note, as its author; phones pull it like any other. Ids it names must be in this study."""
-    require(study_id, "capture")
     note = writes.create_note(study_id, current_user.id, body)
     db.session.commit()
     return shown(note), 201, {"Location": url_for("api.show_note", study_id=study_id, note_id=note.id)}
@@ -102,14 +96,14 @@ def add_note(study_id, body):
 
 @bp.patch("/studies/<id:study_id>/notes/<uuid:note_id>")
 @login_required
-@operation(ok=(200, NoteSchema), body=NotePatchSchema(), errors=(403, 404, 409),
+@operation(ok=(200, NoteSchema), needs="edit_notes", body=NotePatchSchema(), errors=(409,),
            examples={"request": {"version": 3, "kind": "breakdown", "tags": ["retyping", "portal"]}})
-def change_note(study_id, note_id, body):
+def change_note(study_id, note_id, membership, body):
     """Change some of a note's fields, naming the version you saw; the note's next version is written.
 
     Researchers change only their own notes; owners and designers any note.
     """
-    note = editable_note(study_id, note_id)
+    note = editable_note(membership, note_id)
     writes.update_note(note, current_user.id, body, shown)
     db.session.commit()
     return shown(note)
@@ -117,10 +111,10 @@ def change_note(study_id, note_id, body):
 
 @bp.delete("/studies/<id:study_id>/notes/<uuid:note_id>")
 @login_required
-@operation(ok=(204, None), query=NoteDeleteSchema(), errors=(403, 404, 409))
-def remove_note(study_id, note_id, query):
+@operation(ok=(204, None), needs="edit_notes", query=NoteDeleteSchema(), errors=(409,))
+def remove_note(study_id, note_id, membership, query):
     """Delete a note, naming the version you saw; phones pull the deletion."""
-    note = editable_note(study_id, note_id)
+    note = editable_note(membership, note_id)
     writes.delete_note(note, query["version"], shown)
     db.session.commit()
     return "", 204

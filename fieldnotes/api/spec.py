@@ -59,8 +59,9 @@ def api_operations():
 
 def describe(rule, view, contract):
     summary, _, details = (view.__doc__ or "").strip().partition("\n")
+    who = f" Members who may: {', '.join(contract.roles())}." if contract.needs else ""
     operation = {"operationId": rule.endpoint.removeprefix("api."), "summary": summary.strip(),
-                 "description": " ".join(details.split()), "tags": [tag_of(rule.rule)],
+                 "description": (" ".join(details.split()) + who).strip(), "tags": [tag_of(rule.rule)],
                  "responses": responses(contract)}
     if contract.public:
         operation["security"] = []

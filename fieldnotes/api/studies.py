@@ -8,7 +8,6 @@ from fieldnotes.api.schemas import JourneySchema, StudyListSchema, StudySchema, 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation, observation_tag
 from fieldnotes.studies.models import Membership, Role, Tag, Touchpoint
-from fieldnotes.studies.permissions import require
 
 
 def study_entry(membership):
@@ -33,27 +32,25 @@ def list_studies():
 
 @bp.get("/studies/<id:study_id>")
 @login_required
-@operation(ok=(200, StudySchema), errors=(404,))
-def show_study(study_id):
+@operation(ok=(200, StudySchema), needs="view_study")
+def show_study(study_id, membership):
     """One study you are a member of."""
-    return StudySchema().dump(study_entry(require(study_id, "view_study")))
+    return StudySchema().dump(study_entry(membership))
 
 
 @bp.get("/studies/<id:study_id>/journey")
 @login_required
-@operation(ok=(200, JourneySchema), errors=(404,))
-def journey(study_id):
+@operation(ok=(200, JourneySchema), needs="view_study")
+def journey(study_id, membership):
     """The study's touchpoints and roles in their order; retired ones stay on old notes."""
-    require(study_id, "view_study")
     return JourneySchema().dump({"touchpoints": terms(Touchpoint, study_id), "roles": terms(Role, study_id)})
 
 
 @bp.get("/studies/<id:study_id>/tags")
 @login_required
-@operation(ok=(200, TagListSchema), errors=(403, 404))
-def tags(study_id):
+@operation(ok=(200, TagListSchema), needs="view_notes")
+def tags(study_id, membership):
     """The study's tags by name, with how many live notes carry each."""
-    require(study_id, "view_notes")
     live = (select(observation_tag.c.tag_id, func.count().label("notes"))
             .join(Observation, Observation.id == observation_tag.c.observation_id)
             .where(Observation.study_id == study_id, Observation.deleted_at.is_(None))
