@@ -62,12 +62,13 @@ def list_notes(study_id, membership, query):
     Filters take the browse page's names and values; several values of one filter are any-of, different
     filters all-of. Follow `next` (as `after`) until it is null: every note comes exactly once.
     """
+    limit = query["limit"]
     try:
         filters = parse_filters(study_id, request.args)
+        page = page_query(filters, db.engine.dialect.name).limit(limit + 1)  # reads the cursor
     except BadFilter as error:
         raise Refused(errors={"filters": [str(error)]}) from None
-    limit = query["limit"]
-    rows = db.session.execute(page_query(filters, db.engine.dialect.name).limit(limit + 1)).all()
+    rows = db.session.execute(page).all()
     cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
