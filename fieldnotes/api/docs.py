@@ -23,7 +23,7 @@ def openapi():
 def docs():
     """This API's documentation as a page: every path, its parameters, body, answers and schemas."""
     spec = document()
-    return render_template("api/docs.html", spec=spec, operations=readable_operations(spec),
+    return render_template("api/docs.html", spec=spec, operations=list(readable_operations(spec)),
                            schemas={name: properties(schema) for name, schema in
                                     sorted(spec["components"]["schemas"].items())})
 
