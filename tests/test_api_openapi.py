@@ -20,6 +20,9 @@ def test_every_api_route_and_method_is_documented_with_its_errors(app, client):
     documented = {(path, method) for path, item in document["paths"].items() for method in item
                   if method != "parameters"}
     assert routes == documented
+    undeclared = [rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+                  and not hasattr(app.view_functions[rule.endpoint], "api_operation")]
+    assert undeclared == [], "declare each route's contract with @operation (fieldnotes/api/contract.py)"
     for path, method in routes:
         operation = document["paths"][path][method]
         assert operation["summary"], (path, method)

@@ -42,4 +42,5 @@ def board(study_id, board_id, membership):
     """One board in its order: each insight's statement, breadth and the evidence consent allows."""
     found = study_board(study_id, board_id)
     guard = NameGuard.of_study(study_id)
-    return BoardSchema().dump({**summary(found, guard), "items": [item_entry(v) for v in board_view(found, guard=guard)]})
+    items = [item_entry(view) for view in board_view(found, guard=guard)]
+    return BoardSchema().dump({**summary(found, guard), "items": items})

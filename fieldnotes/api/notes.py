@@ -3,11 +3,10 @@ from flask import abort, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from fieldnotes.api import bp
+from fieldnotes.api import bp, writes
 from fieldnotes.api.contract import operation
 from fieldnotes.api.schemas import (NoteCreateSchema, NoteDeleteSchema, NoteFilterSchema, NotePageSchema,
                                     NotePatchSchema, NoteSchema)
-from fieldnotes.api import writes
 from fieldnotes.errors import Refused
 from fieldnotes.explore.filters import BadFilter, parse_filters
 from fieldnotes.explore.listing import encode_cursor, page_query
