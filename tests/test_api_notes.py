@@ -130,6 +130,9 @@ def test_refusals_write_nothing(client, world):
         assert answer.status_code == 422 and field in answer.json["errors"], (body, answer.json)
     answer = client.patch(f"{url}/{world['notes'][1]}", json={"version": 1, "visit_id": "3"})
     assert answer.status_code == 422 and answer.json["errors"] == {"visit_id": ["Not a valid integer."]}
+    same = client.patch(f"{url}/{world['notes'][1]}",
+                        json={"version": 1, "kind": "observation", "tags": ["paper"]})
+    assert same.status_code == 200 and same.json["version"] == 1  # what it holds already: no new version
     with client.application.app_context():
         assert db.session.query(Observation).count() == 23
         assert db.session.get(Observation, uuid.UUID(world["notes"][1])).version == 1

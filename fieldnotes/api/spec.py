@@ -32,7 +32,8 @@ def build():
                    info={"description": DESCRIPTION}, security=[{"bearer": []}, {"session": []}])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "description": "A personal access token."})
-    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session",
+    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie",
+                                                "name": current_app.config["SESSION_COOKIE_NAME"],
                                                 "description": "The browser's signed-in session."})
     spec.components.schema("Error", schema=ErrorSchema)
     spec.components.schema("Conflict", schema=ConflictSchema)
