@@ -34,10 +34,13 @@ test: install-dev chromium
 torture: install
 	$(BIN)/python bench/torture.py $(DB) $(TORTURE_ARGS)
 
-## A longer fuzzing campaign than `make test` runs (3,000): FUZZ_EXAMPLES requests per database, no 5xx allowed
+## A longer fuzzing campaign than `make test` runs (3,000 and 500): FUZZ_EXAMPLES requests per database to every
+## route, no 5xx allowed; then API_FUZZ_EXAMPLES schemathesis cases against /api/v1, checked against its OpenAPI document
 FUZZ_EXAMPLES ?= 6000
+API_FUZZ_EXAMPLES ?= 5000
 fuzz: install-dev
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider \
+		tests/test_fuzz.py tests/test_api_schemathesis.py $(PYTEST_ARGS)
 
 chromium:
 	@scripts/ensure-chromium

@@ -213,6 +213,25 @@ MATRIX = {
                              post("/studies/{study}/import/notes", only(422, OWNER))],
     "imports.preview_notes": [get("/studies/{study}/import/notes/AAAAAAAAAAAAAAAAAAAAAAAA", only(404, OWNER))],
     "imports.import_notes": [post("/studies/{study}/import/notes/AAAAAAAAAAAAAAAAAAAAAAAA", only(404, OWNER))],
+    # The versioned API for scripts: the same permission table as the pages.
+    # Empty bodies are sent on purpose: a 422 proves the role got past the permission check.
+    "api.list_studies": [api("GET", "/api/v1/studies", signed_in(200, anonymous=401))],
+    "api.show_study": [api("GET", "/api/v1/studies/{study}", only(200, ALL, anonymous=401))],
+    "api.journey": [api("GET", "/api/v1/studies/{study}/journey", only(200, ALL, anonymous=401))],
+    "api.tags": [api("GET", "/api/v1/studies/{study}/tags", only(200, NOTES, anonymous=401))],
+    "api.list_notes": [api("GET", "/api/v1/studies/{study}/notes", only(200, NOTES, anonymous=401))],
+    "api.add_note": [api("POST", "/api/v1/studies/{study}/notes", only(422, FIELD, anonymous=401), **EMPTY_JSON)],
+    "api.show_note": [api("GET", "/api/v1/studies/{study}/notes/{note}", only(200, NOTES, anonymous=401))],
+    "api.change_note": [api("PATCH", "/api/v1/studies/{study}/notes/{note}", only(422, NOTES, anonymous=401),
+                            **EMPTY_JSON)],  # the researcher wrote it; no version: 422
+    "api.remove_note": [api("DELETE", "/api/v1/studies/{study}/notes/{note}", only(422, NOTES, anonymous=401))],
+    "api.visits": [api("GET", "/api/v1/studies/{study}/visits", only(200, NOTES, anonymous=401))],
+    "api.participants": [api("GET", "/api/v1/studies/{study}/participants", only(200, NOTES, anonymous=401))],
+    "api.insights": [api("GET", "/api/v1/studies/{study}/insights", only(200, NOTES, anonymous=401))],
+    "api.boards": [api("GET", "/api/v1/studies/{study}/boards", only(200, ALL, anonymous=401))],
+    "api.board": [api("GET", "/api/v1/studies/{study}/boards/1", only(404, ALL, anonymous=401))],
+    "api.openapi": [api("GET", "/api/v1/openapi.json", signed_in(200, anonymous=200))],
+    "api.docs": [api("GET", "/api/v1/docs", signed_in(200, anonymous=200))],
 }
 
 # Test-only hooks (fault injection, simulated restore) take no session: they are

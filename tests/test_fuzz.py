@@ -321,7 +321,10 @@ class World:
         insights = {"statement": "Fuzzed insight", "note_ids": notes, "parent_id": None, "target_id": insight,
                     "before_id": self.ids["second"], "offset": 1, "version": 1, "ungroup": True,
                     "versions": {str(insight): 1}, "sources": {notes[0]: insight}}
-        return {"sync.declare": [media], "insights": [insights]}
+        note = {"kind": "quote", "text": "Fuzzed by the API", "tags": ["paper"], "expected": "A list",
+                "visit_id": self.url_values["visit_id"][0], "captured_at": "2026-03-12T10:15:00+00:00"}
+        return {"sync.declare": [media], "insights": [insights], "api.add_note": [note],
+                "api.change_note": [{**note, "version": 1}]}
 
     def mutation(self, op):
         """A phone's mutation of a new note (create), or of one the world has (update, delete)."""

@@ -1,0 +1,46 @@
+"""Site visits and participants by the API: pseudonyms only, never a real name, whoever asks."""
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from fieldnotes.api import bp
+from fieldnotes.api.contract import operation
+from fieldnotes.api.schemas import ParticipantListSchema, VisitListSchema
+from fieldnotes.extensions import db
+from fieldnotes.visits.models import Participant, SiteVisit, visit_participant
+from fieldnotes.visits.names import NameGuard
+
+
+@bp.get("/studies/<id:study_id>/visits")
+@login_required
+@operation(ok=(200, VisitListSchema), needs="view_fieldwork")
+def visits(study_id, membership):
+    """The study's site visits, newest first, with who went and whom they observed (by participant id)."""
+    guard = NameGuard.of_study(study_id)
+    found = db.session.scalars(SiteVisit.of_study(study_id).options(
+        selectinload(SiteVisit.researchers), selectinload(SiteVisit.participants))).all()
+    return VisitListSchema().dump({"visits": [
+        {"id": v.id, "visited_on": v.visited_on, "organisation": v.organisation, "place": v.place,
+         "summary": guard.mask(v.summary), "researchers": [u.name for u in v.researchers],
+         "participant_ids": [p.id for p in v.participants]} for v in found]})
+
+
+@bp.get("/studies/<id:study_id>/participants")
+@login_required
+@operation(ok=(200, ParticipantListSchema), needs="view_fieldwork")
+def participants(study_id, membership):
+    """The study's participants by pseudonym, with role, organisation and what they consented to.
+
+    Real names are not in the answer, even for owners: they stay on the participant's page.
+    """
+    people = db.session.scalars(Participant.of_study(study_id)).all()
+    visits_of = {}
+    for visit_id, participant_id in db.session.execute(
+            select(visit_participant.c.visit_id, visit_participant.c.participant_id)
+            .where(visit_participant.c.participant_id.in_([p.id for p in people]))).all():
+        visits_of.setdefault(participant_id, []).append(visit_id)
+    return ParticipantListSchema().dump({"participants": [
+        {"id": p.id, "pseudonym": p.pseudonym, "role_id": p.role_id, "organisation": p.organisation,
+         "consent": {"given": p.consent_given, "on": p.consent_on, "notes": p.consent_notes,
+                     "quotes": p.consent_quotes, "photos": p.consent_photos, "audio": p.consent_audio},
+         "visit_ids": sorted(visits_of.get(p.id, []))} for p in people]})
