@@ -79,11 +79,11 @@ MATRIX = {
                      post("/studies/{study}/tags", only(422, NOTES))],
     # REFI-QDA (issue 10, helper "qda"): the project for outside the team as the tabular exports are;
     # a codebook (no participant's words) for whoever may browse; a codebook into tags, as tags are added.
-    "exports.qdpx": [get("/studies/{study}/exports/project.qdpx?audience=outside", only(200, FIELD))],
-    "exports.qdc": [get("/studies/{study}/exports/codebook.qdc", only(200, NOTES))],
-    "imports.codebook": [get("/studies/{study}/imports/codebook", only(200, NOTES))],
-    "imports.preview_codebook": [post("/studies/{study}/imports/codebook", only(422, NOTES))],
-    "imports.confirm_codebook": [post("/studies/{study}/imports/codebook/confirm", only(422, NOTES))],
+    "exports.qdpx": [get("/studies/{study}/export/project.qdpx?audience=outside", only(200, FIELD))],
+    "exports.qdc": [get("/studies/{study}/export/codebook.qdc", only(200, NOTES))],
+    "imports.codebook": [get("/studies/{study}/import/codebook", only(200, NOTES))],
+    "imports.preview_codebook": [post("/studies/{study}/import/codebook", only(422, NOTES))],
+    "imports.confirm_codebook": [post("/studies/{study}/import/codebook/confirm", only(422, NOTES))],
     "studies.members": [get("/studies/{study}/members", only(200, OWNER)),
                         post("/studies/{study}/members", only(422, OWNER))],
     "studies.change_member": [post("/studies/{study}/members/{membership}", only(422, OWNER))],
@@ -199,8 +199,8 @@ MATRIX = {
     "observations.media_file": [get("/media/{verified}", only(200, NOTES, denied=404))],
 
     # The study archive: the whole study leaves, so owners only; anyone may import one as a new study.
-    "exports.archive_page": [get("/studies/{study}/archive", only(200, OWNER))],
-    "exports.archive": [get("/studies/{study}/archive.zip", only(200, OWNER))],
+    "exports.archive_page": [get("/studies/{study}/export/archive", only(200, OWNER))],
+    "exports.archive": [get("/studies/{study}/export/archive.zip", only(200, OWNER))],
     "imports.archive": [get("/import/archive", signed_in(200)), post("/import/archive", signed_in(422))],
     # Exports: for the team, whoever may browse; for outside the team,
     # consent-filtered, those who gather consent (owners and researchers).

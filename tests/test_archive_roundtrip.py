@@ -185,9 +185,9 @@ def test_an_owner_uploads_an_archive_into_an_empty_study_and_downloads_it_again(
     assert [dump["study"][k] for k in ("touchpoints", "roles", "tags")] == [
         archived["dump"]["study"][k] for k in ("touchpoints", "roles", "tags")]
 
-    page = client.get(f"/studies/{empty_id}/archive")
+    page = client.get(f"/studies/{empty_id}/export/archive")
     assert page.status_code == 200 and "real names" in page.get_data(as_text=True)
-    with client.get(f"/studies/{empty_id}/archive.zip") as download:
+    with client.get(f"/studies/{empty_id}/export/archive.zip") as download:
         assert download.status_code == 200 and download.mimetype == "application/zip"
         assert "attachment" in download.headers["Content-Disposition"]
         assert json.loads(everything_in(download.data)["manifest.json"])["counts"]["notes"] == len(dump["notes"])

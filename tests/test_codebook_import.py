@@ -47,7 +47,7 @@ def upload(client, study_id, data, name="codes.qdc"):
     """POST the file as a browser does (the body built here: the test client's own spools big files unclosed)."""
     body = (b'--b\r\nContent-Disposition: form-data; name="codebook"; filename="' + name.encode() +
             b'"\r\nContent-Type: application/xml\r\n\r\n' + data + b"\r\n--b--\r\n")
-    return client.post(f"/studies/{study_id}/imports/codebook", data=body,
+    return client.post(f"/studies/{study_id}/import/codebook", data=body,
                        content_type="multipart/form-data; boundary=b")
 
 
@@ -57,17 +57,17 @@ def tags_of(app, study_id):
 
 
 def test_a_codebook_from_another_tool_is_previewed_then_imported_as_parent_child_tags(app, client, world):
-    page = client.get(f"/studies/{world}/imports/codebook")
+    page = client.get(f"/studies/{world}/import/codebook")
     assert page.status_code == 200 and b'type="file"' in page.data
     preview = upload(client, world, NVIVO)
     text = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "2 new tags" in text and "1 tag the study has already" in text
     assert tags_of(app, world) == ["PAPER"]  # a preview writes nothing
-    confirm = client.post(f"/studies/{world}/imports/codebook/confirm",
+    confirm = client.post(f"/studies/{world}/import/codebook/confirm",
                           data={"tag": ["Payments / Late fees", "Payments / Paper invoices", "PAPER"]})
     assert confirm.status_code == 303 and confirm.headers["Location"].endswith(f"/studies/{world}/tags")
     assert tags_of(app, world) == ["PAPER", "Payments / Late fees", "Payments / Paper invoices"]
-    again = client.post(f"/studies/{world}/imports/codebook/confirm", data={"tag": ["payments / late FEES"]})
+    again = client.post(f"/studies/{world}/import/codebook/confirm", data={"tag": ["payments / late FEES"]})
     assert again.status_code == 303 and len(tags_of(app, world)) == 3  # matched whatever the letters
 
 
@@ -97,7 +97,7 @@ def test_a_bad_codebook_gets_a_clear_error_and_changes_nothing(app, client, worl
 
 
 def test_a_confirmed_list_with_one_bad_name_adds_none_of_them(app, client, world):
-    response = client.post(f"/studies/{world}/imports/codebook/confirm", data={"tag": ["Good one", "y" * 61]})
+    response = client.post(f"/studies/{world}/import/codebook/confirm", data={"tag": ["Good one", "y" * 61]})
     assert response.status_code == 422 and "Length must be between 1 and 60." in response.get_data(as_text=True)
     assert tags_of(app, world) == ["PAPER"]
 
@@ -106,9 +106,9 @@ def test_only_members_who_manage_tags_may_import(app, client, auth, world):
     auth.logout()
     for email, status in (("olga@example.org", 404), ("vic@example.org", 403)):
         auth.login(email)
-        assert client.get(f"/studies/{world}/imports/codebook").status_code == status
+        assert client.get(f"/studies/{world}/import/codebook").status_code == status
         assert upload(client, world, NVIVO).status_code == status
-        assert client.post(f"/studies/{world}/imports/codebook/confirm", data={"tag": ["x"]}).status_code == status
+        assert client.post(f"/studies/{world}/import/codebook/confirm", data={"tag": ["x"]}).status_code == status
         auth.logout()
     assert tags_of(app, world) == ["PAPER"]
 

@@ -25,7 +25,7 @@ def build(app):
 
 
 def download_codebook(client, study_id):
-    response = client.get(f"/studies/{study_id}/exports/codebook.qdc")
+    response = client.get(f"/studies/{study_id}/export/codebook.qdc")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].endswith(".qdc")
     data = response.get_data()
@@ -57,13 +57,13 @@ def test_a_codebook_exported_and_imported_into_another_study_gives_the_same_tags
     study_id, other_id = build(app)
     auth.login()
     data = download_codebook(client, study_id)
-    preview = client.post(f"/studies/{other_id}/imports/codebook",
+    preview = client.post(f"/studies/{other_id}/import/codebook",
                           data={"codebook": (io.BytesIO(data), "study.qdc")}, content_type="multipart/form-data")
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "3 new tags" in page and "1 tag the study has already" in page
     assert "“Touchpoints”: Fieldnotes’ touchpoints, which are not tags." in page
     names = re.findall(r'name="tag" value="([^"]+)"', page)
-    confirm = client.post(f"/studies/{other_id}/imports/codebook/confirm", data={"tag": names})
+    confirm = client.post(f"/studies/{other_id}/import/codebook/confirm", data={"tag": names})
     assert confirm.status_code == 303
     with app.app_context():
         copied = db.session.scalars(db.select(Tag.name).where(Tag.study_id == other_id)).all()

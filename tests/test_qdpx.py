@@ -57,7 +57,7 @@ def build(app):
 
 
 def download(client, study_id, audience="team"):
-    response = client.get(f"/studies/{study_id}/exports/project.qdpx?audience={audience}")
+    response = client.get(f"/studies/{study_id}/export/project.qdpx?audience={audience}")
     assert response.status_code == 200, response.data[:500]
     assert response.headers["Content-Disposition"].endswith(".qdpx")
     data = response.get_data()
@@ -169,7 +169,7 @@ def test_only_members_who_see_notes_may_export(app, client, auth):
         assert response.status_code == 404
     auth.logout()
     auth.login()
-    response = client.get(f"/studies/{world['study']}/exports/project.qdpx?audience=everyone")
+    response = client.get(f"/studies/{world['study']}/export/project.qdpx?audience=everyone")
     assert response.status_code == 422 and b"Choose team" in response.data
 
 

@@ -7,7 +7,7 @@ from fieldnotes.exports.archive import archive_name, archive_to_tempfile
 from fieldnotes.studies.permissions import require
 
 
-@bp.get("/studies/<id:study_id>/archive")
+@bp.get("/studies/<id:study_id>/export/archive")
 @login_required
 def archive_page(study_id):
     """What the archive holds and leaves out, before the download."""
@@ -15,7 +15,7 @@ def archive_page(study_id):
     return render_template("exports/archive.html", study=study)
 
 
-@bp.get("/studies/<id:study_id>/archive.zip")
+@bp.get("/studies/<id:study_id>/export/archive.zip")
 @login_required
 def archive(study_id):
     study = require(study_id, "export_archive").study

@@ -32,7 +32,7 @@ def file_name(study, extension):
     return (re.sub(r"[^\w-]+", "-", study.name).strip("-")[:80] or "study") + extension
 
 
-@bp.get("/studies/<id:study_id>/exports/project.qdpx")
+@bp.get("/studies/<id:study_id>/export/project.qdpx")
 @login_required
 def qdpx(study_id):
     """The study as a REFI-QDA project, built in a scratch file (deleted when the download closes)."""
@@ -45,7 +45,7 @@ def qdpx(study_id):
                              download_name=file_name(study, ".qdpx")))
 
 
-@bp.get("/studies/<id:study_id>/exports/codebook.qdc")
+@bp.get("/studies/<id:study_id>/export/codebook.qdc")
 @login_required
 def qdc(study_id):
     """The study's codes (touchpoints, roles, kinds, tags, insights) as a REFI-QDA codebook."""

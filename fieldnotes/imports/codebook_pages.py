@@ -18,13 +18,13 @@ def upload_page(membership, errors=None):
                            max_kb=MAX_BYTES // 1024), 422 if errors else 200
 
 
-@bp.get("/studies/<id:study_id>/imports/codebook")
+@bp.get("/studies/<id:study_id>/import/codebook")
 @login_required
 def codebook(study_id):
     return upload_page(require(study_id, "manage_tags"))
 
 
-@bp.post("/studies/<id:study_id>/imports/codebook")
+@bp.post("/studies/<id:study_id>/import/codebook")
 @login_required
 def preview_codebook(study_id):
     membership = require(study_id, "manage_tags")
@@ -39,7 +39,7 @@ def preview_codebook(study_id):
                            file_name=upload.filename)
 
 
-@bp.post("/studies/<id:study_id>/imports/codebook/confirm")
+@bp.post("/studies/<id:study_id>/import/codebook/confirm")
 @login_required
 def confirm_codebook(study_id):
     membership = require(study_id, "manage_tags")

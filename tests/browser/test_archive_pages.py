@@ -21,7 +21,7 @@ def test_an_owner_downloads_the_archive_and_imports_it_as_a_new_study(page, live
         study_id = study.id
     sign_in(page, live_server, "ana@example.org", PASSWORD)
 
-    page.goto(f"{live_server.url}/studies/{study_id}/archive")
+    page.goto(f"{live_server.url}/studies/{study_id}/export/archive")
     check_page(page, "Study archive")
     assert_tap_targets(page)
     expect(page.get_by_role("list").filter(has_text="real names")).to_contain_text("pseudonyms are enough")

@@ -13,7 +13,7 @@ def test_a_researcher_previews_and_imports_a_codebook_as_tags(page, live_server,
     with app.app_context():
         study_id = make_study(make_user("ana@example.org", "Ana Lima")).id
     sign_in(page, live_server, "ana@example.org", PASSWORD)
-    page.goto(f"{live_server.url}/studies/{study_id}/imports/codebook")
+    page.goto(f"{live_server.url}/studies/{study_id}/import/codebook")
     check_page(page, "Import a codebook")
 
     page.get_by_label("Codebook file").set_input_files(
