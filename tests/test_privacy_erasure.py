@@ -1,13 +1,17 @@
 """Erasure that erases: after a participant of the demo study is erased, nothing a member or a
-share-link visitor can reach holds their words, pseudonym, real name or files.
+share-link visitor can reach holds their words, pseudonym, real name or files: no page, no pull, and
+no export (CSV, XLSX, JSON, REFI-QDA project and codebook, study archive, the API).
 
 The scan walks every GET page of app.url_map with the study's ids (every visit, participant, board,
 item, insight and media id, the erased ones included; their former notes and a few others), follows
 browse's pages, searches for their words, reads every pull page, and lists the media folder.
 """
+import hashlib
 import html
+import io
 import json
 import re
+import zipfile
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -35,12 +39,34 @@ def seed_demo(app):
 
 
 def readable(response):
-    """The body as a person (or a phone) reads it: HTML entities and JSON escapes undone."""
+    """The body as a person (or a phone) reads it: HTML entities and JSON escapes undone; every text
+    file inside a zip (XLSX, REFI-QDA project, study archive), and the digest of every other one."""
+    body = response.get_data()
+    if body.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return "\n".join(inside(archive.read(name)) for name in archive.namelist())
     if response.mimetype == "application/json":
         return json.dumps(response.get_json(), ensure_ascii=False)
     if response.mimetype.startswith("text/") or response.mimetype.endswith("javascript"):
         return html.unescape(response.get_data(as_text=True))
+    if response.mimetype.endswith("xml"):
+        return html.unescape(response.get_data(as_text=True))
     return ""  # photos and recordings: checked as files in the media folder
+
+
+def inside(data):
+    try:
+        return html.unescape(data.decode("utf-8"))
+    except UnicodeDecodeError:  # a photo or a recording: named by what it holds
+        return hashlib.sha256(data).hexdigest()
+
+
+def fetched(client, url):
+    """The whole answer, read and closed at once: a streamed export keeps its request open until then."""
+    response = client.get(url)
+    response.get_data()
+    response.close()
+    return response
 
 
 def served_digest(attachment):
@@ -143,6 +169,16 @@ def pull_pages(client, study_id):
         cursor = body["cursor"]
 
 
+def export_urls(study_id, board_id):
+    """Every export a member can download, in every format and for both audiences."""
+    base = f"/studies/{study_id}"
+    tabular = [f"{base}/export/download?format={fmt}&audience={audience}&board={board}"
+               for fmt in ("csv", "xlsx", "json") for audience in ("team", "outside") for board in ("", board_id)]
+    return tabular + [f"{base}/export/project.qdpx?audience=team", f"{base}/export/project.qdpx?audience=outside",
+                      f"{base}/export/codebook.qdc", f"{base}/export/archive.zip",
+                      f"/api/v1/studies/{study_id}/notes?limit=200"]
+
+
 def hits(pages, needles):
     """[(url, needle)] for every needle (case-insensitive) any page shows."""
     found = []
@@ -153,15 +189,18 @@ def hits(pages, needles):
     return found
 
 
-def scan(app, client, study_id, gone, token):
+def scan(app, client, study_id, board_id, gone, token):
     """What the owner (who sees the most) and an anonymous visitor reach, scanned for `gone`."""
-    needles = gone["words"] + gone["names"]
+    needles = gone["words"] + gone["names"] + sorted(gone["files"])
     long_words = sorted({word for text in gone["words"] for word in re.findall(r"\w{7,}", text)})
     searches = [f"?q={word}" for word in long_words][:40]
     member_urls = list(urls(app, id_values(app, study_id, gone), token))
-    member_pages = [(url, client.get(url)) for url in member_urls if not url.startswith("/share/")]
+    member_pages = [(url, fetched(client, url)) for url in member_urls if not url.startswith("/share/")]
     member_pages += [page for query in [""] + searches for page in browse_pages(client, study_id, query)]
     member_pages += list(pull_pages(client, study_id))
+    exports = [(url, fetched(client, url)) for url in export_urls(study_id, board_id)]
+    assert all(response.status_code == 200 for _, response in exports), [(u, r.status_code) for u, r in exports]
+    member_pages += exports
     found = hits(member_pages, needles)
     client.post("/logout")
     anonymous = [(url, client.get(url)) for url in (f"/share/{token}", f"/share/{token}/present")]
@@ -193,12 +232,17 @@ def test_an_erased_demo_participant_leaves_no_trace_a_member_or_visitor_can_find
     shared = readable(client.get(f"/share/{token}"))
     assert any(word in shared for word in gone["words"])
     assert files_left(app, gone)
+    # ...and in the exports: their words in the CSV, their photos' bytes in the study archive.
+    base = f"/studies/{study_id}/export"
+    csv, archive = (readable(fetched(client, f"{base}/{file}")) for file in (
+        "download?format=csv&audience=team", "archive.zip"))
+    assert any(word in csv for word in gone["words"]) and any(digest in archive for digest in gone["files"])
 
     erased = client.post(f"/studies/{study_id}/participants/{gone['participant']}/erase",
                          data={"confirm": "erase", "notes": "keep"})
     assert erased.status_code == 303
 
-    found, scanned = scan(app, client, study_id, gone, token)
+    found, scanned = scan(app, client, study_id, board_id, gone, token)
     assert scanned > 150  # their note pages, every browse and pull page, the share link...
     assert found == []
     assert files_left(app, gone) == []
