@@ -124,10 +124,13 @@ def test_send_now_sends_the_notes_then_signs_out(page, context, live_server, app
     open_capture(page, live_server, field)
     context.route("**/api/sync/push", lambda route: route.abort())
     save_note(page, "Retypes the order into the warehouse system")
-    context.unroute("**/api/sync/push")
 
     sign_out(page)
-    page.get_by_role("dialog").get_by_role("button", name="Send now, then sign out").click()
+    send_now = page.get_by_role("dialog").get_by_role("button", name="Send now, then sign out")
+    send_now.wait_for()
+    # The network comes back only once the dialog is up: a retry in between would leave nothing to ask about.
+    context.unroute("**/api/sync/push")
+    send_now.click()
     page.wait_for_url("**/login")
     assert list(server_notes(app, field["study_id"])) == ["Retypes the order into the warehouse system"]
     expect(page.get_by_text("You are signed out.")).to_be_visible()
