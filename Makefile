@@ -27,8 +27,10 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Run every test, browser tests included; on PostgreSQL too when FIELDNOTES_TEST_DATABASE_URL is set
+# One test process per core (pytest-xdist; each has its own PostgreSQL database): TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= auto
 test: install-dev chromium
-	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 ## The sync torture run (a benchmark, minutes long): 20 phones, replays, kill -9 of the app; DB=<PostgreSQL URL> or SQLite
 torture: install

@@ -3,7 +3,7 @@ FIELDNOTES_TEST_DATABASE_URL names a database (as in CI)."""
 import os
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from fieldnotes import create_app
 from fieldnotes.extensions import db
@@ -19,15 +19,36 @@ TEST_CONFIG = {
 }
 
 
+def worker_database(url):
+    """The database this test process uses: the named one, or under pytest-xdist (`make test` runs a
+    process per core) a database of the worker's own beside it, made afresh, so workers never meet."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    return own.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_schema():
-    """Create the tables once per run on the PostgreSQL test database."""
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": POSTGRES_URL})
+    """Create the tables once per run (per worker) on the PostgreSQL test database."""
+    url = worker_database(POSTGRES_URL)
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.drop_all()
         db.create_all()
         db.engine.dispose()
-    return POSTGRES_URL
+    yield url
+    if url != POSTGRES_URL:
+        server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+        server.dispose()
 
 
 def empty_postgres(url):
