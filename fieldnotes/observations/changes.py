@@ -154,6 +154,8 @@ def write_new_notes(author_id, device_id, items, tag_cache=None):
     """
     seqs = take_seqs(len(items))
     tag_cache = {} if tag_cache is None else tag_cache
+    for study_id, names in names_by_study(items).items():
+        service.cache_tags(study_id, names, tag_cache)  # one read for the lot, so none inside the loop
     notes, revisions = [], []
     for (note_id, data), seq in zip(items, seqs):
         note = service.new_note(note_id, data["study_id"], author_id, device_id)
@@ -167,6 +169,13 @@ def write_new_notes(author_id, device_id, items, tag_cache=None):
     db.session.flush()
     db.session.execute(insert(Revision), revisions)
     return notes
+
+
+def names_by_study(items):
+    names = {}
+    for _, data in items:
+        names.setdefault(data["study_id"], []).extend(data["tags"])
+    return names
 
 
 def fill(note, data, tag_cache=None):
