@@ -54,13 +54,17 @@ def clock_suspect(captured_at, received_at):
 
 
 def write_fields(note, data, now=None):
-    now = now or utcnow()
-    for field in ("kind", "text", "expected", "touchpoint_id", "role_id", "participant_id", "visit_id"):
-        setattr(note, field, data.get(field))
-    note.no_person = bool(data.get("no_person", False))  # absent from pushes of phones that predate it
-    note.captured_at = data["captured_at"]
-    note.client_time_suspect = clock_suspect(data["captured_at"], now)
-    note.updated_at = now
+    for field, value in note_fields(data, now or utcnow()).items():
+        setattr(note, field, value)
+
+
+def note_fields(data, now):
+    """The note's columns that validated data sets (a new note's row, or an edit in place)."""
+    fields = {field: data.get(field) for field in
+              ("kind", "text", "expected", "touchpoint_id", "role_id", "participant_id", "visit_id")}
+    return fields | {"no_person": bool(data.get("no_person", False)),  # absent from phones that predate it
+                     "captured_at": data["captured_at"],
+                     "client_time_suspect": clock_suspect(data["captured_at"], now), "updated_at": now}
 
 
 def tags_named(study_id, names, cache=None):
@@ -143,10 +147,14 @@ def set_media(note, declared):
     wanted = {item["id"]: item for item in declared}
     note.media = [a for a in note.media if a.id in wanted]
     have = {a.id for a in note.media}
-    for media_id, item in wanted.items():
-        if media_id not in have:
-            note.media.append(Attachment(id=media_id, slot=item["slot"], sha256=item["sha256"],
-                                         size=item["size"], mime=item["mime"]))
+    note.media.extend(Attachment(**fields) for fields in media_fields(note.id, declared) if fields["id"] not in have)
+
+
+def media_fields(note_id, declared):
+    """An Attachment's columns for each declared media (pending; a media id listed twice is one)."""
+    wanted = {item["id"]: item for item in declared}
+    return [{"id": media_id, "observation_id": note_id, "slot": item["slot"], "sha256": item["sha256"],
+             "size": item["size"], "mime": item["mime"]} for media_id, item in wanted.items()]
 
 
 def new_note(note_id, study_id, author_id, device_id):
