@@ -89,8 +89,8 @@ def cache_tags(study_id, names, cache):
 
     The first spelling of a name is the one a new tag gets. Someone may add the same tag, in any letters,
     at this moment: insert-or-nothing on the unique (study, key), then read, so both end on the same row.
-    No autoflush: notes pending in the session have nothing to do with tags, and flushing them one
-    lookup at a time costs a round of small INSERTs per lookup.
+    Autoflush stays on: it runs once per call, not once per name, and a tag pending in the session
+    must be in the database before we look for it.
     """
     wanted = {}
     for name in names:
@@ -98,14 +98,13 @@ def cache_tags(study_id, names, cache):
     missing = {key: name for key, name in wanted.items() if (study_id, key) not in cache}
     if not missing:
         return
-    with db.session.no_autoflush:
-        found = read_tags(study_id, missing)
-        new = [{"study_id": study_id, "name": name, "name_key": key, "created_at": utcnow()}
-               for key, name in missing.items() if key not in found]
-        if new:
-            dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-            db.session.execute(dialect.insert(Tag.__table__).on_conflict_do_nothing(), new)
-            found |= read_tags(study_id, {row["name_key"] for row in new})
+    found = read_tags(study_id, missing)
+    new = [{"study_id": study_id, "name": name, "name_key": key, "created_at": utcnow()}
+           for key, name in missing.items() if key not in found]
+    if new:
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(Tag.__table__).on_conflict_do_nothing(), new)
+        found |= read_tags(study_id, {row["name_key"] for row in new})
     cache.update({(study_id, key): tag for key, tag in found.items()})
 
 
