@@ -1,4 +1,4 @@
-"""Pushing many new notes at once (a phone back online): checked one by one, written in one flush.
+"""Pushing many new notes at once (a phone back online): checked one by one, written as rows in bulk.
 
 A note the server has never seen, from a mutation it has never processed, is
 the common case and the one worth making cheap. Everything else (edits,

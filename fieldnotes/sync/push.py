@@ -117,7 +117,7 @@ def push_new(user, device_id, raw_mutations, loaded, indexes, results):
 
 
 def check_and_insert(user, device_id, raw_mutations, loaded, indexes):
-    """{index: answer}: the invalid new notes rejected, the others written in one flush."""
+    """{index: answer}: the invalid new notes rejected, the others written in bulk."""
     checks, answers, good = new_notes.Checks(user, [loaded[index][0] for index in indexes]), {}, []
     for index in indexes:
         errors = checks.errors_of(loaded[index][0])
