@@ -15,6 +15,7 @@ before any other write, then the functions below. Callers commit.
 """
 import secrets
 import uuid
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from sqlalchemy import insert, select, update
@@ -163,8 +164,10 @@ def write_new_notes(author_id, device_id, items, tag_cache=None):
     now = utcnow()
     notes, links, media, revisions = [], [], [], []
     for (note_id, data), seq in zip(items, seqs):
+        fields = SimpleNamespace()
+        service.write_fields(fields, data, now)  # the columns an edit would set, as a row
         notes.append({"id": note_id, "study_id": data["study_id"], "author_id": author_id,
-                      "created_by_device": device_id, **service.note_fields(data, now),
+                      "created_by_device": device_id, **vars(fields),
                       "received_at": now, "version": 1, "seq": seq, "deleted_at": None})
         links.extend({"observation_id": note_id, "tag_id": tag.id}
                      for tag in service.tags_named(data["study_id"], data["tags"], tag_cache))

@@ -54,17 +54,14 @@ def clock_suspect(captured_at, received_at):
 
 
 def write_fields(note, data, now=None):
-    for field, value in note_fields(data, now or utcnow()).items():
-        setattr(note, field, value)
-
-
-def note_fields(data, now):
-    """The note's columns that validated data sets (a new note's row, or an edit in place)."""
-    fields = {field: data.get(field) for field in
-              ("kind", "text", "expected", "touchpoint_id", "role_id", "participant_id", "visit_id")}
-    return fields | {"no_person": bool(data.get("no_person", False)),  # absent from phones that predate it
-                     "captured_at": data["captured_at"],
-                     "client_time_suspect": clock_suspect(data["captured_at"], now), "updated_at": now}
+    """Set the note's columns that validated data gives; `note` may be a new note's row (a namespace)."""
+    now = now or utcnow()
+    for field in ("kind", "text", "expected", "touchpoint_id", "role_id", "participant_id", "visit_id"):
+        setattr(note, field, data.get(field))
+    note.no_person = bool(data.get("no_person", False))  # absent from pushes of phones that predate it
+    note.captured_at = data["captured_at"]
+    note.client_time_suspect = clock_suspect(data["captured_at"], now)
+    note.updated_at = now
 
 
 def tags_named(study_id, names, cache=None):
