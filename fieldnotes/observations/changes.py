@@ -195,8 +195,8 @@ def names_by_study(items):
     return names
 
 
-def fill(note, data, tag_cache=None):
+def fill(note, data):
     """Fields, tags (by name, made when new) and declared media from validated data."""
     service.write_fields(note, data)
-    note.tags = service.tags_named(note.study_id, data["tags"], tag_cache)
+    note.tags = service.tags_named(note.study_id, data["tags"])
     service.set_media(note, data["media"])
