@@ -14,6 +14,9 @@ hole that PostgreSQL sequences leave). Hence: lock_counter() (or a Counter)
 before any other write, then the functions below. Callers commit.
 """
 import secrets
+import uuid
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from sqlalchemy import insert, select, update
 
@@ -21,7 +24,8 @@ from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db, upsert
 from fieldnotes.observations import service
 from fieldnotes.observations.content import loaded_content, note_content
-from fieldnotes.observations.models import ChangeStream, Revision, RevisionKind
+from fieldnotes.observations.models import (
+    Attachment, ChangeStream, Observation, Revision, RevisionKind, observation_tag)
 
 ROW = 1
 table = ChangeStream.__table__
@@ -145,32 +149,54 @@ def tombstone(note):
 
 
 def write_new_notes(author_id, device_id, items, tag_cache=None):
-    """Notes the server has never seen, as [(note id, validated data)]: written in one flush.
+    """Notes the server has never seen, as [(note id, validated data)]: [Written] in the same order.
 
     Their change numbers come from one counter update (holding the counter, so in
-    commit order) and their revisions from one executemany, since nothing in the
-    request reads them back. Raises IntegrityError when the database refuses a
-    row; the caller's savepoint then undoes the lot.
+    commit order); their rows (note, tag links, media, revision) from one executemany
+    each, not ORM objects, since nothing in the request reads them back. The rows
+    are those write_note would make. Raises IntegrityError when the database refuses
+    a row; the caller's savepoint then undoes the lot.
     """
     seqs = take_seqs(len(items))
     tag_cache = {} if tag_cache is None else tag_cache
-    notes, revisions = [], []
+    for study_id, names in names_by_study(items).items():
+        service.cache_tags(study_id, names, tag_cache)  # one read for the lot, so none inside the loop
+    now = utcnow()
+    notes, links, media, revisions = [], [], [], []
     for (note_id, data), seq in zip(items, seqs):
-        note = service.new_note(note_id, data["study_id"], author_id, device_id)
-        fill(note, data, tag_cache)
-        note.version, note.seq = 1, seq
-        note.received_at = note.updated_at
-        db.session.add(note)
-        notes.append(note)
-        revisions.append({"observation_id": note.id, "version": 1, "data": loaded_content(data),
+        fields = SimpleNamespace()
+        service.write_fields(fields, data, now)  # the columns an edit would set, as a row
+        notes.append({"id": note_id, "study_id": data["study_id"], "author_id": author_id,
+                      "created_by_device": device_id, **vars(fields),
+                      "received_at": now, "version": 1, "seq": seq, "deleted_at": None})
+        links.extend({"observation_id": note_id, "tag_id": tag.id}
+                     for tag in service.tags_named(data["study_id"], data["tags"], tag_cache))
+        media.extend(service.media_fields(note_id, data["media"]))
+        revisions.append({"observation_id": note_id, "version": 1, "data": loaded_content(data),
                           "author_id": author_id, "device_id": device_id, "kind": RevisionKind.EDIT})
-    db.session.flush()
-    db.session.execute(insert(Revision), revisions)
-    return notes
+    for table, rows in ((Observation.__table__, notes), (observation_tag, links),
+                        (Attachment.__table__, media), (Revision.__table__, revisions)):
+        if rows:
+            db.session.execute(insert(table), rows)
+    return [Written(row["id"], 1, row["seq"]) for row in notes]
 
 
-def fill(note, data, tag_cache=None):
+class Written(NamedTuple):
+    """A new note as written: what its answer and its caller need, without loading it back."""
+    id: uuid.UUID
+    version: int
+    seq: int
+
+
+def names_by_study(items):
+    names = {}
+    for _, data in items:
+        names.setdefault(data["study_id"], []).extend(data["tags"])
+    return names
+
+
+def fill(note, data):
     """Fields, tags (by name, made when new) and declared media from validated data."""
     service.write_fields(note, data)
-    note.tags = service.tags_named(note.study_id, data["tags"], tag_cache)
+    note.tags = service.tags_named(note.study_id, data["tags"])
     service.set_media(note, data["media"])

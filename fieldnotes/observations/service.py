@@ -28,15 +28,24 @@ def can_edit(membership, note):
     return membership.role != StudyRole.RESEARCHER or note.author_id == membership.user_id
 
 
-def scope_errors(study_id, data):
-    """Field messages for ids that are not in this study (another study's id is never written)."""
-    errors = {}
+def scope_errors(study_id, data, known=None):
+    """Field messages for ids that are not in this study (another study's id is never written).
+
+    `known` (known_ids of a whole push) saves reading the study's ids again for every note.
+    """
+    known = known_ids(study_id, [data]) if known is None else known
+    return {field: ["Not found in this study."] for field in SCOPED
+            if data.get(field) is not None and data[field] not in known[field]}
+
+
+def known_ids(study_id, datas):
+    """{field: the ids these notes name that are this study's}: one query per kind of id named at all."""
+    known = {}
     for field, model in SCOPED.items():
-        value = data.get(field)
-        if value is not None and db.session.scalar(
-                select(model.id).where(model.id == value, model.study_id == study_id)) is None:
-            errors[field] = ["Not found in this study."]
-    return errors
+        named = {data[field] for data in datas if data.get(field) is not None}
+        known[field] = set(db.session.scalars(
+            select(model.id).where(model.study_id == study_id, model.id.in_(named)))) if named else set()
+    return known
 
 
 def clock_suspect(captured_at, received_at):
@@ -45,6 +54,7 @@ def clock_suspect(captured_at, received_at):
 
 
 def write_fields(note, data, now=None):
+    """Set the note's columns that validated data gives; `note` may be a new note's row (a namespace)."""
     now = now or utcnow()
     for field in ("kind", "text", "expected", "touchpoint_id", "role_id", "participant_id", "visit_id"):
         setattr(note, field, data.get(field))
@@ -58,40 +68,61 @@ def tags_named(study_id, names, cache=None):
     """The study's tags by name (case-insensitive: studies.models.name_key), creating the new ones.
 
     Names that are one name in other letters give the note that tag once. `cache` (a dict kept by the
-    caller for one transaction) saves reading the same tag again for every note of a sync batch.
+    caller for one transaction, filled by cache_tags) saves reading the same tag again for every note.
     """
     cache = {} if cache is None else cache
+    cache_tags(study_id, names, cache)
     tags, seen = [], set()
     for name in names:
         key = (study_id, name_key(name))
-        if key in seen:
-            continue
-        seen.add(key)
-        if key not in cache:
-            cache[key] = tag_named(study_id, name)
-        tags.append(cache[key])
+        if key not in seen:
+            seen.add(key)
+            tags.append(cache[key])
     return tags
+
+
+def cache_tags(study_id, names, cache):
+    """Put the study's tags of these names in `cache`, made when new: one read for the lot, not one per name.
+
+    The first spelling of a name is the one a new tag gets. Someone may add the same tag, in any letters,
+    at this moment: insert-or-nothing on the unique (study, key), then read, so both end on the same row.
+    Autoflush stays on: it runs once per call, not once per name, and a tag pending in the session
+    must be in the database before we look for it.
+    """
+    wanted = {}
+    for name in names:
+        wanted.setdefault(name_key(name), name)
+    missing = {key: name for key, name in wanted.items() if (study_id, key) not in cache}
+    if not missing:
+        return
+    found = read_tags(study_id, missing)
+    new = [{"study_id": study_id, "name": name, "name_key": key, "created_at": utcnow()}
+           for key, name in missing.items() if key not in found]
+    if new:
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(Tag.__table__).on_conflict_do_nothing(), new)
+        found |= read_tags(study_id, {row["name_key"] for row in new})
+    cache.update({(study_id, key): tag for key, tag in found.items()})
+
+
+def read_tags(study_id, keys):
+    return {tag.name_key: tag for tag in db.session.scalars(
+        select(Tag).where(Tag.study_id == study_id, Tag.name_key.in_(keys)))}
 
 
 def tag_named(study_id, name):
     """The study's tag by this name in any letter case, made with this spelling when there is none."""
-    key = name_key(name)
-    query = select(Tag).where(Tag.study_id == study_id, Tag.name_key == key)
-    tag = db.session.scalar(query)
-    if tag is None:
-        # Someone may add the same tag, in any letters, at this moment: insert-or-nothing on the unique
-        # (study, key), then read. A racing writer's row makes ours nothing, so both end on its row.
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        db.session.execute(dialect.insert(Tag).values(study_id=study_id, name=name, name_key=key,
-                                                      created_at=utcnow()).on_conflict_do_nothing())
-        tag = db.session.scalar(query)
-    return tag
+    return tags_named(study_id, [name])[0]
 
 
-def media_errors(note_id, declared):
-    """Messages for media ids already used by another note, or resent with other content."""
+def media_errors(note_id, declared, stored=None):
+    """Messages for media ids already used by another note, or resent with other content.
+
+    `stored` (stored_media of a whole push) saves reading the media again for every note.
+    """
+    stored = stored_media(declared) if stored is None else stored
     for item in declared:
-        existing = db.session.get(Attachment, item["id"])
+        existing = stored.get(item["id"])
         if existing is None:
             continue
         if existing.observation_id != note_id:
@@ -101,15 +132,25 @@ def media_errors(note_id, declared):
     return {}
 
 
+def stored_media(declared):
+    """{media id: Attachment} of the declared media the server has already: one query."""
+    ids = {item["id"] for item in declared}
+    return {a.id: a for a in db.session.scalars(select(Attachment).where(Attachment.id.in_(ids)))} if ids else {}
+
+
 def set_media(note, declared):
     """Attach declared media as pending; media no longer listed is detached (its file stays)."""
     wanted = {item["id"]: item for item in declared}
     note.media = [a for a in note.media if a.id in wanted]
     have = {a.id for a in note.media}
-    for media_id, item in wanted.items():
-        if media_id not in have:
-            note.media.append(Attachment(id=media_id, slot=item["slot"], sha256=item["sha256"],
-                                         size=item["size"], mime=item["mime"]))
+    note.media.extend(Attachment(**fields) for fields in media_fields(note.id, declared) if fields["id"] not in have)
+
+
+def media_fields(note_id, declared):
+    """An Attachment's columns for each declared media (pending; a media id listed twice is one)."""
+    wanted = {item["id"]: item for item in declared}
+    return [{"id": media_id, "observation_id": note_id, "slot": item["slot"], "sha256": item["sha256"],
+             "size": item["size"], "mime": item["mime"]} for media_id, item in wanted.items()]
 
 
 def new_note(note_id, study_id, author_id, device_id):

@@ -1,4 +1,4 @@
-"""Pushing many new notes at once (a phone back online): checked one by one, written in one flush.
+"""Pushing many new notes at once (a phone back online): checked one by one, written as rows in bulk.
 
 A note the server has never seen, from a mutation it has never processed, is
 the common case and the one worth making cheap. Everything else (edits,
@@ -42,25 +42,35 @@ def new_ones(mutations):
     return positions
 
 
-class Memberships:
-    """The user's memberships, read once per study for the whole group (the answer does not change)."""
+class Checks:
+    """What a push's new notes are checked against, read once for them all (the answers do not change
+    within the transaction): the user's membership and the ids each study has of those the notes name."""
 
-    def __init__(self, user):
-        self.user, self.found = user, {}
+    def __init__(self, user, mutations):
+        self.user, self.members, self.known = user, {}, {}
+        self.named = {}
+        for mutation in mutations:
+            self.named.setdefault(mutation["data"]["study_id"], []).append(mutation["data"])
+        self.media = service.stored_media([item for m in mutations for item in m["data"]["media"]])
 
     def may_capture(self, study_id):
-        if study_id not in self.found:
-            self.found[study_id] = find_membership(study_id, self.user.id)
-        member = self.found[study_id]
+        if study_id not in self.members:
+            self.members[study_id] = find_membership(study_id, self.user.id)
+        member = self.members[study_id]
         return member is not None and allows(member.role, "capture")
 
+    def known_ids(self, study_id):
+        if study_id not in self.known:
+            self.known[study_id] = service.known_ids(study_id, self.named[study_id])
+        return self.known[study_id]
 
-def errors_of(mutation, memberships):
-    """Field messages if this new note may not be written; reads only, so nothing to undo."""
-    data = mutation["data"]
-    if not memberships.may_capture(data["study_id"]):
-        return {"study_id": ["You cannot add notes to this study."]}
-    return service.scope_errors(data["study_id"], data) | service.media_errors(mutation["entity_id"], data["media"])
+    def errors_of(self, mutation):
+        """Field messages if this new note may not be written; reads only, so nothing to undo."""
+        data = mutation["data"]
+        if not self.may_capture(data["study_id"]):
+            return {"study_id": ["You cannot add notes to this study."]}
+        return (service.scope_errors(data["study_id"], data, self.known_ids(data["study_id"]))
+                | service.media_errors(mutation["entity_id"], data["media"], self.media))
 
 
 def insert_all(user, device_id, mutations, answer):

@@ -24,11 +24,13 @@ from fieldnotes.observations.models import Observation, RevisionKind
 from fieldnotes.studies.permissions import allows, find_membership
 from fieldnotes.sync import devices, new_notes
 from fieldnotes.sync.models import ProcessedMutation
-from fieldnotes.sync.schemas import load_mutation
+from fieldnotes.sync.schemas import MAX_BATCH, load_mutation
 from fieldnotes.writers import writer_turn
 
 
-GROUP = 25
+# A phone's whole batch is one transaction: its checks read the study once, its new notes go in one
+# flush, and each other item has its own savepoint. Larger lists (only from code, not HTTP) go in groups.
+GROUP = MAX_BATCH
 # The database failed, not the item: nothing is known about the item, so the batch answers 5xx.
 OUTAGES = (OperationalError, InterfaceError, PendingRollbackError)
 
@@ -55,11 +57,11 @@ def push_batch(user, device_id, raw_mutations, account=None):
 
     The one service that commits. Replays of mutations already processed are
     answered first, without the counter lock (their answers never change).
-    The rest go in groups of GROUP, one transaction each: a bad item rolls
-    back alone (new notes are checked before any is written, the other items
-    each get a savepoint), a good one is durable before any answer is sent,
-    and the counter lock (which serialises writers) is never held for a whole
-    large batch. Sorted by entity id, so overlapping batches meet rows in the same order.
+    The rest go in one transaction (groups of GROUP, the most a phone may send):
+    a bad item rolls back alone (new notes are checked before any is written and
+    written in one savepoint, the other items each get a savepoint), and a good one
+    is durable before any answer is sent. Sorted by entity id, so overlapping
+    batches meet rows in the same order.
     """
     user_id = user.id
     devices.check_claim(user_id, account)
@@ -115,10 +117,10 @@ def push_new(user, device_id, raw_mutations, loaded, indexes, results):
 
 
 def check_and_insert(user, device_id, raw_mutations, loaded, indexes):
-    """{index: answer}: the invalid new notes rejected, the others written in one flush."""
-    memberships, answers, good = new_notes.Memberships(user), {}, []
+    """{index: answer}: the invalid new notes rejected, the others written in bulk."""
+    checks, answers, good = new_notes.Checks(user, [loaded[index][0] for index in indexes]), {}, []
     for index in indexes:
-        errors = new_notes.errors_of(loaded[index][0], memberships)
+        errors = checks.errors_of(loaded[index][0])
         if errors:
             answers[index] = rejected(raw_mutations[index], errors)
         else:
