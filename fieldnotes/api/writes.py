@@ -26,8 +26,8 @@ def create_note(study_id, author_id, fields):
     changes.lock_counter()
     if db.session.get(Observation, note_id) is not None:
         raise Refused(errors={"id": ["A note with this id exists already; leave id out to have one made."]})
-    [note] = changes.write_new_notes(author_id, None, [(note_id, data)])
-    return note
+    [written] = changes.write_new_notes(author_id, None, [(note_id, data)])
+    return db.session.get(Observation, written.id)  # written by Core: loaded for the answer
 
 
 def update_note(note, author_id, fields, current):
