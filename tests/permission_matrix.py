@@ -230,6 +230,10 @@ MATRIX = {
     "api.insights": [api("GET", "/api/v1/studies/{study}/insights", only(200, NOTES, anonymous=401))],
     "api.boards": [api("GET", "/api/v1/studies/{study}/boards", only(200, ALL, anonymous=401))],
     "api.board": [api("GET", "/api/v1/studies/{study}/boards/1", only(404, ALL, anonymous=401))],
+    # Exports by the API: as the page's download; for outside the team, owners and researchers only.
+    "api.notes_csv": [api("GET", "/api/v1/studies/{study}/exports/notes.csv?audience=outside",
+                          only(200, FIELD, anonymous=401))],
+    "api.notes_json": [api("GET", "/api/v1/studies/{study}/exports/notes.json", only(200, NOTES, anonymous=401))],
     "api.openapi": [api("GET", "/api/v1/openapi.json", signed_in(200, anonymous=200))],
     "api.docs": [api("GET", "/api/v1/docs", signed_in(200, anonymous=200))],
 }

@@ -1,15 +1,18 @@
 """Schemathesis against the running app: cases generated from the OpenAPI document, every answer checked
 against it. No 5xx, no body that breaks its schema, no status the document does not list.
 
-The app runs in-process (schemathesis's WSGI transport), signed in as the study's owner. Most cases
+The app runs in-process (schemathesis's WSGI transport), as a script would call it: with the study
+owner's read-and-write personal access token (its rate limit raised, so the fuzz is not throttled). Most cases
 aim at the seeded study and its notes, so they get past the 404 into the real code; half of the
 updates and deletes name the version the note is at, so writes are applied, not only refused. Half
 the cases are schemathesis's negative ones (input the document forbids), which must be refused, never a 5xx.
-`make fuzz` raises the count (API_FUZZ_EXAMPLES, 5,000 there).
+`make fuzz` raises the count (API_FUZZ_EXAMPLES, 5,000 there). A smaller run with a read-only token
+checks that no write ever succeeds with it.
 """
 import os
 import uuid
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings, strategies as st
 from schemathesis import GenerationMode
@@ -17,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 from sqlalchemy import select
 
+from fieldnotes.auth import access_tokens
 from fieldnotes.auth.models import User
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
@@ -27,9 +31,29 @@ from tests.factories import make_observations
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "500"))
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 ONE_NOTE = "/api/v1/studies/{study_id}/notes/{note_id}"
+WRITES = ["POST", "PATCH", "PUT", "DELETE"]
 
 
-def test_generated_requests_get_answers_the_document_promises(app, client, auth):
+def owner_token(app, access):
+    """The owner's token for `access` (read or write), as the Authorization header; no throttling in the fuzz."""
+    app.config["API_TOKEN_RATE_LIMIT"] = 10**9
+    with app.app_context():
+        owner = db.session.scalar(select(User).where(User.email == "owner@example.org"))
+        _, token = access_tokens.create(owner, f"fuzz {access}", access, 7)
+        db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_document_and_its_page_answer_without_a_token_and_with_one(app, client):
+    build(app)
+    token = owner_token(app, "read")
+    for path in ("/api/v1/openapi.json", "/api/v1/docs"):
+        assert client.get(path).status_code == 200
+        assert client.get(path, headers=token).status_code == 200
+    assert client.get("/api/v1/studies").status_code == 401
+
+
+def test_generated_requests_get_answers_the_document_promises(app):
     world = build(app)
     with app.app_context():
         owner = db.session.scalar(select(User).where(User.email == "owner@example.org"))
@@ -38,8 +62,7 @@ def test_generated_requests_get_answers_the_document_promises(app, client, auth)
             for i in range(20)])
         note_ids = [str(i) for i in db.session.scalars(select(Observation.id).where(
             Observation.study_id == world["study"]))]
-    auth.login("owner@example.org")
-    session = client.get_cookie("session")
+    token = owner_token(app, "write")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     schema.validate()  # against the OpenAPI 3.1 meta-schema
     on_study = {"study_id": world["study"]}
@@ -64,13 +87,41 @@ def test_generated_requests_get_answers_the_document_promises(app, client, auth)
         case, checks = case_and_checks
         if at_current_version and case.method in ("PATCH", "DELETE") and case.path == ONE_NOTE:
             name_current_version(app, case)
-        response = case.call(cookies={session.key: session.value})
+        response = as_a_script(case, token)
         answered.append(response.status_code)
         case.validate_response(response, checks=checks)
 
     check()
     assert len(answered) >= min(EXAMPLES, 500)
     assert {200, 201, 204, 400, 404, 409, 422} <= set(answered)  # it reached writes, refusals and conflicts
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_a_read_only_token_never_changes_anything(app, mode):
+    world = build(app)
+    token = owner_token(app, "read")
+    writes = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app).include(method=WRITES)
+    answered = []
+
+    @settings(max_examples=25, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(case=st.one_of(writes.as_strategy(mode, path_parameters={"study_id": world["study"]}),
+                          writes.as_strategy(mode)))
+    def check(case):
+        response = as_a_script(case, token)
+        answered.append((case.method, response.status_code))
+        case.validate_response(response, checks=[not_a_server_error])
+        assert not 200 <= response.status_code < 300, (case.method, case.path, response.status_code)
+
+    check()
+    assert len(answered) >= 20 and {method for method, _ in answered} >= {"POST", "PATCH", "DELETE"}
+    assert 403 in {status for _, status in answered}
+
+
+def as_a_script(case, token):
+    """Call with the token alone: schemathesis may also fill in the document's other scheme, the session
+    cookie, and a request with both is refused (400) before it reaches the route."""
+    case.cookies = {}
+    return case.call(headers=token)
 
 
 def name_current_version(app, case):

@@ -15,3 +15,4 @@ def check_token():
 from fieldnotes.api import views  # noqa: E402,F401  (routes register on bp)
 from fieldnotes.api import me  # noqa: E402,F401  (GET /api/v1/me: who a token or session acts as)
 from fieldnotes.api import boards, docs, fieldwork, insights, notes, studies  # noqa: E402,F401  (routes)
+from fieldnotes.api import exports  # noqa: E402,F401  (the notes as CSV and JSON files)

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldnotes.explore.filters import MAX_VALUES, ORDERS
 from fieldnotes.explore.search import MAX_QUERY
+from fieldnotes.exports.audience import AUDIENCES, TEAM
 from fieldnotes.forms import DB_INT_MAX
 from fieldnotes.observations.models import TEXT_MAX, Kind, Slot
 from fieldnotes.sync.schemas import DB_INT, Moment, StrictInt
@@ -55,6 +56,19 @@ class NoteFilterSchema(Schema):
                           metadata={"description": "The `next` cursor of the previous page."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT),
                            metadata={"description": f"Notes per page, 1 to {MAX_LIMIT} (default 50)."})
+
+
+class ExportQuerySchema(NoteFilterSchema):
+    """The browse filters (or a board), and whom the file is for; the whole file, so no paging or order."""
+
+    class Meta:
+        exclude = ("after", "limit", "order")
+
+    audience = fields.String(load_default=TEAM, validate=validate.OneOf(list(AUDIENCES)),
+                             metadata={"description": "team (default), or outside: only what each participant's "
+                                                      "consent covers, for roles that may export for outside."})
+    board = fields.Integer(validate=validate.Range(min=1, max=DB_INT_MAX),
+                           metadata={"description": "A board's notes instead of the filter's."})
 
 
 class NoteFieldsSchema(Schema):
@@ -112,6 +126,22 @@ class StudySchema(Schema):
 
 class StudyListSchema(Schema):
     studies = fields.List(fields.Nested(StudySchema), required=True)
+
+
+class TokenSchema(Schema):
+    name = fields.String(required=True)
+    scopes = fields.List(fields.String(validate=validate.OneOf(["read", "write"])), required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class MeSchema(Schema):
+    """Whom the request acts as; `token` is null for a browser's session."""
+
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    token = fields.Nested(TokenSchema, required=True, allow_none=True,
+                          metadata={"description": "The token that signed this request in, if one did."})
 
 
 class MediaSchema(Schema):

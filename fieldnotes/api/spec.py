@@ -83,6 +83,8 @@ def responses(contract):
     ok = {"description": "OK" if status == 200 else "Created" if status == 201 else "Done"}
     if schema is not None:
         ok["content"] = {contract.media_type: {"schema": schema}}
+    elif contract.media_type != "application/json":  # a file or a page: its type says what comes
+        ok["content"] = {contract.media_type: {}}
     answers = {str(status): ok}
     for code in contract.statuses():
         error = "Conflict" if code == 409 else "Error"
