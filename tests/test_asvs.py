@@ -195,7 +195,8 @@ def test_session_and_invite_tokens_are_long_random_and_stored_only_hashed(app, c
 
 # V7.4.4: every page behind sign-in has a visible way to sign out
 
-NOT_PAGES = {"observations.media_file"}  # a photo, not a page
+# Files, not pages: a photo, and the exports' downloads.
+NOT_PAGES = {"observations.media_file", "exports.download", "exports.qdpx", "exports.qdc", "exports.archive"}
 
 
 def signed_in_pages():
