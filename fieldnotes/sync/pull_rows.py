@@ -1,0 +1,97 @@
+"""One page of a study's change stream read as plain rows, not ORM objects.
+
+Pull is the busiest read a phone makes and its answer is plain data, so it skips
+the ORM: building objects with three eager loads cost more than the database
+work (issue 11; docs/benchmarks.md). Three Core queries make the same dicts as
+`observations.content.note_state` does from a loaded note (tests/test_sync_pull_rows.py
+checks them equal, key for key): the notes with their author's name, then the
+tags and the media of the notes in the page, found by the page's range of change
+numbers (index ix_observation_study_seq) rather than a list of 500 ids.
+"""
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from fieldnotes.auth.models import User
+from fieldnotes.extensions import db
+from fieldnotes.observations.content import CONTENT_FIELDS, iso
+from fieldnotes.observations.models import Attachment, Observation, observation_tag
+from fieldnotes.studies.models import Tag
+
+notes = Observation.__table__
+media = Attachment.__table__
+tags = Tag.__table__
+users = User.__table__
+
+
+def in_page(study_id, after, last):
+    """The notes of the page: this study's, change numbers in (after, last]."""
+    return (notes.c.study_id == study_id, notes.c.seq > after, notes.c.seq <= last)
+
+
+def note_rows(study_id, after, limit):
+    """The page's notes in change order, each with its author's name."""
+    return db.session.execute(
+        select(*(notes.c[field] for field in CONTENT_FIELDS), notes.c.id, notes.c.seq, notes.c.version,
+               notes.c.captured_at, notes.c.updated_at, notes.c.client_time_suspect, notes.c.deleted_at,
+               users.c.name.label("author"))
+        .join(users, users.c.id == notes.c.author_id)
+        .where(notes.c.study_id == study_id, notes.c.seq > after)
+        .order_by(notes.c.seq).limit(limit)).all()
+
+
+def tag_names(study_id, after, last):
+    """Tag names per note, by name as Observation.tags orders them."""
+    rows = db.session.execute(
+        select(observation_tag.c.observation_id, tags.c.name)
+        .join(notes, notes.c.id == observation_tag.c.observation_id)
+        .join(tags, tags.c.id == observation_tag.c.tag_id)
+        .where(*in_page(study_id, after, last)).order_by(tags.c.name))
+    names = defaultdict(list)
+    for note_id, name in rows:
+        names[note_id].append(name)
+    return names
+
+
+def media_entries(study_id, after, last):
+    """Media per note, oldest first as Observation.media orders them, with their upload status."""
+    rows = db.session.execute(
+        select(media.c.observation_id, media.c.id, media.c.slot, media.c.sha256, media.c.size, media.c.mime,
+               media.c.status)
+        .join(notes, notes.c.id == media.c.observation_id)
+        .where(*in_page(study_id, after, last)).order_by(media.c.created_at, media.c.id))
+    entries = defaultdict(list)
+    for row in rows:
+        entries[row.observation_id].append({"id": str(row.id), "slot": str(row.slot), "sha256": row.sha256,
+                                            "size": row.size, "mime": row.mime, "status": str(row.status)})
+    return entries
+
+
+def note_state(row, tag_list, media_list):
+    """The same dict as observations.content.note_state, keys in the same order."""
+    data = {field: row._mapping[field] for field in CONTENT_FIELDS}
+    data["kind"] = str(row.kind)
+    data["tags"] = tag_list
+    data["captured_at"] = iso(row.captured_at)
+    data["media"] = media_list
+    data["author"] = row.author
+    data["synced_at"] = iso(row.updated_at)
+    data["client_time_suspect"] = row.client_time_suspect
+    return {"entity": "observation", "id": str(row.id), "version": row.version, "seq": row.seq,
+            "deleted": row.deleted_at is not None, "data": data}
+
+
+def page_states(study_id, after, limit):
+    """(states of up to `limit` changes after `after`, the last change number in the page or `after`)."""
+    rows = note_rows(study_id, after, limit)
+    if not rows:
+        return [], after
+    last = rows[-1].seq
+    names, entries = tag_names(study_id, after, last), media_entries(study_id, after, last)
+    return [note_state(row, names.get(row.id, []), entries.get(row.id, [])) for row in rows], last
+
+
+def more_after(study_id, last):
+    """Whether the study has a change after `last`: one index probe, not an extra note loaded."""
+    return db.session.scalar(
+        select(notes.c.seq).where(notes.c.study_id == study_id, notes.c.seq > last).limit(1)) is not None
