@@ -135,7 +135,7 @@ def iso(value, sqlite_text):
     if value is None:
         return None
     if sqlite_text:  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff", UTC without a zone
-        return value.replace(" ", "T") + "+00:00"
+        value = datetime.fromisoformat(value).replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat()
 
 
