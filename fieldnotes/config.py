@@ -19,7 +19,11 @@ class Config:
 
     # A relative SQLite path lands in instance/ (Flask-SQLAlchemy 3).
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", "sqlite:///fieldnotes.sqlite")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No ping before each request's first query (a round trip every request, issue 11): after the
+    # database restarts, the one request that meets a dead connection fails and SQLAlchemy then
+    # replaces the whole pool. Connections are renewed hourly, which on SQLite also runs the
+    # `PRAGMA optimize` its docs advise (extensions.py). FIELDNOTES_POOL_PRE_PING=1 brings the ping back.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": as_bool(env("POOL_PRE_PING", "0")), "pool_recycle": 3600}
 
     # Researchers go offline for days: a remembered login lasts weeks.
     REMEMBER_COOKIE_DURATION = timedelta(days=int(env("REMEMBER_DAYS", "30")))

@@ -67,4 +67,20 @@ def tune_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Statistics for the query planner, as the SQLite docs advise for long-lived connections: a quick,
+    # bounded check at open, a full `PRAGMA optimize` at close (below). Never analysed, SQLite walks
+    # every note for a selective filter plus a search (issue 11: 126 ms becomes 9-45 ms at 300k notes).
+    cursor.execute("PRAGMA analysis_limit=400")
+    cursor.execute("PRAGMA optimize=0x10002")
     cursor.close()
+
+
+@event.listens_for(Engine, "close")
+def optimize_sqlite(dbapi_connection, connection_record):
+    """Re-analyse what this connection's queries showed would benefit, as the connection closes."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    try:
+        dbapi_connection.execute("PRAGMA optimize")
+    except dbapi_connection.Error:
+        pass  # a locked or closing database only misses one refresh of its statistics

@@ -1,7 +1,7 @@
 """seed-demo's notes: a few hundred realistic ones, pullable by phones; --notes N for a large study."""
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fieldnotes import create_app
 from fieldnotes.explore.cells import build
@@ -96,3 +96,22 @@ def test_notes_option_makes_a_large_synthetic_study_once(app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Observation).where(
             Observation.study_id == study.id)) == 2000
+
+
+def planner_statistics_rows():
+    """Rows of planner statistics for the notes table: what ANALYZE writes on each database."""
+    if db.engine.dialect.name == "sqlite":
+        return db.session.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'observation'"))
+    return db.session.scalar(text("SELECT count(*) FROM pg_stats WHERE tablename = 'observation'"
+                                  " AND schemaname = current_schema()"))
+
+
+def test_a_second_size_in_the_same_database_is_made_too_and_analysed(app):
+    seed(app, "--notes", "300")
+    assert "Synthetic study (200 notes)" in seed(app, "--notes", "200")
+    with app.app_context():
+        sizes = dict(db.session.execute(
+            select(Study.name, func.count(Observation.id)).join(Observation, Observation.study_id == Study.id)
+            .where(Study.name.like("Synthetic%")).group_by(Study.name)).all())
+        assert sizes == {"Synthetic study (300 notes)": 300, "Synthetic study (200 notes)": 200}
+        assert planner_statistics_rows() > 0

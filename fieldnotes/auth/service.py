@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from fieldnotes.auth import known_devices
 from fieldnotes.auth.models import Invite, LoginSession, SessionUser, User, utcnow
@@ -20,7 +21,9 @@ def load_session(token):
     sign-in: the cookie's own expiry is only the browser's word, and a copied
     one would otherwise work for ever (ASVS 7.3.2).
     """
-    row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == token_digest(token)))
+    # The session and its user in one query: this runs on every request (issue 11).
+    row = db.session.scalar(select(LoginSession).options(joinedload(LoginSession.user, innerjoin=True))
+                            .where(LoginSession.token_hash == token_digest(token)))
     if row is None or not row.user.is_active:
         return None
     if row.created_at < utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]:

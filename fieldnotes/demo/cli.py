@@ -56,6 +56,7 @@ def seed_large_study(count):
     started = time.perf_counter()
     study = large.seed_large(large.demo_users(), count)
     db.session.commit()
+    large.analyse()
     click.echo(f"Created “{study.name}” (id {study.id}) in {time.perf_counter() - started:.1f} s.")
 
 

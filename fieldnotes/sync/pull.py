@@ -17,12 +17,11 @@ import re
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from fieldnotes.extensions import db
-from fieldnotes.observations.content import note_state
 from fieldnotes.observations.models import Observation
 from fieldnotes.observations import changes
+from fieldnotes.sync import pull_rows
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 500
@@ -58,9 +57,17 @@ def parse_seen(seen):
     return note_id, int(seq)
 
 
-def server_is_behind(study_id, after, seen):
+def stream_position():
+    """(epoch, counter) in one read; the first pull ever makes the row (changes.current_epoch)."""
+    row = db.session.execute(select(changes.table.c.epoch, changes.table.c.counter)
+                             .where(changes.table.c.id == changes.ROW)).first()
+    if row is None:
+        return changes.current_epoch(), changes.current_counter()
+    return row.epoch, row.counter
+
+
+def server_is_behind(study_id, after, seen, counter):
     """True when the phone heard of changes this database does not have (restored by hand)."""
-    counter = changes.current_counter()
     if after > counter:
         return True
     if seen is None:
@@ -81,17 +88,12 @@ def pull(study_id, cursor, limit=DEFAULT_LIMIT, seen=None):
     database no longer has, answers reset and no changes: the phone starts again from zero."""
     epoch, after = parse_cursor(cursor)
     seen = parse_seen(seen)
-    current = changes.current_epoch()
+    current, counter = stream_position()
     if epoch is not None and epoch != current:
         return reset_page(current)
-    if server_is_behind(study_id, after, seen):
+    if server_is_behind(study_id, after, seen, counter):
         return reset_page(current)
-    rows = db.session.scalars(
-        select(Observation).where(Observation.study_id == study_id, Observation.seq > after)
-        .order_by(Observation.seq).limit(limit + 1)
-        .options(selectinload(Observation.tags), selectinload(Observation.media),
-                 selectinload(Observation.author))).all()
-    page = rows[:limit]
-    last = page[-1].seq if page else after
-    return {"changes": [note_state(note) for note in page], "cursor": f"{current}:{last}",
-            "has_more": len(rows) > limit, "reset": False}
+    states, last = pull_rows.page_states(study_id, after, limit)
+    # Only a full page can have more behind it: then one index probe says whether it does.
+    has_more = len(states) == limit and pull_rows.more_after(study_id, last)
+    return {"changes": states, "cursor": f"{current}:{last}", "has_more": has_more, "reset": False}
