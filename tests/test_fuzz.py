@@ -246,7 +246,8 @@ class World:
             "share_id": [self.share, DB_INT], "membership_id": [self.membership, DB_INT],
             "participant_id": [ids["canary"], DB_INT], "visit_id": [self.visit_id(), DB_INT],
             "term_id": [self.term_id(), DB_INT], "kind": ["touchpoints", "roles"],
-            "token": [self.token, "no-such-token", "x" * 300, "%00"], "filename": ["app.css"]}
+            "token": [self.token, "no-such-token", "x" * 300, "%00"], "filename": ["app.css"],
+            "token_id": [1, DB_INT]}
         self.values = [self.study, ids["first"], ids["second"], ids["stray"], self.tag, self.board, self.item,
                        *self.notes, str(ids["ok_media"]), str(uuid.uuid4())]
         self.forms = self.crawl()
