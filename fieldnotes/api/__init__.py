@@ -12,7 +12,5 @@ def check_token():
     access_tokens.check_request()
 
 
-from fieldnotes.api import views  # noqa: E402,F401  (routes register on bp)
-from fieldnotes.api import me  # noqa: E402,F401  (GET /api/v1/me: who a token or session acts as)
-from fieldnotes.api import boards, docs, fieldwork, insights, notes, studies  # noqa: E402,F401  (routes)
-from fieldnotes.api import exports  # noqa: E402,F401  (the notes as CSV and JSON files)
+# The route modules register on bp; /me says who a token or session acts as, exports are CSV and JSON files.
+from fieldnotes.api import boards, docs, exports, fieldwork, insights, me, notes, studies  # noqa: E402,F401

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 # Debian's Chromium when present; else Playwright's own (scripts/ensure-chromium).
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -33,6 +34,39 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, **PHONE}
 
 
+class InFlight:
+    """Counts the requests still being answered, so a stop can wait for them.
+
+    werkzeug's request threads are daemons that shutdown() does not join: a
+    request the page sent just before the test ended would still hold a
+    database connection when the app's engine is disposed, and that
+    connection, dropped unclosed, warns later in whichever test then runs.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.active = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.active += 1
+        try:
+            return ClosingIterator(self.app(environ, start_response), [self.done])
+        except BaseException:
+            self.done()
+            raise
+
+    def done(self):
+        with self.idle:
+            self.active -= 1
+            self.idle.notify_all()
+
+    def wait(self, timeout=10):
+        with self.idle:
+            self.idle.wait_for(lambda: self.active == 0, timeout)
+
+
 class LiveServer:
     """The app on 127.0.0.1, stoppable and restartable on the same port.
 
@@ -43,12 +77,13 @@ class LiveServer:
 
     def __init__(self, app):
         self.app = app
+        self.requests = InFlight(app)
         self.port = 0
         self.server = None
         self.thread = None
 
     def start(self):
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.server = make_server("127.0.0.1", self.port, self.requests, threaded=True)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -59,6 +94,7 @@ class LiveServer:
             self.server.shutdown()
             self.server.server_close()
             self.thread.join(5)
+            self.requests.wait()
             self.server = None
 
     @property

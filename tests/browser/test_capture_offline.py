@@ -2,7 +2,7 @@
 from playwright.sync_api import expect
 
 from tests.browser.capture_support import (
-    capture_url, field, local, open_capture, save_note, server_notes, settle, unsent_badge,
+    field, local, open_capture, save_note, server_notes, settle, unsent_badge,
     wait_for_server)
 from tests.browser.conftest import assert_accessible
 

@@ -1,2 +1,0 @@
-"""API routes."""
-from fieldnotes.api import bp  # noqa: F401
