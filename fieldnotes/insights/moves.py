@@ -43,6 +43,11 @@ class Move:
         return self.said(data) if callable(self.said) else self.said
 
 
+# What each id a form sends stands for, in the words of the workspace (never the field's name).
+NUMBERED = {"insight_id": "The insight", "parent_id": "The insight to nest under",
+            "target_id": "The insight to move the notes to", "version": "The version the page showed"}
+
+
 def number(name):
     """A form's id field: None when empty, 400 when not a positive number an id column holds."""
     raw = (request.form.get(name) or "").strip()
@@ -50,7 +55,7 @@ def number(name):
         return None
     value = whole_number(raw, low=1)
     if value is None:
-        abort(400, f"{name} must be a number.")
+        abort(400, f"{NUMBERED[name]} is not one this workspace offers: reload the page and choose again.")
     return value
 
 
