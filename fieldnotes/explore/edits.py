@@ -1,4 +1,5 @@
-"""Web edits of notes: kind, touchpoint, role and tags, as new versions in the note's change stream.
+"""Web edits of notes: text, kind, touchpoint, role, participant, visit and tags, as new versions in the
+note's change stream.
 
 Every edit goes through observations/changes.py, as a phone's push does: a new
 version, the next change number, a revision. A phone whose next update is based
@@ -10,7 +11,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations import service
 from fieldnotes.observations.changes import Counter, record_edit
 
-EDITABLE = ("kind", "touchpoint_id", "role_id", "no_person")
+EDITABLE = ("kind", "text", "expected", "touchpoint_id", "role_id", "participant_id", "visit_id", "no_person")
 
 
 class Stale(Conflict):
@@ -23,8 +24,8 @@ def record(note, user, counter):
     record_edit(note, user.id)
 
 
-def edit_fields(note, user, changes, base_version, counter=None):
-    """Set kind/touchpoint/role on one note if it is still at base_version.
+def edit_fields(note, user, changes, base_version, counter=None, tag_names=None):
+    """Set the note's fields (and, given `tag_names`, its tags) as one new version, if it is still at base_version.
 
     :return: field errors (nothing written), or {} when written or nothing changed.
     :raise Stale: the note moved on since base_version; nothing written.
@@ -38,10 +39,14 @@ def edit_fields(note, user, changes, base_version, counter=None):
     if errors:
         return errors
     changed = {k: v for k, v in changes.items() if k in EDITABLE and getattr(note, k) != v}
-    if changed:
+    tags = None if tag_names is None else service.tags_named(note.study_id, tag_names)
+    tags_differ = tags is not None and {t.id for t in tags} != {t.id for t in note.tags}
+    if changed or tags_differ:
         for field, value in changed.items():
             setattr(note, field, value)
-        record(note, user, counter)
+        if tags_differ:
+            note.tags = sorted(tags, key=lambda t: t.name)
+        record(note, user, counter)  # one version for the whole save, so a phone pulls it once
     return {}
 
 

@@ -130,7 +130,7 @@ def parse_filters(study_id, args):
     filters.q = (args.get("q") or "").strip()
     if len(filters.q) > search.MAX_QUERY:
         raise BadFilter(f"The search is too long (at most {search.MAX_QUERY} characters).")
-    filters.parts = search.parse(filters.q)
+    filters.parts = search.with_tags(search.parse(filters.q), study_id)  # tag names are searched too
     filters.order = choice(args, "order", (args.get("order") or "").strip() or "newest", ORDERS)
     filters.after = (args.get("after") or "").strip() or None
     return filters

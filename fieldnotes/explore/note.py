@@ -1,16 +1,16 @@
-"""A note's page: everything about one note, its history, and editing its kind, touchpoint, role and
-whether it is a person's words or image.
+"""A note's page: everything about one note, its history, and correcting it: its text, kind, touchpoint,
+role, participant, visit, tags and whether it is a person's words or image.
 
 Real names are for owners (visits/names.py): an owner sees a note that contains one flagged, so they
 can edit it out; anyone else sees the name masked, in the note and in its history.
 """
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from fieldnotes.explore import bp
-from fieldnotes.explore.edits import Stale, edit_fields
+from fieldnotes.explore import note_form
+from fieldnotes.explore.edits import EDITABLE, Stale, edit_fields
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.observations.content import FIELD_DEFAULTS
@@ -26,16 +26,6 @@ FIELD_LABELS = {"kind": "Kind", "text": "Text", "expected": "What they expected"
                 "touchpoint_id": "Touchpoint", "role_id": "Role", "participant_id": "Participant",
                 "visit_id": "Visit", "no_person": "Not a person’s words or image", "tags": "Tags",
                 "captured_at": "Captured", "media": "Photos and audio"}
-EDITED = ("kind", "touchpoint_id", "role_id", "no_person")
-
-
-class NoteEditSchema(Schema):
-    kind = fields.Enum(Kind, by_value=True, required=True)
-    touchpoint_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2_147_483_647))
-    role_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2_147_483_647))
-    # A checkbox: sent ("true") when ticked, absent when not.
-    no_person = fields.Boolean(load_default=False, truthy={"true"}, falsy={"false"})
-    base_version = fields.Integer(required=True, validate=validate.Range(min=1, max=2_147_483_647))
 
 
 def live_note(study_id, note_id):
@@ -120,11 +110,12 @@ def render_note(membership, note, errors=None, status=200, form=None):
         "explore/note.html", study=membership.study, membership=membership, note=note, lookup=lookup,
         history=history(note, lookup, shown), editable=can_edit(membership, note), errors=errors or {},
         shown=shown, real_names=guard.names_in(note.text, note.expected) if owner else [],
-        form=form or {"kind": str(note.kind), "touchpoint_id": note.touchpoint_id, "role_id": note.role_id,
-                      "no_person": note.no_person},
+        form=form or note_form.state(note), labels=note_form.LABELS, tag_boxes=note_form.tag_boxes,
         kinds=[(k.value, k.value.capitalize()) for k in Kind],
         touchpoints=term_options(Touchpoint, note.study_id, note.touchpoint_id),
-        roles=term_options(Role, note.study_id, note.role_id)), status
+        roles=term_options(Role, note.study_id, note.role_id),
+        participants=note_form.participant_options(note.study_id),
+        visits=note_form.visit_options(note.study_id)), status
 
 
 @bp.get("/studies/<id:study_id>/notes/<uuid:note_id>")
@@ -137,12 +128,15 @@ def note_page(study_id, note_id):
 def save_edit(note, data):
     """Write the edit and commit, or roll back and return the messages."""
     try:
-        errors = edit_fields(note, current_user.user, {k: data[k] for k in EDITED}, data["base_version"])
+        errors = note_form.text_errors(note, data, request.form) or edit_fields(
+            note, current_user.user, note_form.sent_fields(data, request.form, EDITABLE), data["base_version"],
+            tag_names=note_form.tag_names(data) if note_form.TAGS_SHOWN in request.form else None)
     except Stale:
         db.session.rollback()
         errors = {"form": [f"Someone changed this note while you were looking at it (it is now version "
-                           f"{db.session.get(Observation, note.id).version}). Nothing was saved: check the "
-                           "note as it is now and make your change again."]}
+                           f"{db.session.get(Observation, note.id).version}). Nothing was saved: your changes "
+                           "are still in the form below, beside the note as it is now; check them and save "
+                           "again."]}
     if errors:
         db.session.rollback()
     else:
@@ -157,11 +151,14 @@ def edit_note(study_id, note_id):
     note = live_note(study_id, note_id)
     if not can_edit(membership, note):
         abort(403, "Researchers can change only the notes they captured.")
-    data, errors = load_form(NoteEditSchema())
+    data, errors = load_form(note_form.NoteEditSchema())
     if data:
         with writer_turn():
             errors = save_edit(note, data)
     if errors:
-        return render_note(membership, live_note(study_id, note_id), errors, 409 if "form" in errors else 422)
+        # What they typed comes back in the form (nothing lost), over the note as it now is.
+        note = live_note(study_id, note_id)
+        form = note_form.posted(request.form, note)
+        return render_note(membership, note, errors, 409 if "form" in errors else 422, form)
     flash("Note updated.")
     return redirect(url_for("explore.note_page", study_id=study_id, note_id=note_id), code=303)

@@ -1,17 +1,21 @@
 """Full-text search of notes: the query language, its SQL on both databases, and highlighting.
 
 The language is words, "quoted phrases" and prefix* words, all of which must
-match. We parse it ourselves and hand the database only quoted words, so no
-user input is ever read as FTS5 or tsquery syntax.
+match, in a note's text or in its tags' names; emoji and other symbols are
+searched as typed. We parse it ourselves and hand the database only quoted
+words, so no user input is ever read as FTS5 or tsquery syntax.
 """
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, literal_column, select, text
+from sqlalchemy import and_, bindparam, literal_column, or_, select, text
 
+from fieldnotes.extensions import db
 from fieldnotes.observations import fulltext
-from fieldnotes.observations.models import Observation
+from fieldnotes.observations.models import Observation, observation_tag
+from fieldnotes.studies.models import Tag
 
 MAX_QUERY = 200
 MAX_PARTS = 16
@@ -27,23 +31,58 @@ class Token:
 
 @dataclass(frozen=True)
 class Part:
-    """One thing that must match: a single word, or a phrase (words next to each other)."""
+    """One thing that must match: a single word, a phrase (words next to each other), or symbols.
 
-    tokens: tuple[Token, ...]
+    `literal` is a run of symbols (an emoji, €, →): the word index holds no symbols, so they are
+    found as they were typed, in the text. `tag_ids` are the study's tags this part matches: a note
+    with one of them matches too (with_tags fills them in).
+    """
+
+    tokens: tuple[Token, ...] = ()
+    literal: str = ""
+    tag_ids: frozenset = frozenset()
 
 
-def chunk_part(chunk):
-    """A part from a bit of query text; a trailing * makes its last word a prefix."""
-    prefix = chunk.rstrip().endswith("*")
+def is_symbol(char):
+    """An emoji or other symbol people search for; ASCII punctuation stays a separator (and no syntax)."""
+    return ord(char) > 127 and unicodedata.category(char).startswith("S")
+
+
+def joins_symbol(char):
+    # Zero-width joiner, variation selectors, keycaps, flag tags: the parts of one emoji after its first.
+    return ord(char) > 127 and unicodedata.category(char) in ("Mn", "Me", "Cf", "Sk")
+
+
+def symbol_runs(chunk):
+    """The runs of symbols in a bit of query text, each emoji sequence whole (👍🏽, 👩‍💻)."""
+    runs, current = [], ""
+    for char in chunk:
+        if is_symbol(char) or (current and joins_symbol(char)):
+            current += char
+        elif current:
+            runs.append(current)
+            current = ""
+    return [*runs, current] if current else runs
+
+
+def chunk_parts(chunk, quoted=False):
+    """The parts a bit of query text asks for; a trailing * makes its last word a prefix.
+
+    A hyphenated code typed unquoted (WALK-R) also ends in a prefix, so it finds the codes it
+    begins (WALK-R1, WALK-R2), as a designer who half-remembers a code expects; one that ends in a
+    number is whole (WALK-R1 is not WALK-R17).
+    """
     words = WORD.findall(chunk)
-    if not words:
-        return None
-    tokens = [Token(w) for w in words[:-1]] + [Token(words[-1], prefix)]
-    return Part(tuple(tokens))
+    code = not quoted and "-" in chunk and len(words) > 1 and not words[-1][-1].isdigit()
+    prefix = chunk.rstrip().endswith("*") or code
+    parts = [Part(literal=run) for run in symbol_runs(chunk)]
+    if words:
+        parts.insert(0, Part(tuple([Token(w) for w in words[:-1]] + [Token(words[-1], prefix)])))
+    return parts
 
 
 def parse(query):
-    """The parts of a search; [] when it has no words (e.g. `"` or `*`). Never raises."""
+    """The parts of a search; [] when it has no words or symbols (e.g. `"` or `*`). Never raises."""
     parts, rest = [], query or ""
     while rest and len(parts) < MAX_PARTS:
         rest = rest.lstrip()
@@ -52,14 +91,34 @@ def parse(query):
             body, _, rest = rest[1:].partition('"')
             star = rest.startswith("*")
             rest = rest[1:] if star else rest
-            part = chunk_part(body + ("*" if star else ""))
+            parts.extend(chunk_parts(body + ("*" if star else ""), quoted=True))
         else:
             match = re.match(r'[^\s"]*', rest)
             chunk, rest = match.group(0), rest[match.end():]
-            part = chunk_part(chunk)
-        if part:
-            parts.append(part)
-    return parts
+            parts.extend(chunk_parts(chunk))
+    return parts[:MAX_PARTS]
+
+
+def with_tags(parts, study_id):
+    """The parts, each with the ids of the study's tags it matches (words as in the text, symbols as typed).
+
+    A study has tens or hundreds of tags, so they are matched here, the same way on both databases,
+    rather than by a second full-text index.
+    """
+    if not parts:
+        return parts
+    tags = db.session.execute(select(Tag.id, Tag.name).where(Tag.study_id == study_id)).all()
+    return [replace(part, tag_ids=frozenset(t.id for t in tags if tag_matches(part, t.name))) for part in parts]
+
+
+def tag_matches(part, name):
+    if part.literal:
+        return part.literal in name
+    words = [w.lower() for w in WORD.findall(name)]
+    wanted = [(t.word.lower(), t.prefix) for t in part.tokens]
+    return any(all(word == w or (prefix and word.startswith(w))
+                   for word, (w, prefix) in zip(words[start:], wanted))
+               for start in range(len(words) - len(wanted) + 1))
 
 
 def fts5_query(parts):
@@ -77,27 +136,50 @@ def tsquery(parts):
 
 
 def condition(parts, dialect_name):
-    """A WHERE clause for notes matching every part."""
+    """A WHERE clause for notes matching every part: in their words, in their tags, or symbols as typed."""
+    worded = [p for p in parts if p.tokens]
+    clauses = [literal_match(p.literal) for p in parts if p.literal and not p.tag_ids]
+    if any(p.tag_ids for p in parts):
+        clauses = [or_(words_match([p], dialect_name, i) if p.tokens else literal_match(p.literal), tagged(p.tag_ids))
+                   for i, p in enumerate(parts)]
+    elif worded:
+        clauses.append(words_match(worded, dialect_name))  # one index lookup for all the words
+    return and_(*clauses)
+
+
+def words_match(parts, dialect_name, number=0):
+    name = f"fts_query_{number}"
     if dialect_name == "postgresql":
         return literal_column(fulltext.PG_VECTOR).op("@@")(
-            text("to_tsquery('simple'::regconfig, :fts_query)").bindparams(fts_query=tsquery(parts)))
+            text(f"to_tsquery('simple'::regconfig, :{name})").bindparams(bindparam(name, tsquery(parts))))
     matches = select(literal_column("rowid")).select_from(text(fulltext.FTS_TABLE)).where(
-        text(f"{fulltext.FTS_TABLE} MATCH :fts_query").bindparams(bindparam("fts_query", fts5_query(parts))))
+        text(f"{fulltext.FTS_TABLE} MATCH :{name}").bindparams(bindparam(name, fts5_query(parts))))
     return Observation.seq.in_(matches)
 
 
+def literal_match(literal):
+    return or_(Observation.text.contains(literal, autoescape=True),
+               Observation.expected.contains(literal, autoescape=True))
+
+
+def tagged(tag_ids):
+    return Observation.id.in_(select(observation_tag.c.observation_id).where(observation_tag.c.tag_id.in_(tag_ids)))
+
+
 def highlight(value, parts):
-    """`value` as HTML, every searched word (or word starting with a searched prefix) in <mark>."""
+    """`value` as HTML, every searched word (or word starting with a searched prefix) and symbol in <mark>."""
     if not value:
         return Markup("")
     if not parts:
         return escape(value)
     exact = {t.word.lower() for p in parts for t in p.tokens if not t.prefix}
     prefixes = tuple(t.word.lower() for p in parts for t in p.tokens if t.prefix)
+    literals = sorted({p.literal for p in parts if p.literal}, key=len, reverse=True)
+    pattern = re.compile("|".join([*map(re.escape, literals), WORD.pattern]))
     out, position = [], 0
-    for match in WORD.finditer(value):
+    for match in pattern.finditer(value):
         word = match.group(0).lower()
-        if word in exact or (prefixes and word.startswith(prefixes)):
+        if word in exact or (prefixes and word.startswith(prefixes)) or match.group(0) in literals:
             out.append(escape(value[position:match.start()]))
             out.append(Markup("<mark>%s</mark>") % match.group(0))
             position = match.end()

@@ -43,6 +43,11 @@ class Move:
         return self.said(data) if callable(self.said) else self.said
 
 
+# What each id a form sends stands for, in the words of the workspace (never the field's name).
+NUMBERED = {"insight_id": "The insight", "parent_id": "The insight to nest under",
+            "target_id": "The insight to move the notes to", "version": "The version the page showed"}
+
+
 def number(name):
     """A form's id field: None when empty, 400 when not a positive number an id column holds."""
     raw = (request.form.get(name) or "").strip()
@@ -50,7 +55,7 @@ def number(name):
         return None
     value = whole_number(raw, low=1)
     if value is None:
-        abort(400, f"{name} must be a number.")
+        abort(400, f"{NUMBERED[name]} is not one this workspace offers: reload the page and choose again.")
     return value
 
 
@@ -72,6 +77,30 @@ def read_move():
     return {"note_ids": note_ids, "sources": sources, "target_id": number("target_id")}
 
 
+def read_create():
+    """A new insight from the form: its statement and the ticked notes.
+
+    Enter in the statement box submits the form; with nothing ticked that would make an insight with
+    no evidence, so the form asks for notes, and a heading for other insights is made on purpose
+    ("theme"). Scripts (the JSON API) may still make either.
+    """
+    statement = text("statement")
+    if not statement.strip():
+        raise oplog.Refused("Write the insight’s statement before creating it: what the ticked notes say, "
+                            "in the customer’s voice.")
+    if not notes():
+        raise oplog.Refused("Tick the notes this insight groups, then create it. To make a heading that other "
+                            "insights nest under, use “Create an empty theme”.")
+    return {"statement": statement, "note_ids": notes(), "parent_id": number("parent_id")}
+
+
+def read_theme():
+    statement = text("statement")
+    if not statement.strip():
+        raise oplog.Refused("Write the theme’s statement before creating it.")
+    return {"statement": statement, "note_ids": [], "parent_id": number("parent_id")}
+
+
 def notes_moved(data):
     count = len(data["note_ids"])
     return "Note moved." if count == 1 else f"{count} notes moved."
@@ -84,9 +113,9 @@ def fixed(**data):
 
 MOVES = {
     "create": Move(service.create_insight, "statement note_ids parent_id sources versions", "",
-                   schemas.CreateSchema, 201, said="Insight created.",
-                   reads=lambda: {"statement": text("statement"), "note_ids": notes(),
-                                  "parent_id": number("parent_id")}),
+                   schemas.CreateSchema, 201, said="Insight created.", reads=read_create),
+    "theme": Move(service.create_insight, "statement note_ids parent_id", reads=read_theme,
+                  said="Theme created: nest insights under it."),
     "statement": Move(service.edit_statement, "insight_id statement version", "/<id:insight_id>/statement",
                       schemas.StatementSchema, reads=lambda: {"statement": text("statement")},
                       said="Statement saved."),
