@@ -110,3 +110,19 @@ def test_a_stripped_copy_that_is_not_the_same_picture_is_never_kept():
     assert clean(stripped(sent, "WEBP"), "WEBP", (64, 48), "RGB")
     assert not clean(b"RIFF\x04\x00\x00\x00WEBP", "WEBP", (64, 48), "RGB")  # no picture left in it
     assert not clean(sent, "WEBP", (64, 48), "RGB")  # its EXIF is still there
+
+
+def test_a_phones_mpo_keeps_its_first_picture_only_without_location(app, client, study_id):
+    """An MPO is a JPEG with a second picture (a depth map or preview) after it, each with its own EXIF."""
+    buffer = io.BytesIO()
+    photo_like(400, 300).save(buffer, "MPO", save_all=True, append_images=[photo_like(200, 150)],
+                              exif=located(), quality=85)
+    sent = buffer.getvalue()
+    assert sent.count(b"FieldPhone") == 2
+    item = declare(client, study_id, sent, "image/jpeg")
+    assert send(client, item, sent).headers["Upload-Status"] == "verified"
+    shown = served(client, item)
+    assert_no_location(shown)
+    assert len(shown) < len(sent) and shown.count(b"\xff\xd8") == 1  # one picture, no second image after it
+    with Image.open(io.BytesIO(shown)) as image:
+        assert (image.format, image.size, getattr(image, "n_frames", 1)) == ("JPEG", (400, 300), 1)

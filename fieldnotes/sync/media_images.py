@@ -83,11 +83,12 @@ def clean(data, fmt, size, mode):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+            # An MPO's first picture, kept alone, is a plain JPEG.
+            with Image.open(io.BytesIO(data), formats=["JPEG" if fmt == "MPO" else fmt]) as image:
                 image.load()
                 return ((image.size, image.mode) == (size, mode) and not image.getexif()
                         and not METADATA_KEYS & set(image.info) and not getattr(image, "text", None))
-    except DECODE_ERRORS:
+    except Exception:  # noqa: BLE001 - whatever goes wrong, the re-encoded copy is kept instead
         return False
 
 
