@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from fieldnotes.boards.models import Evidence
+from fieldnotes.boards.quotes import customer_words
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Attachment, Kind, MediaStatus, Observation
 from fieldnotes.studies.models import Role
-from fieldnotes.visits.consent import QUOTE, consent_problem, unquoted, use_of, who
+from fieldnotes.visits.consent import QUOTE, consent_problem, use_of, who
 from fieldnotes.visits.models import Participant, SiteVisit
 from fieldnotes.visits.names import NameGuard
 
@@ -31,6 +32,8 @@ class Shown:
     # A customer's own words (a quote note), shown in quotation marks; any other note's text is the
     # researcher's observation, and is never dressed up as something a customer said.
     quoted: bool = False
+    # The quote's words carry their own quotation marks (“It’s broken,” she said.): pages add none.
+    own_marks: bool = False
 
 
 def consented_evidence(item_notes, guard=None):
@@ -65,9 +68,11 @@ def consented_evidence(item_notes, guard=None):
         use = use_of(attachment)
         if consent_problem(use, participant, note.no_person) is not None:
             continue
+        quoted = use == QUOTE and note.kind == Kind.QUOTE
+        words = customer_words(note.text) if use == QUOTE else None
         shown[evidence.board_item_id].append(Shown(
-            use=use, text=guard.mask(unquoted(note.text)) if use == QUOTE else "",
+            use=use, text=guard.mask(words.text) if words else "",
             who=who(participant, person_role_name or role_name, visit, note.no_person),
             attachment_id=attachment.id if attachment else None, mime=attachment.mime if attachment else "",
-            quoted=use == QUOTE and note.kind == Kind.QUOTE))
+            quoted=quoted, own_marks=quoted and words.own_marks))
     return shown

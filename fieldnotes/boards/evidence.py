@@ -6,10 +6,11 @@ consent to is never offered, only listed as withheld with the reason.
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
+from fieldnotes.boards.quotes import customer_words
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import MediaStatus, Observation
 from fieldnotes.studies.models import Role
-from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem, unquoted, use_of, who
+from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem, use_of, who
 from fieldnotes.visits.models import Participant, SiteVisit
 from fieldnotes.visits.names import NameGuard
 
@@ -42,6 +43,8 @@ def candidates(note_ids):
                 withheld.append(f"A {NOUN[use]} from {person}: {problem}.")
             else:
                 # Masked as the board will show it: builders include designers, who may not see real names.
-                offered.append({"value": value, "use": use, "text": guard.mask(unquoted(note.text)), "who": person,
-                                "kind": note.kind, "attachment": attachment, "note_id": note.id})
+                words = customer_words(note.text)
+                offered.append({"value": value, "use": use, "text": guard.mask(words.text), "who": person,
+                                "own_marks": words.own_marks, "kind": note.kind, "attachment": attachment,
+                                "note_id": note.id})
     return offered, withheld

@@ -86,9 +86,9 @@ def test_build_share_and_present_a_board(browser, live_server, app):
     assert_accessible(shared)
     shared.keyboard.press("PageDown")
     expect(slides.nth(2)).to_be_visible()
-    # The customer's words come before the statement on the slide.
+    # Headline first (issue 12): the statement, then the customer's words that support it.
     assert slides.nth(2).evaluate(
-        "s => s.querySelector('.board-quote').compareDocumentPosition(s.querySelector('.statement')) & 4") == 4
+        "s => s.querySelector('.statement').compareDocumentPosition(s.querySelector('.board-quote')) & 4") == 4
     shared.keyboard.press("Home")
     expect(slides.nth(0)).to_be_visible()
     shared.keyboard.press("End")
