@@ -1,0 +1,68 @@
+// unsent-count.js: "2 notes not sent" in the header of every page (templates/base.html, issue 12),
+// read from this phone's own store (IndexedDB), so a researcher who leaves capture for another page
+// still sees what waits. It counts the signed-in account's notes, photos and recordings only (the
+// header names the account: data-account), links to the capture screen that sends them, and updates
+// when a capture tab saves or sends (status.js hears other tabs) and when this page comes back.
+import { all, getMeta } from "./db.js";
+import { on } from "./status.js";
+import { describe } from "./waiting.js";
+
+const NAME = "fieldnotes";
+
+// A laptop that never captured has no store: do not make an empty one just to count nothing.
+async function storeExists() {
+  if (!indexedDB.databases) return true;
+  return (await indexedDB.databases()).some((db) => db.name === NAME);
+}
+
+async function waitingFor(account) {
+  const [outbox, blobs, attention] = await Promise.all([all("outbox"), all("blobs"), all("attention")]);
+  const mine = (row) => row.account === account;
+  return describe({
+    notes: [...new Set(outbox.filter(mine).map((m) => m.entity_id))],
+    media: blobs.filter(mine).map(({ slot, size }) => ({ slot, size, sent: 0 })),
+    attention: attention.filter(mine),
+  });
+}
+
+export default function unsentCount(link) {
+  const account = Number(link.dataset.account);
+  let reading = false;
+  let again = false;
+
+  async function refresh() {
+    if (!self.indexedDB || !(await storeExists())) return;
+    const told = await waitingFor(account);
+    link.textContent = [told.unsent, told.attention].filter(Boolean).join(" · ");
+    link.hidden = told.allSent;
+    const study = await getMeta("last_study");
+    if (study) link.href = `/studies/${Number(study)}/capture`;
+  }
+
+  // One read at a time, and one more if something changed meanwhile: a burst of changes is a count or two.
+  async function update() {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    do {
+      again = false;
+      try {
+        await refresh();
+      } catch {
+        link.hidden = true;  // the store could not be read: claim nothing
+      }
+    } while (again);
+    reading = false;
+  }
+
+  on("changed", update);
+  addEventListener("online", update);
+  addEventListener("pageshow", update);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) update(); });
+  update();
+}
+
+const link = document.querySelector("[data-unsent-count]");
+if (link && link.dataset.account) unsentCount(link);
