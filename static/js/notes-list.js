@@ -118,12 +118,14 @@ export default function notesList(section) {
     if (focusKey) [...list.querySelectorAll("button")].find((b) => b.dataset.focusKey === focusKey)?.focus();
   }
 
-  getMeta(`context:${studyId}`).then((ctx) => {
+  // Read again on "visit": capture-form.js tells it once the study context is loaded (or refreshed).
+  async function names() {
+    const ctx = await getMeta(`context:${studyId}`);
     touchpoints = byId(ctx?.touchpoints);
     roles = byId(ctx?.roles);
-    render();
-  });
+  }
+  names().then(() => render());
   on("progress", ({ id, sent }) => { progress.set(id, sent); render(); });
-  on("visit", ({ id }) => { visitId = id; render(); });
+  on("visit", async ({ id }) => { visitId = id; await names(); render(true); });
   on("changed", render);
 }

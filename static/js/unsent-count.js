@@ -5,7 +5,6 @@
 // when a capture tab saves or sends (status.js hears other tabs) and when this page comes back.
 import { all, getMeta } from "./db.js";
 import { on } from "./status.js";
-import { describe } from "./waiting.js";
 
 const NAME = "fieldnotes";
 
@@ -15,14 +14,19 @@ async function storeExists() {
   return (await indexedDB.databases()).some((db) => db.name === NAME);
 }
 
+const plural = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+// "2 notes, 1 photo not sent · 1 needs attention": away from capture, each number says what it counts.
 async function waitingFor(account) {
   const [outbox, blobs, attention] = await Promise.all([all("outbox"), all("blobs"), all("attention")]);
   const mine = (row) => row.account === account;
-  return describe({
-    notes: [...new Set(outbox.filter(mine).map((m) => m.entity_id))],
-    media: blobs.filter(mine).map(({ slot, size }) => ({ slot, size, sent: 0 })),
-    attention: attention.filter(mine),
-  });
+  const files = blobs.filter(mine);
+  const counts = [[new Set(outbox.filter(mine).map((m) => m.entity_id)).size, "note"],
+    [files.filter((b) => b.slot === "photo").length, "photo"], [files.filter((b) => b.slot !== "photo").length, "recording"]];
+  const unsent = counts.filter(([n]) => n).map(([n, noun]) => plural(n, noun)).join(", ");
+  const problems = attention.filter(mine).length;
+  return [unsent && `${unsent} not sent`, problems && `${problems} ${problems === 1 ? "needs" : "need"} attention`]
+    .filter(Boolean).join(" · ");
 }
 
 export default function unsentCount(link) {
@@ -33,8 +37,8 @@ export default function unsentCount(link) {
   async function refresh() {
     if (!self.indexedDB || !(await storeExists())) return;
     const told = await waitingFor(account);
-    link.textContent = [told.unsent, told.attention].filter(Boolean).join(" · ");
-    link.hidden = told.allSent;
+    link.textContent = told;
+    link.hidden = !told;
     const study = await getMeta("last_study");
     if (study) link.href = `/studies/${Number(study)}/capture`;
   }
