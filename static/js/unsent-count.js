@@ -36,11 +36,10 @@ export default function unsentCount(link) {
 
   async function refresh() {
     if (!self.indexedDB || !(await storeExists())) return;
-    const told = await waitingFor(account);
+    const [told, study] = await Promise.all([waitingFor(account), getMeta("last_study")]);
+    link.href = study ? `/studies/${Number(study)}/capture` : "/capture";
     link.textContent = told;
     link.hidden = !told;
-    const study = await getMeta("last_study");
-    if (study) link.href = `/studies/${Number(study)}/capture`;
   }
 
   // One read at a time, and one more if something changed meanwhile: a burst of changes is a count or two.
