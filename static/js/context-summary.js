@@ -26,6 +26,11 @@ export function contextSummary(form) {
     line.textContent = [...(chosen.length ? chosen : ["No visit or participant"]), kind].filter(Boolean).join(" · ");
   }
 
+  // Opened by a tap: bring the choices up under the sync bar, so the chips are in reach without a
+  // scroll of one's own ("Done" stays at the foot of the screen while they are open: app.css).
+  details.querySelector("summary").addEventListener("click", () => requestAnimationFrame(() => {
+    if (details.open) details.scrollIntoView({ block: "start" });
+  }));
   details.querySelector("[data-context-done]").addEventListener("click", () => {
     details.open = false;
     note.focus();  // the next thing a researcher does is write
