@@ -1,4 +1,5 @@
 """Rules for text that people type: what is refused, what is kept exactly."""
+import re
 import unicodedata
 
 from marshmallow import ValidationError, fields
@@ -6,6 +7,19 @@ from marshmallow import ValidationError, fields
 # Bidi controls can make a name read differently from what is stored
 # ("Trojan Source"); NUL is refused by PostgreSQL and has no business in a note.
 FORBIDDEN = {"\x00"} | {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+DIGIT_RUNS = re.compile(r"([0-9]+)")
+
+
+def natural_key(value):
+    """Sort key that reads numbers as numbers: P2 before P10, "Site 9" before "site 10".
+
+    re.split with a group alternates text and digit runs, so every key starts with text and
+    compares text with text and numbers with numbers; case is ignored (casefold).
+    """
+    parts = DIGIT_RUNS.split(value.casefold())
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts))
 
 
 def clean_text(value):

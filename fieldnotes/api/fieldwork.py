@@ -33,7 +33,7 @@ def participants(study_id, membership):
 
     Real names are not in the answer, even for owners: they stay on the participant's page.
     """
-    people = db.session.scalars(Participant.of_study(study_id)).all()
+    people = Participant.in_order(db.session.scalars(Participant.of_study(study_id)))
     visits_of = {}
     for visit_id, participant_id in db.session.execute(
             select(visit_participant.c.visit_id, visit_participant.c.participant_id)

@@ -10,6 +10,7 @@ from fieldnotes.explore.filters import attention_condition, conditions
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Attachment, Kind, Observation, Slot, observation_tag
 from fieldnotes.studies.models import Role, Tag, Touchpoint
+from fieldnotes.text import natural_key
 from fieldnotes.visits.models import Participant, SiteVisit
 
 # (name, legend), in the order the page shows them.
@@ -93,7 +94,8 @@ def labels(study_id, name, values):
         return {r.id: f"{r.organisation}, {r.visited_on.day} {r.visited_on:%b %Y}" for r in rows}
     if name != "author":
         query = query.where(model.study_id == study_id)
-    return dict(sorted(db.session.execute(query).all(), key=lambda r: (r[1].casefold(), r[0])))
+    # Natural order, so P2 comes before P10 (and "Site 9" before "Site 10").
+    return dict(sorted(db.session.execute(query).all(), key=lambda r: (natural_key(r[1]), r[0])))
 
 
 def grouped(filters, dialect_name, names, sort=False):

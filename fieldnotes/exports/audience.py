@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select
 
 from fieldnotes.extensions import db
+from fieldnotes.text import natural_key
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation
 from fieldnotes.visits.consent import QUOTE, consent_problem, use_of
 from fieldnotes.visits.models import Participant
@@ -80,7 +81,7 @@ def left_out(scope, audience):
         if words or own:
             reason = outside_reason(own) if own else f"left out with the notes they belong to ({words})"
             report.append(LeftOut(count, NOUNS[use], whom(participant), reason))
-    return sorted(report, key=lambda line: (-line.count, line.whom, line.what))
+    return sorted(report, key=lambda line: (-line.count, natural_key(line.whom), line.what))
 
 
 def whom(participant):

@@ -19,7 +19,8 @@ def study_context(membership):
     study = membership.study
     visits = db.session.scalars(SiteVisit.of_study(study.id).options(
         selectinload(SiteVisit.participants))).all()
-    participants = db.session.scalars(Participant.of_study(study.id)).all()
+    # The capture screen shows them in this order (P2 before P10).
+    participants = Participant.in_order(db.session.scalars(Participant.of_study(study.id)))
     tags = db.session.scalars(select(Tag).where(Tag.study_id == study.id).order_by(Tag.name)).all()
     return {
         "study": {"id": study.id, "name": study.name},

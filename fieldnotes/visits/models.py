@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fieldnotes.auth.models import User, utcnow
 from fieldnotes.extensions import db
 from fieldnotes.studies.models import Role
+from fieldnotes.text import natural_key
 
 visit_researcher = Table(
     "visit_researcher", db.metadata,
@@ -82,4 +83,10 @@ class Participant(db.Model):
 
     @classmethod
     def of_study(cls, study_id):
+        """In the database's order; people read them through in_order."""
         return select(cls).where(cls.study_id == study_id).order_by(cls.pseudonym, cls.id)
+
+    @staticmethod
+    def in_order(people):
+        """Natural order of pseudonym (P2 before P10), wherever participants are listed."""
+        return sorted(people, key=lambda p: (natural_key(p.pseudonym), p.id))

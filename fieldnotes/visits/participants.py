@@ -71,7 +71,7 @@ def save_participant(membership, participant=None):
 @login_required
 def participants(study_id):
     membership = require(study_id, "view_fieldwork")
-    rows = db.session.scalars(Participant.of_study(study_id)).all()
+    rows = Participant.in_order(db.session.scalars(Participant.of_study(study_id)))
     return render_template("visits/participants.html", study=membership.study, membership=membership,
                            participants=rows, see_real_names=allows(membership.role, "see_real_names"))
 

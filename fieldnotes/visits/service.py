@@ -14,6 +14,7 @@ from fieldnotes.auth.models import User
 from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
 from fieldnotes.studies.models import Membership
+from fieldnotes.studies.permissions import allows
 from fieldnotes.visits.models import Participant, SiteVisit
 from fieldnotes.visits.names import name_pattern, scrub
 
@@ -78,9 +79,11 @@ def get_participant(study_id, participant_id):
 
 
 def researcher_choices(study, visit=None):
-    """Members of the study, plus anyone already on the visit who has since left it."""
-    members = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
-                                 .where(Membership.study_id == study.id).order_by(User.name)).all()
+    """Members who may capture (the permission table decides), plus anyone already on the visit who
+    has since left the study or changed role: editing a visit never drops who went."""
+    rows = db.session.execute(select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+                              .where(Membership.study_id == study.id).order_by(User.name, User.id)).all()
+    members = [user for user, role in rows if allows(role, "capture")]
     former = [u for u in (visit.researchers if visit else []) if u not in members]
     return members + former
 
@@ -106,7 +109,8 @@ def check_visit_links(study, data, visit=None):
     errors = {}
     ids = set(data["researcher_ids"])
     if not ids <= allowed.keys():
-        errors["researcher_ids"] = ["Choose researchers from the members of this study."]
+        errors["researcher_ids"] = ["Choose researchers from the members of this study. "
+                                    "A visit's researchers are members who may capture notes."]
     participants = _in_study(Participant, study.id, data["participant_ids"])
     if participants is None:
         errors["participant_ids"] = ["Choose participants from this study."]

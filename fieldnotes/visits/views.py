@@ -39,7 +39,7 @@ def boxes(field, rows, label, chosen):
 
 
 def visit_form(study, values, visit=None, errors=None):
-    participants = db.session.scalars(Participant.of_study(study.id)).all()
+    participants = Participant.in_order(db.session.scalars(Participant.of_study(study.id)))
     return render_template(
         "visits/visit_form.html", study=study, visit=visit, values=values, errors=errors or {},
         researcher_boxes=boxes("researcher_ids", researcher_choices(study, visit), "name",
@@ -89,6 +89,7 @@ def show(study_id, visit_id):
     membership = require(study_id, "view_fieldwork")
     visit = get_visit(study_id, visit_id)
     return render_template("visits/show.html", study=membership.study, membership=membership, visit=visit,
+                           participants=Participant.in_order(visit.participants),
                            see_real_names=allows(membership.role, "see_real_names"))
 
 

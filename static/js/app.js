@@ -10,6 +10,7 @@ import recorder from "./recorder.js";
 import signOut from "./sign-out.js";
 import syncBadge from "./sync-badge.js";
 import waitingPanel from "./waiting-panel.js";
+import "./unsent-count.js";  // loaded by every page (base.html); imported here so it is kept for offline
 import { useAccount } from "./account.js";
 import { getMeta, setMeta } from "./db.js";
 import { configure, flush } from "./flush.js";

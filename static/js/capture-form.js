@@ -1,12 +1,14 @@
 // capture-form.js: data-js="capture-form" on the capture screen: one tap saves a note on this
 // phone (record + outbox in one transaction), then tries to send it. Visit, participant,
-// touchpoint and role stay for the next note; the visit is kept in IndexedDB meta. The chosen
+// touchpoint and role stay for the next note, and are kept in IndexedDB meta for the next time capture
+// opens, folded into a one-line summary under the note box (context-summary.js). The chosen
 // participant's consent is shown, and a quote, photo or recording it does not cover asks once more
 // before it is saved.
 import { getMeta, request, setMeta, tx } from "./db.js";
 import { addChip, chipValue, renderChips, setChip } from "./chips.js";
 import { watchConsent } from "./consent.js";
 import { byId, loadContext } from "./context.js";
+import { contextSummary } from "./context-summary.js";
 import { flush } from "./flush.js";
 import { saveNote } from "./outbox.js";
 import { emit, on } from "./status.js";
@@ -52,7 +54,11 @@ export default async function captureForm(form) {
   renderChips(groups.kind, (ctx.kinds || KINDS).map((k) => ({ value: k, text: capital(k) })), "observation");
   renderChips(groups.tags, (ctx.tags || []).map((t) => ({ value: t.name, text: t.name })));
   const visits = [...(ctx.visits || [])].sort((a, b) => b.visited_on.localeCompare(a.visited_on));
-  for (const v of visits) visitSelect.add(new Option(`${v.visited_on} · ${v.organisation}`, v.id));
+  for (const v of visits) {
+    const option = new Option(`${v.visited_on} · ${v.organisation}`, v.id);
+    option.dataset.short = v.organisation;  // for the one-line summary (context-summary.js)
+    visitSelect.add(option);
+  }
 
   const chosen = () => participants.get(chipValue(groups.participant_id)) || null;
   // The uses of a person's words and image this note would make.
@@ -60,16 +66,24 @@ export default async function captureForm(form) {
     form.elements.photo.files.length ? "photo" : null, recorderEl?.recording ? "audio" : null].filter(Boolean);
   const noPerson = () => Boolean(form.elements.no_person?.checked);
   const consent = watchConsent(form, { chosen, uses, noPerson });
+  const summary = contextSummary(form);
+  // In the study's order (the server sorts pseudonyms naturally: P2 before P10), this visit's people only.
   function showParticipants(selected) {
     const visit = visits.find((v) => String(v.id) === visitSelect.value);
-    const ids = visit?.participant_ids?.length ? visit.participant_ids.map(String) : [...participants.keys()];
-    renderChips(groups.participant_id, ids.filter((id) => participants.has(id))
-      .map((id) => ({ value: id, text: participants.get(id).pseudonym })), selected);
+    const onVisit = new Set((visit?.participant_ids || []).map(String));
+    const ids = [...participants.keys()].filter((id) => !onVisit.size || onVisit.has(id));
+    renderChips(groups.participant_id, ids.map((id) => ({ value: id, text: participants.get(id).pseudonym })), selected);
     consent.show();
+    summary.show();
   }
   const remembered = await getMeta(`visit:${studyId}`, "");
+  const last = await getMeta(`choices:${studyId}`);
   visitSelect.value = visits.some((v) => String(v.id) === String(remembered)) ? String(remembered) : "";
-  showParticipants();
+  showParticipants(last?.participant_id);
+  if (last) for (const name of ["touchpoint_id", "role_id"]) setChip(groups[name], last[name]);
+  summary.show();
+  // Nothing chosen on this phone yet: the choices are open, as the first thing to set.
+  form.querySelector("[data-context]").open = !last && !visitSelect.value;
   emit("visit", { id: num(visitSelect.value) }, { broadcast: false });
 
   const showExpected = () => { form.querySelector("[data-expected]").hidden = chipValue(groups.kind) !== "breakdown"; };
@@ -103,6 +117,7 @@ export default async function captureForm(form) {
     setChip(groups.kind, "observation");
     setChip(groups.tags, []);
     showExpected();
+    summary.show();
     markDirty();
     save.textContent = "Save note";
     cancel.hidden = true;
@@ -124,6 +139,7 @@ export default async function captureForm(form) {
     showParticipants(note.participant_id);
     for (const name of ["touchpoint_id", "role_id", "kind", "tags"]) setChip(groups[name], note[name]);
     showExpected();
+    summary.show();
     save.textContent = "Save changes";
     cancel.hidden = false;
     status.textContent = "Editing a note.";
@@ -159,7 +175,11 @@ export default async function captureForm(form) {
       status.textContent = `Not saved: this phone refused to store it (${error.message}). Keep the text and try again.`;
       return;
     }
+    // The last choices, for the next time capture opens; the note is safe whatever becomes of this.
+    setMeta(`choices:${studyId}`, { participant_id: fields.participant_id, touchpoint_id: fields.touchpoint_id,
+      role_id: fields.role_id }).catch(() => {});
     clear();
+    summary.fold();
     status.textContent = "Saved on this phone.";
     emit("saved", {}, { broadcast: false });
     flush();

@@ -76,6 +76,8 @@ export function watchConsent(form, { chosen, uses, noPerson }) {
   });
   warning?.querySelector("[data-consent-change]").addEventListener("click", () => {
     reset();
+    const choices = form.querySelector("[data-context]");
+    if (choices) choices.open = true;  // folded away under the note box (context-summary.js)
     form.querySelector('[data-chips="participant_id"] :checked')?.focus();
   });
   return { show, reset, stops };

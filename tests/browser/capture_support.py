@@ -47,7 +47,7 @@ def open_capture(page, live_server, field, signed_in=False):
         sign_in(page, live_server, field["email"], PASSWORD)
     page.goto(capture_url(live_server, field))
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.get_by_role("radio", name=field["touchpoints"][0], exact=True).wait_for(state="attached")
+    page.get_by_role("radio", name=field["touchpoints"][0], exact=True, include_hidden=True).wait_for(state="attached")
     page.wait_for_function("async () => !!(await caches.match(location.pathname))")
     settle(page)
 
@@ -60,7 +60,10 @@ def settle(page):
 def choose(page, name, group=None):
     """Tap the chip called exactly `name` (in the fieldset whose legend is `group`, if given)."""
     scope = page.locator("fieldset", has=page.locator("legend", has_text=group)) if group else page
-    scope.locator("label.chip-label").filter(has_text=re.compile(f"^{re.escape(name)}$")).click()
+    chip = scope.locator("label.chip-label").filter(has_text=re.compile(f"^{re.escape(name)}$"))
+    if chip.locator("xpath=ancestor::details[not(@open)]").count():
+        page.locator("[data-context] > summary").click()  # the context is folded under the note box
+    chip.click()
 
 
 def save_note(page, text, touchpoint=None, kind=None):

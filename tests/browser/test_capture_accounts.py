@@ -213,7 +213,7 @@ def test_a_capture_page_kept_from_before_this_update_still_saves_offline_as_its_
     page.evaluate(AN_OLDER_KEPT_PAGE)
     context.set_offline(True)
     assert page.reload().from_service_worker
-    page.get_by_role("radio", name=field["touchpoints"][0], exact=True).wait_for(state="attached")
+    page.get_by_role("radio", name=field["touchpoints"][0], exact=True, include_hidden=True).wait_for(state="attached")
     expect(page.locator('[data-js="capture-app"]')).not_to_have_attribute("data-account", re.compile(".*"))
 
     save_note(page, "Saved on a screen kept from the last version")

@@ -16,7 +16,7 @@ def test_a_note_captured_offline_waits_on_the_phone_and_arrives_once(page, conte
     context.set_offline(True)
     response = page.reload()
     assert response.from_service_worker
-    page.get_by_role("radio", name=field["touchpoints"][0], exact=True).wait_for(state="attached")
+    page.get_by_role("radio", name=field["touchpoints"][0], exact=True, include_hidden=True).wait_for(state="attached")
     save_note(page, "Prints the invoice to sign it by hand", touchpoint=field["touchpoints"][2], kind="Workaround")
 
     assert [n["text"] for n in local(page, "records")] == ["Prints the invoice to sign it by hand"]
@@ -42,7 +42,7 @@ def test_notes_captured_while_the_server_is_down_arrive_when_it_is_back(page, li
     live_server.stop()  # really gone: no update checks, no answers, for the worker too
     response = page.reload()
     assert response.from_service_worker
-    page.get_by_role("radio", name=field["touchpoints"][0], exact=True).wait_for(state="attached")
+    page.get_by_role("radio", name=field["touchpoints"][0], exact=True, include_hidden=True).wait_for(state="attached")
     save_note(page, "Rekeys the order into the old system", touchpoint=field["touchpoints"][4])
     save_note(page, "Asks a colleague for the export password")
     page.get_by_text("Server not reachable, will retry").wait_for()
@@ -75,7 +75,7 @@ def test_a_new_version_takes_over_without_losing_waiting_notes(page, context, li
     reload_offer.wait_for()
     with page.expect_navigation():
         reload_offer.click()
-    page.get_by_role("radio", name=field["touchpoints"][0], exact=True).wait_for(state="attached")
+    page.get_by_role("radio", name=field["touchpoints"][0], exact=True, include_hidden=True).wait_for(state="attached")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
     new = page.evaluate("async () => (await caches.keys()).filter(k => k.startsWith('fieldnotes-v'))")

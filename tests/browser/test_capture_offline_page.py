@@ -34,7 +34,7 @@ def test_every_page_reachable_from_the_offline_page_opens_offline(page, context,
 
     page.get_by_role("link", name="Go to capture").click()
     page.wait_for_url(capture_url(live_server, field))
-    page.get_by_role("radio", name=field["touchpoints"][0], exact=True).wait_for(state="attached")
+    page.get_by_role("radio", name=field["touchpoints"][0], exact=True, include_hidden=True).wait_for(state="attached")
     expect(page.get_by_role("button", name="Save note")).to_be_enabled()
 
 

@@ -53,14 +53,14 @@ def test_one_tap_capture_keeps_the_context_for_the_next_note(page, live_server, 
     assert note["role_id"] is not None and note["participant"] is not None
 
     # What stays for the next note, and what starts fresh.
-    expect(page.get_by_role("radio", name="P1")).to_be_checked()
-    expect(page.get_by_role("radio", name=field["touchpoints"][4], exact=True)).to_be_checked()
-    expect(page.get_by_role("radio", name="Observation")).to_be_checked()
+    expect(page.get_by_role("radio", name="P1", include_hidden=True)).to_be_checked()
+    expect(page.get_by_role("radio", name=field["touchpoints"][4], exact=True, include_hidden=True)).to_be_checked()
+    expect(page.get_by_role("radio", name="Observation", include_hidden=True)).to_be_checked()
     expect(page.get_by_label("Note", exact=True)).to_have_value("")
     expect(page.locator(".note", has_text="Waits four minutes")).to_contain_text("Sent")
 
     page.reload()  # the visit is remembered on this phone
-    page.get_by_role("radio", name="P1").wait_for(state="attached")
+    page.get_by_role("radio", name="P1", include_hidden=True).wait_for(state="attached")
     expect(page.get_by_label("Visit", exact=True)).to_have_value(str(field["visit_id"]))
     expect(page.locator(".note", has_text="Waits four minutes")).to_be_visible()
 
