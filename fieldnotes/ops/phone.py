@@ -51,7 +51,8 @@ def serve_phone_command(port, address, bind, folder):
         raise click.ClickException(f"Cannot listen on {bind} port {port} ({error.strerror}); "
                                    "choose another with --port.")
     url = address_url(address, server.server_port)
-    click.echo(announcement(url, files, phone_certificates.fingerprint(files), colour=sys.stdout.isatty()))
+    click.echo(announcement(url, files, phone_certificates.fingerprint(files), colour=sys.stdout.isatty(),
+                            mdns=phone_certificates.mdns_name()))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -103,10 +104,11 @@ def qr_code(url, colour=False):
     return "\n".join(f"\033[97;40m{line}\033[0m" if colour else line for line in lines)
 
 
-def announcement(url, files, fingerprint, colour=False):
+def announcement(url, files, fingerprint, colour=False, mdns=None):
     ca_url = url.rstrip("/") + CA_PATH
+    by_name = f" (or https://{mdns}:{url.rsplit(':', 1)[1]} where the network resolves .local names)" if mdns else ""
     return "\n".join([
-        f"Fieldnotes over HTTPS on the local network: {url}",
+        f"Fieldnotes over HTTPS on the local network: {url}{by_name}",
         "Open it on a phone on the same Wi-Fi (scan the code with the camera):",
         "", qr_code(url, colour), "",
         "First time on this phone: open the address, accept the certificate warning, and download the",

@@ -13,6 +13,8 @@ Keys stay in instance/phone/, readable by their owner only; nothing here is for 
 """
 import ipaddress
 import os
+import re
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,16 +106,13 @@ def make_server_certificate(files, authority, address):
     authority_key = serialization.load_pem_private_key(files.authority_key.read_bytes(), password=None)
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
-    names = [x509.IPAddress(address), x509.DNSName("localhost")]
-    if address != ipaddress.ip_address("127.0.0.1"):
-        names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
     certificate = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, str(address))]))
         .issuer_name(authority.subject).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=SERVER_DAYS))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.SubjectAlternativeName(server_names(address)), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.public_key()), critical=False)
@@ -123,12 +122,26 @@ def make_server_certificate(files, authority, address):
     files.chain.write_bytes(certificate.public_bytes(pem) + authority.public_bytes(pem))
 
 
+def server_names(address):
+    """The LAN address, this machine's mDNS name (phones resolve `<host>.local` where the laptop
+    announces it, as macOS does and Linux with Avahi), and the loopback names for the laptop itself."""
+    names = [x509.IPAddress(address), x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+    if mdns := mdns_name():
+        names.insert(1, x509.DNSName(mdns))
+    return list(dict.fromkeys(names))
+
+
+def mdns_name():
+    host = socket.gethostname().split(".")[0].lower()
+    return f"{host}.local" if re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", host) else None
+
+
 def server_is_fresh(files, address):
     if not files.chain.is_file() or not files.server_key.is_file():
         return False
     certificate = x509.load_pem_x509_certificate(files.chain.read_bytes())
     names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    return (address in names.get_values_for_type(x509.IPAddress)
+    return (set(names) == set(server_names(address))
             and certificate.not_valid_after_utc - RENEW_BEFORE > datetime.now(UTC))
 
 
