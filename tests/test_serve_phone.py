@@ -155,16 +155,17 @@ def test_serve_phone_offers_its_authority_for_download(serving):
 
 
 def test_certificates_are_kept_and_remade_only_when_the_address_changes(tmp_path):
-    files = phone_certificates.prepare(tmp_path, LAN)
+    files = phone_certificates.prepare(tmp_path / "phone", LAN)
     authority, chain = files.authority.read_bytes(), files.chain.read_bytes()
-    assert phone_certificates.prepare(tmp_path, LAN).chain.read_bytes() == chain
-    phone_certificates.prepare(tmp_path, "10.0.0.7")
+    assert phone_certificates.prepare(tmp_path / "phone", LAN).chain.read_bytes() == chain
+    phone_certificates.prepare(tmp_path / "phone", "10.0.0.7")
     assert files.authority.read_bytes() == authority  # the phone trusts it once
     server = x509.load_pem_x509_certificate(files.chain.read_bytes())
     names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert ipaddress.ip_address("10.0.0.7") in names.get_values_for_type(x509.IPAddress)
     for key in (files.authority_key, files.server_key):
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(files.folder.stat().st_mode) == 0o700
 
 
 def test_the_authority_may_vouch_only_for_local_addresses(tmp_path):

@@ -65,7 +65,7 @@ def prepare(folder, address):
     """The authority (made once) and a server certificate valid now for `address` (made when needed)."""
     address = ipaddress.ip_address(address)
     files = PhoneCertificates(Path(folder))
-    files.folder.mkdir(parents=True, exist_ok=True)
+    files.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not files.authority.is_file() or not files.authority_key.is_file():
         make_authority(files, address)
     authority = x509.load_pem_x509_certificate(files.authority.read_bytes())
