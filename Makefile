@@ -49,3 +49,19 @@ chromium:
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+.PHONY: phone screenshots
+$(VENV)/.installed-phone: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[phone]'
+	touch $@
+
+## Try it on a real phone: the demo over HTTPS on the local network at https://<this machine's LAN IP>:8443/,
+## with a QR code to scan (README, "Trying it on a real phone"); PHONE_ARGS="--port 9443" and so on
+phone: $(VENV)/.installed-phone
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) serve-phone $(PHONE_ARGS)
+
+## Screenshots of the demo study at phone and laptop sizes into docs/screenshots/ (the README shows them)
+screenshots: install-dev chromium
+	$(BIN)/python scripts/screenshots.py
