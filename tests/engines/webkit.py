@@ -62,7 +62,7 @@ class WebKitTab:
             "const done = arguments[arguments.length - 1];"
             f"Promise.resolve().then(() => ({function})(...JSON.parse(arguments[0])))"
             ".then((v) => done(JSON.stringify({value: v === undefined ? null : v})),"
-            " (e) => done(JSON.stringify({error: String(e && e.stack || e)})));",
+            " (e) => done(JSON.stringify({error: String(e) + ' ' + String(e && e.stack)})));",
             json.dumps(list(args)))
         answer = json.loads(answer)
         if "error" in answer:
