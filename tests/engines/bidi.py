@@ -108,6 +108,7 @@ class FirefoxTab:
 
     def __init__(self, firefox):
         self.firefox = firefox
+        self.version = firefox.version
         self.user_context = firefox.send("browser.createUserContext")["userContext"]
         self.context = firefox.send("browsingContext.create", type="tab",
                                     userContext=self.user_context)["context"]
