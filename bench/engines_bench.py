@@ -10,6 +10,7 @@ opens the capture screen (kept by the service worker), then the server stops. Fi
   page (what the engine itself takes, no app code);
 - reload: an offline reload until the study context is on the screen and Save is enabled (served by the worker).
 """
+import logging
 import os
 import platform
 import statistics
@@ -125,6 +126,7 @@ def ms(values):
 
 
 def main():
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log between the figures
     folder = Path(tempfile.mkdtemp(prefix="fn-engines-bench-"))
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
