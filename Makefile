@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test torture fuzz install install-dev chromium clean
+.PHONY: run test torture fuzz install install-dev chromium engines clean
 
 # Reinstall whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -29,7 +29,7 @@ run: install
 ## Run every test, browser tests included; on PostgreSQL too when FIELDNOTES_TEST_DATABASE_URL is set
 # One test process per core (pytest-xdist; each has its own PostgreSQL database): TEST_WORKERS=0 runs in one.
 TEST_WORKERS ?= auto
-test: install-dev chromium
+test: install-dev chromium engines
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 ## The sync torture run (a benchmark, minutes long): 20 phones, replays, kill -9 of the app; DB=<PostgreSQL URL> or SQLite
@@ -46,6 +46,9 @@ fuzz: install-dev
 
 chromium:
 	@scripts/ensure-chromium
+
+engines:
+	@scripts/ensure-engines
 
 clean:
 	rm -rf $(VENV) .pytest_cache

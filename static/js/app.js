@@ -2,9 +2,11 @@
 // behaviour where the template says (data-js), register /sw.js, and flush the outbox on load,
 // when the browser comes online and on "Sync now". The screen works for the account signed in
 // when it was served (data-account): only that account's notes are sent, shown or exported.
+import capabilities from "./capabilities.js";
 import captureForm from "./capture-form.js";
 import exportButton from "./export.js";
 import legacy from "./legacy.js";
+import longWait from "./long-wait.js";
 import notesList from "./notes-list.js";
 import recorder from "./recorder.js";
 import signOut from "./sign-out.js";
@@ -18,7 +20,8 @@ import { checkStorage, installHint } from "./hygiene.js";
 import { registerWorker } from "./sw-update.js";
 
 const behaviours = { "sync-badge": syncBadge, "waiting-panel": waitingPanel, legacy, "sign-out": signOut,
-  "notes-list": notesList, recorder, "capture-form": captureForm, export: exportButton };
+  "notes-list": notesList, recorder, "capture-form": captureForm, export: exportButton,
+  capabilities, "long-wait": longWait };
 
 // Who is signed in: the page says. A capture page kept from before pages said (opened offline after
 // an update) was served to the account that last opened capture here, or, failing that, to the one

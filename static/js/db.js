@@ -87,9 +87,15 @@ export async function deviceId(account) {
   return id;
 }
 
-export function all(store, index = null, key = undefined) {
-  return tx([store], "readonly", (stores) => {
+export async function all(store, index = null, key = undefined) {
+  const rows = await tx([store], "readonly", (stores) => {
     const source = index ? stores[store].index(index) : stores[store];
     return request(source.getAll(key));
   });
+  return store === "blobs" ? rows.map(asBlob) : rows;
+}
+
+// Media kept as bytes where the engine could not keep a Blob (outbox.js): a Blob again for its readers.
+function asBlob(row) {
+  return row.blob instanceof ArrayBuffer ? { ...row, blob: new Blob([row.blob], { type: row.mime }) } : row;
 }

@@ -164,5 +164,9 @@ export async function flush() {
   clearTimeout(timer);
   const go = async () => { queued = false; await run(); };
   if (navigator.locks) return navigator.locks.request("outbox-flush", go);
-  return go();
+  // No Web Locks (older WebKit): at least one flush at a time in this tab; the server's
+  // mutation ids keep a second tab's flush from doubling anything (capabilities.js says so).
+  running = running.then(go, go);
+  return running;
 }
+let running = Promise.resolve();

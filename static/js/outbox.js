@@ -67,7 +67,27 @@ export async function enqueue(outbox, record, op, data) {
 export async function saveNote(fields, media = [], { resolves = null } = {}) {
   const id = fields.id || crypto.randomUUID();
   const account = signedIn();
-  await tx(STORES, "readwrite", async ({ records, outbox, blobs, attention }) => {
+  if (blobsAsBytes) media = await asBytes(media);
+  try {
+    await store(id, account, fields, media, resolves);
+  } catch (error) {
+    // An aborted transaction wrote nothing, so trying again with the bytes cannot double the note.
+    if (blobsAsBytes || !media.length) throw error;
+    blobsAsBytes = true;
+    await store(id, account, fields, await asBytes(media), resolves);
+  }
+  emit("changed", { id });
+  return id;
+}
+
+// WebKit cannot always keep a Blob in IndexedDB (private browsing; WebKitGTK under automation): the
+// transaction aborts. The same bytes as an ArrayBuffer it keeps; db.js all() makes them a Blob again.
+let blobsAsBytes = false;
+const asBytes = (media) => Promise.all(media.map(async (m) =>
+  (m.blob instanceof Blob ? { ...m, blob: await m.blob.arrayBuffer() } : m)));
+
+function store(id, account, fields, media, resolves) {
+  return tx(STORES, "readwrite", async ({ records, outbox, blobs, attention }) => {
     const existing = await request(records.get(id));
     const kept = (existing?.media || []).filter((m) => !media.some((n) => n.slot === m.slot));
     const note = {
@@ -81,8 +101,6 @@ export async function saveNote(fields, media = [], { resolves = null } = {}) {
     if (resolves) attention.delete(resolves);
     await enqueue(outbox, note, "save", pushData(note));
   });
-  emit("changed", { id });
-  return id;
 }
 
 export async function deleteNote(id) {

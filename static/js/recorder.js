@@ -1,6 +1,13 @@
 // recorder.js: data-js="recorder" on the capture screen: record audio with MediaRecorder.
-// Hidden where MediaRecorder is missing. The recording waits on the element (el.recording)
-// until capture-form.js saves it with the note.
+// Hidden where MediaRecorder is missing (capabilities.js says so). The recording waits on the
+// element (el.recording) until capture-form.js saves it with the note.
+// Engines record different types: Chromium and Firefox WebM or Ogg (Opus), Safari MP4 (AAC).
+const TYPES = ["audio/webm;codecs=opus", "audio/mp4", "audio/ogg;codecs=opus", "audio/webm", "audio/aac"];
+
+export function recordingType() {
+  return TYPES.find((type) => MediaRecorder.isTypeSupported?.(type)) || "";
+}
+
 export default function recorder(el) {
   if (!("MediaRecorder" in self) || !navigator.mediaDevices?.getUserMedia) return;
   el.hidden = false;
@@ -18,16 +25,30 @@ export default function recorder(el) {
       return;
     }
     parts = [];
-    media = new MediaRecorder(stream);
+    const type = recordingType();
+    try {
+      media = new MediaRecorder(stream, type ? { mimeType: type } : {});
+    } catch {
+      stream.getTracks().forEach((t) => t.stop());
+      status.textContent = "This browser cannot record audio here: record with the phone's own voice memo app.";
+      return;
+    }
     media.ondataavailable = (event) => parts.push(event.data);
     media.onstop = () => {
       stream.getTracks().forEach((t) => t.stop());
-      el.recording = new Blob(parts, { type: media.mimeType || "audio/webm" });
+      el.recording = new Blob(parts, { type: media.mimeType || type || "audio/webm" });
       status.textContent = `Recording kept (${Math.round(el.recording.size / 1024)} KB); it is saved with the note.`;
       el.dispatchEvent(new Event("input", { bubbles: true }));
       media = null;
     };
-    media.start();
+    try {
+      media.start();
+    } catch {
+      stream.getTracks().forEach((t) => t.stop());
+      media = null;
+      status.textContent = "This browser cannot record audio here: record with the phone's own voice memo app.";
+      return;
+    }
     button.textContent = "Stop recording";
     status.textContent = "Recording…";
   }
