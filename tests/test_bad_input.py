@@ -104,7 +104,8 @@ def test_bulk_set_touchpoint_to_what_is_no_id_is_422(app, client, world, value):
 
 
 def test_affinity_form_with_an_id_that_is_no_number_is_400(app, client, world):
-    refused(app, client, "POST", f"/studies/{world['study']}/affinity", 400, "target_id must be a number",
+    refused(app, client, "POST", f"/studies/{world['study']}/affinity", 400,
+            "The insight to move the notes to is not one this workspace offers",
             data={"action": "move", "note_ids": [world["note"]], "target_id": "²"})
 
 

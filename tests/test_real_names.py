@@ -105,3 +105,17 @@ def test_the_guard_reads_the_studys_names_once_per_board_page(app, client, auth)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert sum("real_name" in s and "FROM participant" in s for s in statements) == 1
+
+
+def test_a_designer_correcting_a_naming_note_never_sees_the_name_and_keeps_the_words(app, client, auth):
+    world = build(app)
+    note = naming_note(app, world)
+    auth.login("designer@example.org", PASSWORD)
+    page = client.get(f"/studies/{world['study']}/notes/{note}").text
+    assert "QUARRINGTON" not in page.upper() and "so they are not offered here" in page
+    form = {"base_version": "1", "tags_shown": "1", "kind": "observation"}
+    saved = client.post(f"/studies/{world['study']}/notes/{note}/edit", data=form)
+    assert saved.status_code == 303
+    with app.app_context():
+        edited = db.session.get(Observation, note)
+        assert (edited.kind.value, edited.text, edited.version) == ("observation", NAMED, 2)

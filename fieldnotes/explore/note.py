@@ -106,10 +106,13 @@ def render_note(membership, note, errors=None, status=200, form=None):
     guard = NameGuard.of_study(note.study_id)
     owner = allows(membership.role, "see_real_names")
     shown = str if owner else guard.mask
+    # The form must not hand a real name back to someone the page masks it from: their form leaves the
+    # words out (a post without them keeps them as they are) and an owner edits the name out.
+    words_hidden = not owner and bool(guard.names_in(note.text, note.expected))
     return render_template(
         "explore/note.html", study=membership.study, membership=membership, note=note, lookup=lookup,
         history=history(note, lookup, shown), editable=can_edit(membership, note), errors=errors or {},
-        shown=shown, real_names=guard.names_in(note.text, note.expected) if owner else [],
+        shown=shown, real_names=guard.names_in(note.text, note.expected) if owner else [], words_hidden=words_hidden,
         form=form or note_form.state(note), labels=note_form.LABELS, tag_boxes=note_form.tag_boxes,
         kinds=[(k.value, k.value.capitalize()) for k in Kind],
         touchpoints=term_options(Touchpoint, note.study_id, note.touchpoint_id),
