@@ -42,3 +42,18 @@ def test_a_small_import_leaves_the_statistics_alone(app, tmp_path, monkeypatch):
     monkeypatch.setattr(analyse, "LARGE", 50)
     run_import(app, tmp_path, 7)
     assert statistics_rows(app) != 7, "analysed after an import below the threshold"
+
+
+def test_a_large_archive_import_is_analysed_once_committed(app, tmp_path, monkeypatch):
+    from tests.test_archive_roundtrip import export, import_as
+    from tests.factories import make_observations
+    with app.app_context():
+        owner = make_user("ana@example.org", name="Ana")
+        study = make_study(owner)
+        make_observations(study, owner, [{"text": f"Said {i}"} for i in range(6)])
+        db.session.commit()
+        study_id = study.id
+    export(app, study_id, tmp_path / "study.zip")
+    monkeypatch.setattr(analyse, "LARGE", 5)
+    import_as(app, tmp_path / "study.zip")
+    assert statistics_rows(app) == 12  # the study's 6 notes and the 6 the import brought
