@@ -8,9 +8,9 @@ p50/p95 and pushes a second over HTTP beside a bare Flask floor, in one run.
 The PostgreSQL database must exist; its tables are dropped and made again.
 Notes are push_bench.py's realistic notes (touchpoint, role, participant, visit, 0-3 tags).
 - hold:  in-process, PHONES threads each pushing BATCHES batches of BATCH new notes through the
-         Flask test client (each its own device). For every push transaction: the time from the
-         counter's UPDATE (`UPDATE sync_state`) to the end of its commit (engine and session events),
-         and the push's own latency.
+         Flask test client (each its own device). For every push transaction: how long it held the
+         counter (its `UPDATE sync_state` answered, to the end of its commit: engine and session
+         events), how long it waited for it, and the push's own latency. BENCH_HTTP=0: this part only.
 - http:  the real app under gunicorn (1 worker on SQLite, 3 on PostgreSQL, 8 threads each, as the
          README deploys it), PHONES client threads with keep-alive, each pushing batches of 5 new
          notes for HTTP_SECONDS: pushes a second and latency p50/p95; beside the same gunicorn
@@ -35,7 +35,8 @@ import fieldnotes  # noqa: E402,F401  (from TREE, before push_bench puts this tr
 import tests.factories  # noqa: E402,F401
 from sqlalchemy import event  # noqa: E402
 
-PHONES, BATCH, BATCHES = 20, int(os.environ.get("BENCH_BATCH", 25)), int(os.environ.get("BENCH_BATCHES", 8))
+PHONES = int(os.environ.get("BENCH_PHONES", 20))
+BATCH, BATCHES = int(os.environ.get("BENCH_BATCH", 25)), int(os.environ.get("BENCH_BATCHES", 8))
 HTTP_BATCH, HTTP_SECONDS = 5, float(os.environ.get("BENCH_HTTP_SECONDS", 8))
 os.environ.setdefault("BENCH_NOTES", str(PHONES * BATCH * BATCHES))
 
@@ -63,23 +64,34 @@ def bare_app():
 # --- hold: in-process, the counter's hold per push ------------------------------------------------------
 
 class Holds:
-    """Per thread: when this transaction first touched the counter; per transaction: how long it held it."""
+    """Per push transaction: how long it waited for the counter (its first `UPDATE sync_state`, asked to
+    answered) and how long it held it (answered to the end of its commit). Per thread: one transaction."""
 
     def __init__(self, app):
         from fieldnotes.extensions import db
-        self.local, self.holds = threading.local(), []
+        self.local, self.holds, self.waits = threading.local(), [], []
         with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", self.statement)
+            event.listen(db.engine, "before_cursor_execute", self.asked)
+            event.listen(db.engine, "after_cursor_execute", self.answered)
         event.listen(db.session, "after_commit", self.committed)
 
-    def statement(self, conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("UPDATE SYNC_STATE") and getattr(self.local, "t0", None) is None:
-            self.local.t0 = time.perf_counter()
+    @staticmethod
+    def counter(statement):
+        return statement.lstrip().upper().startswith("UPDATE SYNC_STATE")
+
+    def asked(self, conn, cursor, statement, *args):
+        if self.counter(statement) and getattr(self.local, "held", None) is None:
+            self.local.asked = time.perf_counter()
+
+    def answered(self, conn, cursor, statement, *args):
+        if self.counter(statement) and getattr(self.local, "held", None) is None:
+            self.local.held = time.perf_counter()
+            self.waits.append(self.local.held - self.local.asked)
 
     def committed(self, session):
-        if getattr(self.local, "t0", None) is not None:
-            self.holds.append(time.perf_counter() - self.local.t0)
-            self.local.t0 = None
+        if getattr(self.local, "held", None) is not None:
+            self.holds.append(time.perf_counter() - self.local.held)
+            self.local.held = None
 
 
 def phone(app, batches, latencies, failures):
@@ -107,7 +119,7 @@ def hold_run(app, notes):
         thread.join()
     wall = time.perf_counter() - began
     assert not failures, failures[:2]
-    return wall, latencies, holds.holds
+    return wall, latencies, holds
 
 
 # --- http: 20 phones pushing 5 notes at a time -----------------------------------------------------------
@@ -213,8 +225,11 @@ def main():
     wall, latencies, holds = hold_run(app, notes)
     print(f"hold: {PHONES} phones x {BATCHES} pushes of {BATCH} notes in-process in {wall:.1f} s: push p50 "
           f"{ms(latencies, 50):.0f} ms, p95 {ms(latencies, 95):.0f} ms; counter held per push p50 "
-          f"{ms(holds, 50):.1f} ms, p95 {ms(holds, 95):.1f} ms, max {max(holds) * 1000:.1f} ms "
-          f"({len(holds)} transactions)")
+          f"{ms(holds.holds, 50):.1f} ms, p95 {ms(holds.holds, 95):.1f} ms, max {max(holds.holds) * 1000:.1f} ms; "
+          f"waited for it p50 {ms(holds.waits, 50):.1f} ms, p95 {ms(holds.waits, 95):.1f} ms "
+          f"({len(holds.holds)} transactions)")
+    if os.environ.get("BENCH_HTTP", "1") != "1":
+        return
     for n, ((rate, lat), (bare_rate, _)) in enumerate(http_run(url, study_id, terms, workdir), 1):
         print(f"http round {n}: {PHONES} phones pushing {HTTP_BATCH} notes: app {rate:.0f} pushes/s, p50 "
               f"{ms(lat, 50):.0f} ms, p95 {ms(lat, 95):.0f} ms; bare Flask {bare_rate:.0f} req/s; "
