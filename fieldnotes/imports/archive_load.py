@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from fieldnotes.boards.models import Board, BoardItem, Evidence, Reaction
 from fieldnotes.errors import Refused
 from fieldnotes.exports import archive_format as fmt
+from fieldnotes.imports import analyse
 from fieldnotes.exports.archive_records import CONSENT_FIELDS, REVISION_REFS, served_file
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight, InsightNote
@@ -144,6 +145,7 @@ class Loader:
                 chunk = []
         if chunk:
             self.load_note_chunk(chunk)
+        analyse.after_commit(len(self.notes))
 
     def load_note_chunk(self, chunk):
         seqs = iter(changes.take_seqs(len(chunk)))

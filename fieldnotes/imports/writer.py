@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 
 from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
+from fieldnotes.imports import analyse
 from fieldnotes.imports.csv_notes import term_key
 from fieldnotes.imports.models import ImportedRow
 from fieldnotes.observations import changes
@@ -41,6 +42,7 @@ def import_plan(plan, study_id, author_id):
         notes = changes.write_new_notes(author_id, None, items, tags_of(study_id, rows))
         remember_keys(study_id, rows, notes)
         db.session.expunge_all()  # written and flushed: holding 100,000 notes in the session helps no one
+    analyse.after_commit(len(plan.rows))
     return Summary(len(plan.rows), plan.already, created)
 
 

@@ -22,7 +22,8 @@ def inserting(mutation):
 def new_ones(mutations):
     """Positions of the mutations that insert a note: unknown note, unknown mutation, first in the group.
 
-    Read under the counter lock, so no other writer can add these rows before we do.
+    Pushes run side by side (observations/counter.py): a racing push that stores one of these
+    first makes the bulk insert fail on its key, and push.py then goes one by one, seeing it.
     A second mutation for the same note (a create then its edit) is left for one-by-one.
     """
     candidates = [m for m in mutations if inserting(m)]

@@ -13,7 +13,7 @@ unreachable or locked, the connection lost) belongs to the batch, not the item:
 it answers 503 and the phone sends the batch again.
 """
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, PendingRollbackError
 
 from fieldnotes.errors import Refused
@@ -56,8 +56,10 @@ def push_batch(user, device_id, raw_mutations, account=None):
     account gets every item rejected, nothing written.
 
     The one service that commits. Replays of mutations already processed are
-    answered first, without the counter lock (their answers never change).
-    The rest go in one transaction (groups of GROUP, the most a phone may send):
+    answered first, without writing (their answers never change).
+    The rest go in one transaction (groups of GROUP, the most a phone may send),
+    which takes the change counter only at its end, to number what it wrote
+    (observations/counter.py: pushes run side by side on PostgreSQL):
     a bad item rolls back alone (new notes are checked before any is written and
     written in one savepoint, the other items each get a savepoint), and a good one
     is durable before any answer is sent. Sorted by entity id, so overlapping
@@ -72,15 +74,45 @@ def push_batch(user, device_id, raw_mutations, account=None):
     answer_replays(user, loaded, results)
     order = sorted((i for i, r in enumerate(results) if r is None), key=lambda i: sort_key(raw_mutations[i]))
     for start in range(0, len(order), GROUP):
+        group = order[start:start + GROUP]
         with writer_turn():
-            changes.lock_counter()  # the first statement: it begins the transaction and queues writers
-            push_group(user, device_id, raw_mutations, loaded, order[start:start + GROUP], results)
+            changes.number_late()  # the first statement: it begins the transaction (the counter comes last)
+            push_group(user, device_id, raw_mutations, loaded, group, results)
+            number(loaded, group, results)
             db.session.commit()
     return results
 
 
+def number(loaded, group, results):
+    """The group's changes get their real numbers, just before commit: in the notes, in the processed
+    mutations' answers and marks, and in the answers about to go out. From here to the commit the
+    counter is held, so nothing here waits on another writer: only rows this transaction wrote."""
+    numbered = changes.number_changes()
+    if numbered.shift == 0:
+        return  # numbered from the start (SQLite), or nothing to move
+    ids = [loaded[index][0]["mutation_id"] for index in group if loaded[index][0]]
+    db.session.execute(PROCESSED_NUMBERS, {"shift": numbered.shift, "low": numbered.low, "high": numbered.high,
+                                           "ids": ids})
+    for index in group:
+        result = results[index]
+        if result and result.get("seq") is not None:
+            result["seq"] = numbered.final(result["seq"])
+        if result and isinstance(result.get("server"), dict):
+            result["server"]["seq"] = numbered.final(result["server"].get("seq"))
+
+
+# Processed mutations written by this transaction (their marks are provisional, no committed one is) get
+# real marks, and their stored answers the real seq. Only ever run on PostgreSQL (SQLite numbers up front).
+PROCESSED_NUMBERS = text(
+    "UPDATE processed_mutation SET counter_at = counter_at + :shift, result = CASE"
+    " WHEN (result->>'seq')::bigint BETWEEN :low AND :high"
+    " THEN jsonb_set(result::jsonb, '{seq}', to_jsonb((result->>'seq')::bigint + :shift))::json"
+    " ELSE result END"
+    " WHERE mutation_id = ANY(:ids) AND counter_at BETWEEN :low AND :high")
+
+
 def push_group(user, device_id, raw_mutations, loaded, group, results):
-    """One group, in the transaction that holds the counter: new notes in bulk, then the rest one by one.
+    """One group, in its transaction: new notes in bulk, then the rest one by one.
 
     New notes come first; that keeps each note's own order, because only the
     first mutation of a note can be a new one (new_notes.new_ones).
@@ -208,16 +240,21 @@ def text_or_none(value):
 
 
 def apply_mutation(user, device_id, mutation):
-    """One mutation, in a transaction that holds the counter; raises Rejected when nothing may be written."""
-    done = db.session.get(ProcessedMutation, mutation["mutation_id"])
+    """One mutation; raises Rejected when nothing may be written.
+
+    The note's row is locked first (pushes run side by side on PostgreSQL): a
+    racing push of the same note waits here until the other commits, then
+    reads what it wrote, the processed mutation included.
+    """
+    note = db.session.get(Observation, mutation["entity_id"], populate_existing=True, with_for_update=True)
+    done = db.session.get(ProcessedMutation, mutation["mutation_id"], populate_existing=True)
     if done is not None:
         return replay(user, done)
-    note = db.session.get(Observation, mutation["entity_id"], populate_existing=True)
     handler = {"create": create, "update": update, "delete": delete}[mutation["op"]]
     result = handler(user, device_id, mutation, note)
     db.session.add(ProcessedMutation(mutation_id=mutation["mutation_id"], user_id=user.id,
                                      entity_id=mutation["entity_id"], result=result,
-                                     counter_at=changes.current_counter()))
+                                     counter_at=changes.counter_mark()))
     db.session.flush()
     return result
 

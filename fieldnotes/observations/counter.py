@@ -1,0 +1,249 @@
+"""The one change counter: who may hand out change numbers, and when.
+
+A pull reads `seq > cursor`, so change numbers must become visible in the
+order they were handed out: a number may never commit after a higher one
+that a pull has already passed. The counter row guarantees it: whoever takes
+numbers from it holds its row lock (on SQLite, the database's write lock)
+until commit, so numbers commit in the order they were taken.
+
+Two ways to hold it (docs/architecture.md, "Writing a note"):
+
+- **early** (`lock_counter()`, `Counter`): the counter is taken before any
+  other write and held to commit. Every writer but push works so: edits on the
+  laptop, erasure, media, the API, imports, seeds, backups. On PostgreSQL it
+  first takes the writers' gate exclusively, so it runs while no push is open:
+  these writers keep every guarantee they had when all writers queued on the counter.
+- **late** (`number_late()`, a push on PostgreSQL): the transaction takes the
+  gate shared (pushes run side by side), writes its notes with provisional
+  numbers (negative, unique to this database connection), and only at the end
+  (`number_changes()`, just before commit) takes the counter, shifts its
+  provisional numbers to real ones in one UPDATE and commits. The counter is
+  held for those few milliseconds, not for the whole push. While holding it the
+  transaction touches only rows it wrote itself, so it never waits on another
+  writer there, and no cycle of waits can pass through the counter.
+
+On SQLite there is one write lock for the whole database, held from a
+transaction's first write to its commit whatever we do: numbering late would
+shorten nothing, so there `number_late()` is `lock_counter()` and numbers are
+real from the start (and the transaction still begins with a write, as SQLite's
+writers must).
+"""
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import event, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from fieldnotes.extensions import db, upsert
+from fieldnotes.observations.models import ChangeStream, Observation
+
+ROW = 1
+table = ChangeStream.__table__
+# Advisory lock key of the writers' gate ("fieldnot" in ASCII): shared by pushes, exclusive for the rest.
+GATE = 0x6669656C646E6F74
+# Provisional numbers of one connection: -(backend pid + 1) * SLOTS + 1, + 2, ... (pids stay under 2**22).
+SLOTS = 1 << 32
+STATE = "fieldnotes_counter"
+seq_column = Observation.__table__.c.seq
+
+
+def new_epoch():
+    return secrets.token_hex(8)
+
+
+# --- early: held from the start of the transaction ---------------------------------------------------
+
+def lock_counter():
+    """Take the counter for this transaction (made on first need); call before any other write."""
+    state = transaction_state()
+    if state.late is not None:
+        raise RuntimeError("This transaction numbers its changes late (a push); it may not lock the counter.")
+    if not state.held and on_postgresql():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:gate)"), {"gate": GATE})
+    if take(table.c.counter) is None:
+        db.session.execute(upsert(table).values(id=ROW, epoch=new_epoch(), counter=0).on_conflict_do_nothing())
+        take(table.c.counter)
+    state.held = True
+
+
+class Counter:
+    """The counter's lock for one transaction, taken once however many notes change under it."""
+
+    def __init__(self):
+        self.locked = False
+
+    def lock(self):
+        if not self.locked:
+            lock_counter()
+            self.locked = True
+
+
+# --- late: numbered just before commit (push, on PostgreSQL) ------------------------------------------
+
+@dataclass
+class Late:
+    base: int
+    taken: int = 0
+    numbered: "Numbered | None" = None
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """How this transaction's provisional numbers became real ones: real = provisional + shift."""
+    shift: int = 0
+    low: int = 0
+    high: int = -1
+
+    def final(self, seq):
+        """The real number for a provisional one; any other value as it is."""
+        return seq + self.shift if isinstance(seq, int) and self.low <= seq <= self.high else seq
+
+
+NOTHING = Numbered()
+
+
+def number_late():
+    """Begin a transaction whose changes take their numbers at the end (number_changes); the first statement.
+
+    PostgreSQL: the gate shared, so pushes run side by side while every early
+    writer waits for them (and they for it). SQLite: the counter now, as ever.
+    """
+    state = transaction_state()
+    if not on_postgresql():
+        lock_counter()
+        return
+    if state.late is None and not state.held:
+        db.session.execute(text("SELECT pg_advisory_xact_lock_shared(:gate)"), {"gate": GATE})
+        state.late = Late(base=-(backend_pid() + 1) * SLOTS)
+
+
+def number_changes():
+    """Number this transaction's changes for real, holding the counter until the caller commits.
+
+    One counter UPDATE and one UPDATE of the notes' provisional numbers (by the
+    unique index on seq): the counter is held for these and the commit only.
+    Returns how numbers moved, for answers and rows that carry them; NOTHING for
+    a transaction that holds the counter from its start.
+    """
+    late = transaction_state().late
+    if late is None:
+        return NOTHING
+    if late.numbered is not None:
+        return late.numbered
+    db.session.flush()
+    if late.taken:
+        last = take(table.c.counter + late.taken)
+        if last is None:  # a database that has never numbered anything: the row first
+            db.session.execute(upsert(table).values(id=ROW, epoch=new_epoch(), counter=0)
+                               .on_conflict_do_nothing())
+            last = take(table.c.counter + late.taken)
+        shift = last - late.taken - late.base
+        db.session.execute(update(Observation.__table__)
+                           .where(seq_column.between(late.base + 1, late.base + late.taken))
+                           .values(seq=seq_column + shift))
+    else:  # nothing numbered: marks (counter_mark) become the counter as it is, without taking it
+        shift = current_counter() - late.base
+    late.numbered = Numbered(shift, late.base, late.base + late.taken)
+    move_loaded_notes(late.numbered)
+    return late.numbered
+
+
+def move_loaded_notes(numbered):
+    """Notes loaded in this session carry what their rows now hold (they expire at commit anyway)."""
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, Observation):
+            seq = instance.__dict__.get("seq")
+            if numbered.final(seq) != seq:
+                set_committed_value(instance, "seq", numbered.final(seq))
+
+
+def backend_pid():
+    dbapi = db.session.connection().connection.dbapi_connection
+    pid = getattr(getattr(dbapi, "info", None), "backend_pid", None)
+    return pid if pid is not None else db.session.scalar(text("SELECT pg_backend_pid()"))
+
+
+# --- taking numbers ------------------------------------------------------------------------------------
+
+def next_seq():
+    """The next change number of this transaction (provisional when it numbers late)."""
+    return take_seqs(1)[0]
+
+
+def take_seqs(count):
+    """`count` change numbers, lowest first: provisional when numbering late, else from the held counter."""
+    state = transaction_state()
+    if state.late is not None:
+        if state.late.numbered is not None:
+            raise RuntimeError("This transaction's changes are numbered already; commit first.")
+        first = state.late.base + state.late.taken + 1
+        state.late.taken += count
+        return range(first, first + count)
+    if not state.held:
+        lock_counter()  # numbers only ever come from a held counter
+    last = take(table.c.counter + count)
+    return range(last - count + 1, last + 1)
+
+
+def counter_mark():
+    """Where the counter stands for this transaction (a processed mutation's mark), real or provisional."""
+    late = transaction_state().late
+    if late is not None and late.numbered is None:
+        return late.base + late.taken
+    return current_counter()
+
+
+def take(value):
+    return db.session.scalar(update(table).where(table.c.id == ROW).values(counter=value)
+                             .returning(table.c.counter))
+
+
+def current_counter():
+    return db.session.scalar(select(table.c.counter).where(table.c.id == ROW)) or 0
+
+
+def current_epoch():
+    """The epoch, creating the row if this database has never synced."""
+    epoch = db.session.scalar(select(table.c.epoch).where(table.c.id == ROW))
+    if epoch is None:
+        lock_counter()
+        epoch = db.session.scalar(select(table.c.epoch).where(table.c.id == ROW))
+    return epoch
+
+
+def restart_epoch(counter):
+    """As after a restore from backup: a new epoch, so every phone's cursor resets."""
+    lock_counter()
+    db.session.execute(update(table).where(table.c.id == ROW).values(epoch=new_epoch(), counter=counter))
+
+
+# --- per transaction -------------------------------------------------------------------------------------
+
+@dataclass
+class State:
+    held: bool = False
+    late: Late | None = None
+
+
+def transaction_state():
+    return db.session.info.setdefault(STATE, State())
+
+
+def on_postgresql():
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+@event.listens_for(db.session, "before_commit")
+def number_before_commit(session):
+    """Nothing commits with a provisional number, whoever forgot to number: a pull would never see it."""
+    state = session.info.get(STATE)
+    if session.in_nested_transaction():
+        return  # a savepoint's release fires this too; numbering is for the transaction's own commit
+    if state is not None and state.late is not None and state.late.numbered is None:
+        number_changes()
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def forget_transaction(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(STATE, None)
