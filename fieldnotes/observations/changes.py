@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, update
 
 from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db, upsert
-from fieldnotes.observations import service
+from fieldnotes.observations import service, summaries
 from fieldnotes.observations.content import loaded_content, note_content
 from fieldnotes.observations.models import (
     Attachment, ChangeStream, Observation, Revision, RevisionKind, observation_tag)
@@ -178,6 +178,7 @@ def write_new_notes(author_id, device_id, items, tag_cache=None):
                         (Attachment.__table__, media), (Revision.__table__, revisions)):
         if rows:
             db.session.execute(insert(table), rows)
+    summaries.count_new_notes(notes, links, media)  # every other write is counted at flush (summaries.py)
     return [Written(row["id"], 1, row["seq"]) for row in notes]
 
 
