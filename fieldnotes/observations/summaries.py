@@ -7,10 +7,11 @@ transaction as every write:
 - notes written as rows (`changes.write_new_notes`) add their counts from those rows (count_new_notes);
 - every other write changes notes as ORM objects (a push's update or delete, an edit, a tag,
   a rename or merge, an erasure, a conflict kept), often mutating the note before it reaches
-  observations/changes.py. Only the flush knows for sure what changed, so a flush listener reads
-  the touched notes' counted state from the database before the flush (locking their rows, so a
-  concurrent writer cannot slip between the read and the write) and again after it, and moves the
-  counts by the difference;
+  observations/changes.py. Only the flush knows for sure what is about to change, so a flush
+  listener reads each touched note's counted state from the database before the first flush that
+  changes it in the transaction (locking its row, so a concurrent writer cannot slip between the
+  read and the commit), and just before the commit reads the touched notes again and moves the
+  counts by the difference: a push of 200 edits reads each note once and writes the counts once;
 - bulk loaders that write rows directly (a study archive, the large demo seeds) rebuild their
   study's summaries at the end (rebuild); `flask rebuild-summaries` does it for every study.
 
@@ -187,35 +188,93 @@ def owner_id(obj):
     return getattr(note, "id", None)
 
 
+class Touched:
+    """The notes this transaction has changed, each with what it counted before the first change."""
+
+    def __init__(self):
+        self.before = {}   # note id -> Counted, or None: counted nothing (new, deleted, or not there)
+        self.taken_in = {}  # note id -> the (nested) transaction whose flush read `before`
+        self.dropped_tags = set()
+
+    def take(self, session, ids):
+        """Read the counted state of notes not yet touched, before this flush changes them."""
+        fresh = [i for i in ids if i not in self.before]
+        if not fresh:
+            return
+        states = counted_states(session.connection(), fresh, lock=True)
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        for note_id in fresh:
+            self.before[note_id] = states.get(note_id)
+            self.taken_in[note_id] = transaction
+
+    def forget_undone(self, undone):
+        """A savepoint rolled back: its notes are as they were read before it, so reading them again at
+        their next change is right; and on PostgreSQL it let go of their row locks, so it is needed."""
+        for note_id, transaction in list(self.taken_in.items()):
+            while transaction is not None and transaction is not undone:
+                transaction = transaction.parent
+            if transaction is undone:
+                del self.before[note_id], self.taken_in[note_id]
+
+
+def touched_in(session):
+    return session.info.setdefault(PENDING, Touched())
+
+
 @event.listens_for(Session, "before_flush")
 def before_flush(session, flush_context, instances):
-    touched = touched_notes(session)
-    new_notes = [obj for obj in session.new if isinstance(obj, Observation)]
-    dropped_tags = [obj.id for obj in session.deleted if isinstance(obj, Tag)]
-    if not (touched or new_notes or dropped_tags):
-        session.info.pop(PENDING, None)
-        return
-    before = counted_states(session.connection(), touched, lock=True) if touched else {}
-    session.info[PENDING] = (touched, new_notes, dropped_tags, before)
+    """Read what the notes this flush changes counted before (the first time this transaction changes them)."""
+    new_notes = [obj.id for obj in session.new if isinstance(obj, Observation)]
+    touched = touched_notes(session) | set(new_notes)
+    dropped_tags = {obj.id for obj in session.deleted if isinstance(obj, Tag)}
+    if touched or dropped_tags:
+        pending = touched_in(session)
+        pending.take(session, touched - set(new_notes))
+        for note_id in new_notes:
+            pending.before.setdefault(note_id, None)
+            pending.taken_in.setdefault(note_id, session.get_nested_transaction() or session.get_transaction())
+        pending.dropped_tags |= dropped_tags
 
 
-@event.listens_for(Session, "after_flush")
-def after_flush(session, flush_context):
+@event.listens_for(Session, "before_commit")
+def before_commit(session):
+    """Once per transaction, however many flushes: read the touched notes as they are now, and move the
+    counts by the difference (one read per 500 notes, one statement per summary table)."""
+    if session.in_nested_transaction():
+        return  # a savepoint: its notes are counted when the whole transaction commits
+    session.flush()  # what commit would flush next, so the notes are read as they will be committed
     pending = session.info.pop(PENDING, None)
     if pending is None:
         return
-    touched, new_notes, dropped_tags, before = pending
     connection = session.connection()
-    after = counted_states(connection, touched | {note.id for note in new_notes})
+    after = counted_states(connection, pending.before)
     deltas = Deltas()
-    for counted in before.values():
-        deltas.add(counted, -1)
+    for counted in pending.before.values():
+        if counted is not None:
+            deltas.add(counted, -1)
     for counted in after.values():
         deltas.add(counted)
     deltas.apply(connection)
-    if dropped_tags:  # the database dropped the tag's links with it (ON DELETE CASCADE)
-        connection.execute(delete(facet_table).where(facet_table.c.facet == "tag",
-                                                     facet_table.c.value.in_([str(t) for t in dropped_tags])))
+    if pending.dropped_tags:  # the database dropped the tag's links with it (ON DELETE CASCADE)
+        connection.execute(delete(facet_table).where(facet_table.c.facet == "tag", facet_table.c.value.in_(
+            [str(t) for t in sorted(pending.dropped_tags)])))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def after_soft_rollback(session, previous_transaction):
+    pending = session.info.get(PENDING)
+    if pending is None:
+        return
+    if previous_transaction.nested:
+        pending.forget_undone(previous_transaction)
+    else:
+        session.info.pop(PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def after_transaction_end(session, transaction):
+    if transaction.parent is None:  # committed (counted already), rolled back or closed: start afresh
+        session.info.pop(PENDING, None)
 
 
 # Recounting from the notes
@@ -257,6 +316,13 @@ def stored(study_id):
 
 def rebuild(study_id):
     """The study's summaries counted afresh (after a bulk load that wrote rows directly). Callers commit."""
+    db.session.flush()
+    pending = db.session.info.get(PENDING)
+    if pending is not None and pending.before:  # counted now: at commit only later changes move the counts
+        now = counted_states(db.session.connection(), pending.before)
+        for note_id, before in pending.before.items():
+            if getattr(now.get(note_id), "study_id", None) == study_id or getattr(before, "study_id", None) == study_id:
+                pending.before[note_id] = now.get(note_id)
     for table in (journey_table, facet_table):
         db.session.execute(delete(table).where(table.c.study_id == study_id))
     journey, facets = recount(study_id)
