@@ -58,7 +58,7 @@ def edits_of(batches):
 
 def counts_kept(keep):
     """Switch the upkeep on or off: the rows' counts, and the flush listener every other write goes through."""
-    for name in ("before_flush", "after_flush"):
+    for name in ("before_flush", "before_commit"):
         listener = getattr(summaries, name)
         if keep and not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
