@@ -68,3 +68,8 @@ phone: $(VENV)/.installed-phone
 ## Screenshots of the demo study at phone and laptop sizes into docs/screenshots/ (the README shows them)
 screenshots: install-dev chromium
 	$(BIN)/python scripts/screenshots.py
+
+## Browse and the journey matrix at 10k, 100k and 1M notes on PostgreSQL in one run (long: seeds first): DB=<PostgreSQL URL>
+.PHONY: bench-browse-1m
+bench-browse-1m: install
+	BENCH_SIZES=10000,100000,1000000 $(BIN)/python bench/summaries_bench.py $(DB)

@@ -14,6 +14,7 @@ from fieldnotes.demo import data
 from fieldnotes.demo.note_bank import BANK, FILLERS
 from fieldnotes.demo.notes import ASIDES, ROLE_TOUCHPOINTS, reserve_seqs
 from fieldnotes.extensions import db
+from fieldnotes.observations import summaries
 from fieldnotes.observations.models import Observation, observation_tag
 from fieldnotes.studies.defaults import Audience
 from fieldnotes.studies.models import Membership, Study, StudyStatus, Tag
@@ -60,6 +61,7 @@ def seed_large(users, count):
         db.session.execute(insert(Observation.__table__), notes)
         if links:
             db.session.execute(insert(observation_tag), links)
+    summaries.rebuild(study.id)  # rows written directly, for speed: counted once at the end
     return study
 
 

@@ -26,11 +26,12 @@ def browse(study_id):
     except BadFilter as error:
         abort(400, str(error))
     names = lookups(study_id)
-    facet_list, total = facets.facets(filters, dialect_name)
+    tallies = facets.counted(filters, dialect_name)
+    facet_list, total = facets.facets(filters, dialect_name, tallies)
     here = request.full_path if request.query_string else request.path
     return render_template(
         "explore/browse.html", study=study, membership=membership, filters=filters, notes=notes,
-        facets=facet_list, attention=facets.attention_count(filters, dialect_name), total=total,
+        facets=facet_list, attention=tallies[2], total=total,
         next_url=cursor and f"{request.path}?{urlencode(filters.params() + [('after', cursor)])}",
         first_url=filters.after and f"{request.path}?{urlencode(filters.params())}",
         clear_url=request.path, here=here, names=names, attention_ids=needing_attention(notes),

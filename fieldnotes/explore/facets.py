@@ -1,6 +1,13 @@
-"""Facet counts: for each filter value, how many notes it would give with the other filters kept."""
-from collections import Counter
+"""Facet counts: for each filter value, how many notes it would give with the other filters kept.
+
+A whole study's counts are kept on write (observations/summaries.py) and read from there; under a
+filter or a search they are counted over the matching notes, and kept a while (FacetCache).
+"""
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from threading import Lock
+
+from flask import current_app
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import aliased
@@ -8,7 +15,9 @@ from sqlalchemy.orm import aliased
 from fieldnotes.auth.models import User
 from fieldnotes.explore.filters import attention_condition, conditions
 from fieldnotes.extensions import db
-from fieldnotes.observations.models import Attachment, Kind, Observation, Slot, observation_tag
+from fieldnotes.observations import summaries
+from fieldnotes.observations.models import (Attachment, ChangeStream, Kind, Observation, Slot,
+                                            observation_tag)
 from fieldnotes.studies.models import Role, Tag, Touchpoint
 from fieldnotes.text import natural_key
 from fieldnotes.visits.models import Participant, SiteVisit
@@ -106,7 +115,16 @@ def grouped(filters, dialect_name, names, sort=False):
                               .group_by(*columns)).all()
 
 
-def shared_counts(filters, dialect_name):
+def organisations(study_id):
+    """(visit -> organisation, participant -> organisation): how a note's organisation is worked out."""
+    visit_org = dict(db.session.execute(select(SiteVisit.id, SiteVisit.organisation)
+                                        .where(SiteVisit.study_id == study_id)).all())
+    person_org = dict(db.session.execute(select(Participant.id, Participant.organisation)
+                                         .where(Participant.study_id == study_id)).all())
+    return visit_org, person_org
+
+
+def shared_counts(filters, dialect_name, orgs=None):
     """Counts of each column facet whose own filter is off (they share that WHERE: every active
     filter), organisation worked out from visit and participant, and the total.
 
@@ -120,10 +138,7 @@ def shared_counts(filters, dialect_name):
         found["role"][role] += n
         found["kind"][kind] += n
         total += n
-    visit_org = dict(db.session.execute(select(SiteVisit.id, SiteVisit.organisation)
-                                        .where(SiteVisit.study_id == filters.study_id)).all())
-    person_org = dict(db.session.execute(select(Participant.id, Participant.organisation)
-                                         .where(Participant.study_id == filters.study_id)).all())
+    visit_org, person_org = orgs or organisations(filters.study_id)
     for visit, participant, author, n in grouped(filters, dialect_name, ("visit", "participant", "author"), sort=True):
         found["visit"][visit] += n
         found["participant"][participant] += n
@@ -135,20 +150,100 @@ def shared_counts(filters, dialect_name):
     return found, total
 
 
-def facets(filters, dialect_name):
+def kept_counts(study_id, orgs):
+    """Every facet's counts, the total and the attention count of a whole study, from the counts kept
+    on write (observations/summaries.py): a few hundred rows, however many notes the study has."""
+    found = {name: Counter() for name, _ in FACETS}
+    visit_org, person_org = orgs
+    total = 0
+    for cell in summaries.journey_cells(study_id):
+        n = cell.notes
+        found["touchpoint"][cell.touchpoint_id] += n
+        found["role"][cell.role_id] += n
+        found["visit"][cell.visit_id] += n
+        found["participant"][cell.participant_id] += n
+        org = visit_org.get(cell.visit_id) if cell.visit_id is not None else person_org.get(cell.participant_id)
+        if org:
+            found["organisation"][org] += n
+        total += n
+    kept = summaries.facet_counts(study_id)
+    for name in ("kind", "author", "tag", "media"):
+        found[name].update(kept.get(name, {}))
+    return found, total, kept.get("attention", {}).get("", 0)
+
+
+def matched_counts(filters, dialect_name, orgs):
+    """Every facet's counts under the filters (each facet without its own), the total, the attention count."""
+    shared, total = shared_counts(filters, dialect_name, orgs)
+    found = {name: shared[name] if name in shared and not filters.values.get(name) else
+             counts(filters, name, dialect_name) for name, _ in FACETS}
+    return found, total, attention_count(filters, dialect_name)
+
+
+def counted(filters, dialect_name):
+    """(found counts per facet, total, attention count) for the browse page.
+
+    No filter: the kept counts. A filter or a search: counted over the matching notes, once per
+    (study, filter, change number, ...): see cache_key for why such an entry cannot go stale.
+    """
+    orgs = organisations(filters.study_id)
+    if not filters.active():
+        return kept_counts(filters.study_id, orgs)
+    return facet_cache().get_or_count(cache_key(filters, orgs),
+                                      lambda: matched_counts(filters, dialect_name, orgs))
+
+
+def cache_key(filters, orgs):
+    """What the counts of a filtered browse depend on, so an entry is found again only while it is right.
+
+    Every change to a note takes a new change number (observations/changes.py), and a restore a
+    new epoch. What changes without one: a conflict kept (moves the attention count, kept on
+    write, in the key) and a visit's or participant's organisation (the organisations, in the key).
+    """
+    epoch, counter = db.session.execute(select(ChangeStream.epoch, ChangeStream.counter)).first() or (None, 0)
+    attention = summaries.facet_counts(filters.study_id).get("attention", {}).get("", 0)
+    visit_org, person_org = orgs
+    return (filters.study_id, tuple(sorted(map(tuple, filters.params()))), epoch, counter, attention,
+            hash((tuple(sorted(visit_org.items())), tuple(sorted(person_org.items())))))
+
+
+class FacetCache:
+    """The last few filtered counts, per app (an app is one database), least recently used out first."""
+
+    def __init__(self, size=256):
+        self.size, self.entries, self.lock = size, OrderedDict(), Lock()
+
+    def get_or_count(self, key, count):
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = count()
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+
+def facet_cache():
+    return current_app.extensions.setdefault("fieldnotes.facet_cache", FacetCache())
+
+
+def facets(filters, dialect_name, tallies=None):
     """(every facet with its options, the number of notes matching all filters).
 
     Options are the values that have notes, and the values chosen (even with none).
+    tallies: what counted() gave, when the caller has it already.
     """
-    shared, total = shared_counts(filters, dialect_name)
+    found, total, _ = tallies or counted(filters, dialect_name)
     result = []
     for name, legend in FACETS:
         chosen = filters.values.get(name, [])
-        found = shared[name] if name in shared and not chosen else counts(filters, name, dialect_name)
         if name == "kind" or name == "media":
             chosen = [Kind(v) if name == "kind" else Slot(v) for v in chosen]
-        shown = {v for v, n in found.items() if n} | set(chosen)
-        options = [Option(v.value if hasattr(v, "value") else v, label, found.get(v, 0), v in chosen)
+        shown = {v for v, n in found[name].items() if n} | set(chosen)
+        options = [Option(v.value if hasattr(v, "value") else v, label, found[name].get(v, 0), v in chosen)
                    for v, label in labels(filters.study_id, name, shown).items() if v in shown]
         result.append(Facet(name, legend, options))
     return result, total

@@ -16,7 +16,7 @@ from fieldnotes.imports import analyse
 from fieldnotes.exports.archive_records import CONSENT_FIELDS, REVISION_REFS, served_file
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight, InsightNote
-from fieldnotes.observations import changes
+from fieldnotes.observations import changes, summaries
 from fieldnotes.observations.models import Attachment, Observation, Revision, observation_tag
 from fieldnotes.studies.models import Role, Tag, Touchpoint
 from fieldnotes.visits.models import Participant, SiteVisit, visit_participant
@@ -86,6 +86,7 @@ class Loader:
         boards = whole(self.unpacked, fmt.BOARDS)
         self.step(fmt.BOARDS, lambda: [self.load_board(b) for b in boards["boards"]])
         db.session.flush()
+        summaries.rebuild(self.study.id)  # tags and revisions went in as rows: count the study afresh
 
     def step(self, where, action):
         try:

@@ -22,7 +22,7 @@ from sqlalchemy import insert
 
 from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db
-from fieldnotes.observations import service
+from fieldnotes.observations import service, summaries
 from fieldnotes.observations.content import loaded_content, note_content
 from fieldnotes.observations.counter import (  # noqa: F401  (the counter's names, offered here as ever)
     ROW, Counter, counter_mark, current_counter, current_epoch, lock_counter, new_epoch, next_seq,
@@ -117,6 +117,7 @@ def write_new_notes(author_id, device_id, items, tag_cache=None):
                          (Attachment.__table__, media), (Revision.__table__, revisions)):
         if rows:
             db.session.execute(insert(target), rows)
+    summaries.count_new_notes(notes, links, media)  # every other write is counted at flush (summaries.py)
     return [Written(row["id"], 1, row["seq"]) for row in notes]
 
 

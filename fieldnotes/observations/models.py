@@ -164,3 +164,33 @@ class ChangeStream(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     epoch: Mapped[str] = mapped_column(String(32))
     counter: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# Counts kept on write (observations/summaries.py): what browse with no filter and the journey matrix
+# read instead of grouping every note. Live notes only; rows may fall to zero and stay (readers skip them).
+
+NONE_ID = 0  # "no touchpoint / role / participant / visit" in a summary key (a key column cannot be NULL)
+
+
+class JourneyCount(db.Model):
+    """A study's live notes per (touchpoint, role, participant, visit): the matrix cells, and the
+    touchpoint, role, visit, participant and organisation facets, all summed from these few rows."""
+
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), primary_key=True)
+    touchpoint_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    role_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    participant_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    visit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    notes: Mapped[int] = mapped_column(default=0)
+    pain: Mapped[int] = mapped_column(default=0)  # breakdowns and workarounds
+    delight: Mapped[int] = mapped_column(default=0)
+
+
+class FacetCount(db.Model):
+    """A study's live notes per value of the facets JourneyCount does not hold: kind, author, tag,
+    media slot (notes with one or more), and "attention" (a conflict kept since the note last changed)."""
+
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    notes: Mapped[int] = mapped_column(default=0)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("ops", __name__, cli_group=None)
 
-from fieldnotes.ops import backup, housekeeping, phone  # noqa: E402,F401  (the commands register on bp)
+from fieldnotes.ops import backup, housekeeping, phone, summaries_cli  # noqa: E402,F401  (the commands register on bp)

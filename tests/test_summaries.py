@@ -1,0 +1,254 @@
+"""Counts kept on write (observations/summaries.py) never drift: every kind of write, then a recount.
+
+After each write the kept counts of every study must equal a direct recount of its notes, and the
+browse page and the journey matrix, which read them, must say what the notes say.
+"""
+import hashlib
+import re
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldnotes.extensions import db
+from fieldnotes.observations import summaries
+from fieldnotes.observations.models import FacetCount, JourneyCount, Observation
+from fieldnotes.studies.models import Role, Study, Tag, Touchpoint
+from fieldnotes.visits.models import SiteVisit
+from tests.factories import make_participant, make_study, make_user, make_visit, note_mutation
+from tests.test_archive_roundtrip import export
+from tests.test_import_csv import GOOD, import_file
+
+DEVICE = "9b2f0f6e-4a53-4c52-9d0e-1f6a4f3d2c11"
+
+
+def assert_no_drift(app, after):
+    """Every study's kept counts are what a recount of its notes finds; `after` names the write."""
+    with app.app_context():
+        for study_id in db.session.scalars(select(Study.id)):
+            assert summaries.stored(study_id) == summaries.recount(study_id), f"drift after {after}"
+        db.session.rollback()
+
+
+@pytest.fixture
+def world(app, auth):
+    """Ana owns a study (Rui researcher, Dee designer) with two visits and three participants."""
+    with app.app_context():
+        ana, rui, dee = (make_user(f"{n.lower()}@example.org", n) for n in ("Ana", "Rui", "Dee"))
+        study = make_study(ana, researcher=rui, designer=dee)
+        first = make_visit(study, organisation="Halloran Regional Logistics")
+        second = make_visit(study, organisation="Meridian Dental Supply")
+        people = [make_participant(study, [first]), make_participant(study, [second], organisation="Meridian"),
+                  make_participant(study, [], organisation="Brightwater Marinas")]
+        terms = {t.name: t.id for t in db.session.scalars(select(Touchpoint).where(Touchpoint.study_id == study.id))}
+        roles = db.session.scalars(select(Role.id).where(Role.study_id == study.id).order_by(Role.id)).all()
+        world = {"study": study.id, "touchpoints": list(terms.values()), "roles": roles,
+                 "visits": [first.id, second.id], "people": [p.id for p in people]}
+    auth.login("ana@example.org")
+    return world
+
+
+def push(client, *mutations):
+    response = client.post("/api/sync/push", json={"device_id": DEVICE, "mutations": list(mutations)})
+    assert response.status_code == 200, response.json
+    return response.json["results"]
+
+
+def photo(slot="photo"):
+    content = uuid.uuid4().bytes
+    return {"id": str(uuid.uuid4()), "slot": slot, "sha256": hashlib.sha256(content).hexdigest(),
+            "size": len(content), "mime": "image/jpeg" if slot == "photo" else "audio/webm"}
+
+
+def varied_notes(world, count):
+    """Notes spread over touchpoints, roles, kinds, visits, people, tags and media (some with none)."""
+    kinds = ["observation", "quote", "breakdown", "workaround", "delight", "artifact", "idea"]
+    notes = []
+    for i in range(count):
+        person = i % 4
+        notes.append(note_mutation(
+            world["study"], kind=kinds[i % len(kinds)], text=f"Note {i} about the invoice queue",
+            touchpoint_id=None if i % 5 == 0 else world["touchpoints"][i % len(world["touchpoints"])],
+            role_id=None if i % 6 == 0 else world["roles"][i % len(world["roles"])],
+            participant_id=None if person == 3 else world["people"][person],
+            visit_id=world["visits"][0] if person == 0 else world["visits"][1] if person == 1 else None,
+            tags=[["paper", "invoices"], ["paper"], [], ["month-end"]][i % 4],
+            media=[photo()] if i % 3 == 0 else [photo(), photo("audio")] if i % 7 == 0 else []))
+    return notes
+
+
+def note_ids(app, study_id, **where):
+    with app.app_context():
+        query = select(Observation.id).where(Observation.study_id == study_id, Observation.deleted_at.is_(None))
+        for name, value in where.items():
+            query = query.where(getattr(Observation, name) == value)
+        return [str(i) for i in db.session.scalars(query.order_by(Observation.seq))]
+
+
+def version_of(app, note_id):
+    with app.app_context():
+        return db.session.get(Observation, uuid.UUID(note_id)).version
+
+
+def tag_id(app, study_id, name):
+    with app.app_context():
+        return db.session.scalar(select(Tag.id).where(Tag.study_id == study_id, Tag.name == name))
+
+
+def browse_numbers(client, study_id, query=""):
+    """What the browse page says: (notes shown as matching, notes needing attention)."""
+    page = client.get(f"/studies/{study_id}/notes{query}").get_data(as_text=True)
+    total = re.search(r'<h2 id="results-heading">(\d+) note', page)
+    attention = re.search(r'Needs attention <span class="count">\((\d+)\)', page)
+    return int(total.group(1)), int(attention.group(1))
+
+
+def live_count(app, study_id, **where):
+    return len(note_ids(app, study_id, **where))
+
+
+def test_every_kind_of_write_keeps_the_counts_a_recount_finds(app, client, auth, world, tmp_path):
+    study, step = world["study"], "nothing"
+    assert_no_drift(app, step)
+
+    pushed = varied_notes(world, 40)
+    assert {r["status"] for r in push(client, *pushed[:25])} == {"applied"}
+    assert {r["status"] for r in push(client, *pushed[25:])} == {"applied"}
+    assert_no_drift(app, "a push of new notes")
+
+    first, second, third = (m["entity_id"] for m in pushed[:3])
+    moved = note_mutation(study, op="update", entity_id=first, base_version=1, kind="delight",
+                          touchpoint_id=world["touchpoints"][-1], role_id=None, participant_id=world["people"][2],
+                          visit_id=None, tags=["month-end", "new tag"], media=[])
+    assert [r["status"] for r in push(client, moved)] == ["applied"]
+    assert_no_drift(app, "a push that updates a note (every field, its tags and media)")
+
+    lost = note_mutation(study, op="update", entity_id=second, base_version=0, text="An older edit")
+    assert [r["status"] for r in push(client, lost)] == ["conflict"]
+    assert_no_drift(app, "a conflict kept")
+    with app.app_context():
+        assert summaries.facet_counts(study)["attention"] == {"": 1}
+
+    assert [r["status"] for r in push(client, note_mutation(study, op="delete", entity_id=third,
+                                                             base_version=1))] == ["applied"]
+    assert_no_drift(app, "a push that deletes a note")
+    recreated = note_mutation(study, op="update", entity_id=third, base_version=2, kind="quote", tags=["paper"])
+    push(client, recreated)
+    assert_no_drift(app, "a push that brings a deleted note back")
+
+    auth.login("dee@example.org")
+    edit = client.post(f"/studies/{study}/notes/{second}/edit",
+                       data={"kind": "breakdown", "touchpoint_id": str(world["touchpoints"][0]), "role_id": "",
+                             "base_version": str(version_of(app, second))})
+    assert edit.status_code == 303, edit.get_data(as_text=True)
+    assert_no_drift(app, "a web edit (which also settles the conflict)")
+    with app.app_context():
+        assert summaries.facet_counts(study).get("attention", {}) == {}
+
+    some = note_ids(app, study)[5:20]
+    for action, fields in (("add-tag", {"tag": "bulk tag"}), ("remove-tag", {"tag": "paper"}),
+                           ("set-kind", {"value": "idea"}), ("set-touchpoint", {"value": "none"}),
+                           ("set-role", {"value": str(world["roles"][0])})):
+        response = client.post(f"/studies/{study}/notes/bulk", data={"note_ids": some, "action": action, **fields})
+        assert response.status_code in (200, 303), response.get_data(as_text=True)
+        assert_no_drift(app, f"bulk {action}")
+
+    rename = client.post(f"/studies/{study}/tags/{tag_id(app, study, 'invoices')}/rename", data={"name": "Invoices"})
+    assert rename.status_code == 303
+    assert_no_drift(app, "a tag renamed")
+    merge = client.post(f"/studies/{study}/tags/merge", data={"source_id": tag_id(app, study, "bulk tag"),
+                                                              "target_id": tag_id(app, study, "month-end")})
+    assert merge.status_code == 303
+    assert_no_drift(app, "a tag merged into another")
+
+    auth.login("ana@example.org")
+    api = f"/api/v1/studies/{study}/notes"
+    created = client.post(api, json={"kind": "quote", "text": "I retype it.", "tags": ["retyping"],
+                                     "touchpoint_id": world["touchpoints"][1], "participant_id": world["people"][0],
+                                     "visit_id": world["visits"][0]})
+    assert created.status_code == 201, created.json
+    assert_no_drift(app, "an API create")
+    note = created.json
+    assert client.patch(f"{api}/{note['id']}", json={"version": 1, "kind": "breakdown", "tags": []}).status_code == 200
+    assert_no_drift(app, "an API update")
+    assert client.delete(f"{api}/{note['id']}", query_string={"version": 2}).status_code == 204
+    assert_no_drift(app, "an API delete")
+
+    for notes, person in (("keep", world["people"][0]), ("delete", world["people"][1])):
+        response = client.post(f"/studies/{study}/participants/{person}/erase", data={"confirm": "erase",
+                                                                                     "notes": notes})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        assert_no_drift(app, f"a participant erased ({notes} their notes)")
+
+    app.config["CSV_IMPORT_DIR"] = str(tmp_path / "uploads")
+    assert import_file(client, study, GOOD).status_code == 303
+    assert_no_drift(app, "a CSV import")
+
+    export(app, study, tmp_path / "study.zip")
+    with app.app_context():
+        make_user("rosa@example.org", name="Rosa")
+    result = app.test_cli_runner().invoke(args=["import", "archive", str(tmp_path / "study.zip"),
+                                                "--owner", "rosa@example.org"])
+    assert result.exit_code == 0, result.output
+    assert_no_drift(app, "an archive import")
+
+    with app.app_context():
+        imported = db.session.scalars(select(Study.id).order_by(Study.id.desc())).first()
+        assert summaries.recount(imported)[0] and imported != study  # the imported study has notes to count
+    live = live_count(app, study)
+    assert browse_numbers(client, study) == (live, 0)
+    matrix = " ".join(client.get(f"/studies/{study}/journey-matrix").get_data(as_text=True).split())
+    assert f"{live} notes in all" in matrix
+
+
+def test_rebuild_mends_counts_and_the_command_says_which_were_wrong(app, world, client):
+    push(client, *varied_notes(world, 12))
+    with app.app_context():
+        right = summaries.stored(world["study"])
+        db.session.execute(JourneyCount.__table__.update().values(notes=JourneyCount.notes + 5))
+        db.session.execute(FacetCount.__table__.delete().where(FacetCount.facet == "tag"))
+        db.session.commit()
+        assert summaries.stored(world["study"]) != right
+    result = app.test_cli_runner().invoke(args=["rebuild-summaries"])
+    assert result.exit_code == 0 and f"counts were wrong in 1 (ids {world['study']})" in result.output
+    with app.app_context():
+        assert summaries.stored(world["study"]) == right == summaries.recount(world["study"])
+    result = app.test_cli_runner().invoke(args=["rebuild-summaries"])
+    assert "every count was already right" in result.output
+
+
+def test_demo_seeds_keep_their_counts(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--notes", "300"])
+    assert result.exit_code == 0, result.output
+    assert_no_drift(app, "the demo seeds (the demo study, and a large one written as rows)")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Study)) == 2
+        assert all(summaries.stored(s)[0] for s in db.session.scalars(select(Study.id)))
+
+
+def test_a_filtered_browse_never_shows_counts_from_before_a_write(app, client, world):
+    """Filtered counts are kept a while: a note written, a conflict kept or a visit renamed shows at once."""
+    push(client, *varied_notes(world, 14))
+    visit = world["visits"][1]
+    query = f"?kind=quote&kind=breakdown&visit={visit}"
+
+    def matching():
+        return live_count(app, world["study"], visit_id=visit, kind="quote") + live_count(
+            app, world["study"], visit_id=visit, kind="breakdown")
+    before = matching()
+    assert before and browse_numbers(client, world["study"], query) == (before, 0)
+    push(client, note_mutation(world["study"], kind="quote", visit_id=visit, participant_id=world["people"][1]))
+    assert browse_numbers(client, world["study"], query) == (before + 1, 0)
+
+    note = note_ids(app, world["study"], visit_id=visit, kind="quote")[0]
+    assert [r["status"] for r in push(client, note_mutation(world["study"], op="update", entity_id=note,
+                                                             base_version=0, text="Lost"))] == ["conflict"]
+    assert browse_numbers(client, world["study"], query) == (before + 1, 1)
+    assert browse_numbers(client, world["study"], query + "&attention=1") == (1, 1)
+
+    renamed = "?organisation=Renamed+Dental"
+    assert browse_numbers(client, world["study"], renamed) == (0, 0)
+    with app.app_context():
+        db.session.get(SiteVisit, visit).organisation = "Renamed Dental"
+        db.session.commit()
+    assert browse_numbers(client, world["study"], renamed)[0] == live_count(app, world["study"], visit_id=visit)
