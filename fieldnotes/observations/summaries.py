@@ -79,6 +79,20 @@ class Deltas:
         if counted.attention:
             self.facets[(study, "attention", "")] += sign
 
+    def merge(self, other):
+        for key, (n, p, d) in other.journey.items():
+            cell = self.journey[key]
+            cell[0] += n
+            cell[1] += p
+            cell[2] += d
+        self.facets.update(other.facets)
+
+    def forget_study(self, study_id):
+        for key in [k for k in self.journey if k[0] == study_id]:
+            del self.journey[key]
+        for key in [k for k in self.facets if k[0] == study_id]:
+            del self.facets[key]
+
     def apply(self, connection):
         # Sorted, so two transactions touching the same rows take their locks in the same order.
         journey = [dict(zip(JOURNEY_KEY, key), notes=n, pain=p, delight=d)
@@ -154,7 +168,10 @@ def count_new_notes(notes, links, media):
     for row in notes:
         deltas.add(Counted(row["study_id"], tuple(key_id(row[c]) for c in JOURNEY_KEY[1:]), Kind(row["kind"]),
                            row["author_id"], frozenset(tags[row["id"]]), frozenset(slots[row["id"]]), False))
-    deltas.apply(db.session.connection())
+    # Written at commit with the rest, not now: a summary row is shared by every writer of the study, so
+    # holding its lock from here to commit would queue every other push behind this one (issue 11, item 5).
+    session = db.session()
+    touched_in(session).new_rows.append((session.get_nested_transaction() or session.get_transaction(), deltas))
 
 
 # Writes as ORM objects: the flush listener
@@ -195,6 +212,7 @@ class Touched:
         self.before = {}   # note id -> Counted, or None: counted nothing (new, deleted, or not there)
         self.taken_in = {}  # note id -> the (nested) transaction whose flush read `before`
         self.dropped_tags = set()
+        self.new_rows = []  # (the (nested) transaction that wrote them, Deltas) from count_new_notes
 
     def take(self, session, ids):
         """Read the counted state of notes not yet touched, before this flush changes them."""
@@ -215,6 +233,14 @@ class Touched:
                 transaction = transaction.parent
             if transaction is undone:
                 del self.before[note_id], self.taken_in[note_id]
+        self.new_rows = [(t, deltas) for t, deltas in self.new_rows if not within(t, undone)]
+
+
+def within(transaction, outer):
+    """Whether `transaction` is `outer` or nested inside it."""
+    while transaction is not None and transaction is not outer:
+        transaction = transaction.parent
+    return transaction is outer
 
 
 def touched_in(session):
@@ -254,6 +280,8 @@ def before_commit(session):
             deltas.add(counted, -1)
     for counted in after.values():
         deltas.add(counted)
+    for _, added in pending.new_rows:
+        deltas.merge(added)
     deltas.apply(connection)
     if pending.dropped_tags:  # the database dropped the tag's links with it (ON DELETE CASCADE)
         connection.execute(delete(facet_table).where(facet_table.c.facet == "tag", facet_table.c.value.in_(
@@ -323,6 +351,9 @@ def rebuild(study_id):
         for note_id, before in pending.before.items():
             if getattr(now.get(note_id), "study_id", None) == study_id or getattr(before, "study_id", None) == study_id:
                 pending.before[note_id] = now.get(note_id)
+    if pending is not None:  # new rows not yet counted are in the recount below
+        for _, deltas in pending.new_rows:
+            deltas.forget_study(study_id)
     for table in (journey_table, facet_table):
         db.session.execute(delete(table).where(table.c.study_id == study_id))
     journey, facets = recount(study_id)
