@@ -11,6 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
 	$(BIN)/python -m pip install -q -e .
+	$(FLASK) build-static
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

@@ -164,7 +164,7 @@ def write_once(target, data):
 
 def default_build_folder(app):
     """build/static beside static/ (git ignores it); FIELDNOTES_STATIC_BUILD moves it (a read-only checkout)."""
-    return app.config.get("STATIC_BUILD") or str(Path(app.static_folder).parent / "build" / "static")
+    return app.config.get("STATIC_BUILD") or str(Path(app.static_folder).resolve().parent / "build" / "static")
 
 
 def init_app(app):
@@ -180,5 +180,12 @@ def init_app(app):
     @app.context_processor
     def import_map():
         return {"import_map": Markup(assets.import_map)}
+
+    @app.cli.command("build-static")
+    def build_static():
+        """Make the fingerprinted, compressed copies of static/ (the app makes any missing ones at start).
+
+        Run at install, so a deployment can then start with a read-only FIELDNOTES_STATIC_BUILD."""
+        print(f"{len(assets.names)} static files fingerprinted and compressed in {assets.build_folder}")
 
     return assets

@@ -173,3 +173,15 @@ def test_a_template_keeps_the_url_for_static_form(app):
         html = render_template_string("{{ url_for('static', filename='js/present.js') }}")
     assert FINGERPRINTED.match(html) and "present." in html
 
+
+
+def test_the_copies_go_where_the_deployment_says_and_the_install_command_reports_them(tmp_path, database_url):
+    from fieldnotes import create_app
+    from tests.conftest import TEST_CONFIG
+    made = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "STATIC_BUILD": str(tmp_path)})
+    name = fingerprinted_url(made, "js/flush.js").removeprefix("/static/")
+    assert (tmp_path / name).is_file() and (tmp_path / f"{name}.gz").is_file() and (tmp_path / f"{name}.br").is_file()
+    result = made.test_cli_runner().invoke(args=["build-static"])
+    assert result.exit_code == 0 and f"static files fingerprinted and compressed in {tmp_path}" in result.output
+    with made.test_client().get(f"/static/{name}") as served:
+        assert served.status_code == 200

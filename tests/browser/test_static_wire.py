@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.capture_support import capture_url, field, settle  # noqa: F401 (field: a fixture)
+from tests.browser.capture_support import capture_url, field, local, open_capture, save_note, settle  # noqa: F401
 from tests.browser.conftest import PHONE, LiveServer, sign_in
 from tests.factories import PASSWORD
 
@@ -112,3 +112,21 @@ def test_the_capture_screen_first_loads_in_under_60_kb_and_never_again(browser, 
     assert "/sw-sync.js" in [path for path, _, _ in update]
     assert [path for path, _, body in update if path.startswith("/static/") and body] == []
     phone.close()
+
+
+def test_a_capture_page_kept_from_an_older_version_still_works_offline(page, context, live_server, field):  # noqa: F811
+    """A phone keeps capture pages across updates; an older one names files by older fingerprints,
+    which the worker answers with this version's copies of the same files, as before fingerprints."""
+    open_capture(page, live_server, field)
+    page.evaluate("""async () => {
+        const pages = await caches.open('fieldnotes-pages');
+        const kept = await pages.match(location.pathname);
+        const html = (await kept.text()).replace(/\\.[0-9a-f]{12}\\.(js|css)"/g, '.0123456789ab.$1"');
+        await pages.put(location.pathname, new Response(html, { headers: kept.headers }));
+    }""")
+    context.set_offline(True)
+    assert page.reload().from_service_worker
+    assert page.locator('script[type=module][src*="0123456789ab"]').count() == 1  # the older page indeed
+    page.get_by_role("radio", name=field["touchpoints"][0], exact=True).wait_for(state="attached")
+    save_note(page, "Writes the order on the back of the invoice")
+    assert [n["text"] for n in local(page, "records")] == ["Writes the order on the back of the invoice"]
