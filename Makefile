@@ -49,4 +49,4 @@ chromium:
 	@scripts/ensure-chromium
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build

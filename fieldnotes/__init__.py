@@ -47,7 +47,7 @@ def create_app(config=None):
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # Static files straight from WhiteNoise, no Flask request: fingerprinted, gzipped and cached for a
-    # year (assets.py); the plain names too, for 60 s, for what cannot use the import map (the worker).
+    # year (assets.py); the plain names too, for 60 s, for a browser without import maps.
     every_response = app.extensions["fieldnotes.headers"]
 
     def static_headers(headers, path, url):

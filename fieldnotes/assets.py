@@ -1,4 +1,4 @@
-"""Static files under fingerprinted names, cached for a year, gzipped once when the app starts.
+"""Static files under fingerprinted names, cached for a year, compressed once when the app starts.
 
 At start the app copies every file of static/ to a build folder under a name that carries a digest of
 its content (`js/app.js` becomes `js/app.3f2a9c1b7d4e.js`) and writes a `.gz` and a `.br` beside each
@@ -6,7 +6,10 @@ text file.
 The names are content-addressed, so the copies are made once, never go stale, and many processes
 (gunicorn workers, test workers) can build into one folder at the same time. WhiteNoise then serves
 them with `Cache-Control: public, max-age=31536000, immutable`; `url_for('static', filename=...)`
-answers the fingerprinted name. The plain names stay served too (60 s), for the worker's imports.
+answers the fingerprinted name. The plain names stay served too (60 s), for a browser without import
+maps (Safari before 16.4): it loads the entry by its fingerprint and the rest by their plain names,
+each once, and offline the worker answers those with its fingerprinted copies (static/sw.js). Copies
+of older versions stay in the folder (a few kB per changed file), unserved; `make clean` removes them.
 
 Modules import each other by relative path ("./db.js"). In the copies those imports name the
 fingerprinted files ("./db.1c9e0a7b55f2.js"), so a module's name is a digest of its own source and of
@@ -76,7 +79,7 @@ class Assets:
 
 
 def build(static_folder, build_folder):
-    """Copy each static file to its fingerprinted name (and a .gz beside it), unless already there."""
+    """Copy each static file to its fingerprinted name (and a .gz and .br beside it), unless already there."""
     sources = {path.relative_to(static_folder).as_posix(): path.read_bytes()
                for path in sorted(static_folder.rglob("*")) if path.is_file()}
     sources = {plain: data for plain, data in sources.items()
