@@ -11,6 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
 	$(BIN)/python -m pip install -q -e .
+	$(FLASK) build-static
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
@@ -51,7 +52,7 @@ engines:
 	@scripts/ensure-engines
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build
 
 .PHONY: phone screenshots
 $(VENV)/.installed-phone: $(VENV)/.installed

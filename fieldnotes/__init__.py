@@ -3,7 +3,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from fieldnotes import errors, security, writers
+from fieldnotes import assets, compression, errors, security, writers
 from fieldnotes.config import Config
 from fieldnotes.extensions import db, login_manager, migrate
 from fieldnotes.migrating import include_object
@@ -24,12 +24,15 @@ def create_app(config=None):
     app.config["SECRET_KEY"] = load_secret_key(app)
     app.url_map.converters["id"] = IdConverter
 
+    # First registered, so it runs last of the app's after_request functions: it compresses the final body.
+    compression.init_app(app)
     db.init_app(app)
     # SQLite can only ALTER in batches; the full-text index is made in raw SQL, not compared.
     migrate.init_app(app, db, render_as_batch=True, include_object=include_object)
     login_manager.init_app(app)
     errors.init_app(app)
-    security.init_app(app)
+    static_files = assets.init_app(app)
+    security.init_app(app, script_hashes=[static_files.import_map_hash])
     writers.init_app(app)
 
     from fieldnotes import (api, auth, boards, demo, explore, exports, imports, insights, observations, ops, pwa,
@@ -43,7 +46,15 @@ def create_app(config=None):
         # which the same-origin check, Secure cookies and HSTS rely on.
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    # Static files straight from WhiteNoise: compressed, cached, no Flask request.
+    # Static files straight from WhiteNoise, no Flask request: fingerprinted, gzipped and cached for a
+    # year (assets.py); the plain names too, for 60 s, for a browser without import maps.
+    every_response = app.extensions["fieldnotes.headers"]
+
+    def static_headers(headers, path, url):
+        security.add_static_headers(headers, path, url, every_response)
+        static_files.add_cache_headers(headers, url)
+
     app.wsgi_app = WhiteNoise(app.wsgi_app, root=app.static_folder, prefix="static/",
-                              add_headers_function=security.add_static_headers)
+                              add_headers_function=static_headers)
+    static_files.serve(app.wsgi_app)
     return app

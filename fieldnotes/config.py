@@ -56,6 +56,9 @@ class Config:
     # Requests a minute one personal access token may make to /api/v1 (auth/access_tokens.py).
     API_TOKEN_RATE_LIMIT = int(env("API_TOKEN_RATE_LIMIT", "600"))
 
+    # Where the fingerprinted, gzipped copies of static/ are made at start (assets.py); default build/static.
+    STATIC_BUILD = env("STATIC_BUILD")
+
     # Where photos and audio live (content-addressed); back it up with the database.
     MEDIA_ROOT = env("MEDIA_ROOT")
 

@@ -3,9 +3,10 @@ import hashlib
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from fieldnotes.compression import gzipped
 from fieldnotes.extensions import db
 from fieldnotes.studies.models import Membership
 from fieldnotes.studies.permissions import allows, require
@@ -14,9 +15,13 @@ bp = Blueprint("pwa", __name__, cli_group=None)
 
 VERSION_LINE = re.compile(r'^const VERSION = "([^"]*)";', re.MULTILINE)
 CAPTURE_PATH = re.compile(r"^/studies/[1-9][0-9]{0,9}/capture$")
-ICONS = ["icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-192.png",
-         "icons/icon-maskable-512.png"]
+# What pages show offline: the favicon and the home-screen icon (apple-touch-icon). The manifest's
+# larger icons are read by the phone when the app is installed, which needs the network anyway.
+ICONS = ["icons/favicon.ico", "icons/icon-192.png"]
 
+
+# The worker's own imports ("/static/js/db.js"): served with the fingerprinted names the page uses.
+WORKER_IMPORT = re.compile(r'(\bimport\b[^"\n]*")/static/([\w./-]+\.js)"')
 
 # Static imports, and dynamic ones (import("./x.js"), loaded on first use): all precached for offline.
 IMPORT = re.compile(r'(?:from\s+|import\s*\(?\s*)"\./([\w-]+\.js)"')
@@ -42,35 +47,36 @@ def capture_modules(static_folder):
     return sorted(found)
 
 
-def shell_digest(static_folder):
-    digest = hashlib.sha256()
-    for name in shell_files(static_folder) + ["sw.js", "sw-sync.js"]:
-        digest.update((Path(static_folder) / name).read_bytes())
-    return digest.hexdigest()[:10]
+def shell_urls():
+    """The shell under its fingerprinted names (assets.py): a file's name changes with its content."""
+    return [url_for("static", filename=name) for name in shell_files(current_app.static_folder)]
 
 
 def worker_version():
+    digest = hashlib.sha256("\n".join(shell_urls()).encode())
+    for name in ("sw.js", "sw-sync.js"):
+        digest.update((Path(current_app.static_folder) / name).read_bytes())
     suffix = current_app.config.get("PWA_VERSION_SUFFIX", "")
-    return shell_digest(current_app.static_folder) + (f"-{suffix}" if suffix else "")
+    return digest.hexdigest()[:10] + (f"-{suffix}" if suffix else "")
 
 
 def worker_response(source):
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
-    return response
+    return gzipped(response)
 
 
 @bp.get("/sw.js")
 def service_worker():
     """Served from the root so its scope is the whole site (MDN: scope defaults to the script's folder).
 
-    The cache name carries a digest of the shell, so a deploy that changes any
-    file installs a new worker; tests add PWA_VERSION_SUFFIX to play an update.
+    The cache name carries a digest of the shell's fingerprinted names, so a deploy that
+    changes any file installs a new worker; tests add PWA_VERSION_SUFFIX to play an update.
     """
     source = (Path(current_app.static_folder) / "sw.js").read_text()
     source = VERSION_LINE.sub(lambda m: f'const VERSION = "{m.group(1)}-{worker_version()}";', source, 1)
-    shell = ", ".join(f'"{url_for("static", filename=name)}"' for name in shell_files(current_app.static_folder))
+    shell = ", ".join(f'"{url}"' for url in shell_urls())
     return worker_response(source.replace('"__SHELL__"', shell + ', "/offline", "/manifest.webmanifest"'))
 
 
@@ -82,6 +88,8 @@ def sync_worker():
     own script is unchanged when only an import changed.
     """
     source = (Path(current_app.static_folder) / "sw-sync.js").read_text()
+    # A worker has no import map: it names the fingerprinted files itself, the very ones the page loaded.
+    source = WORKER_IMPORT.sub(lambda m: f'{m.group(1)}{url_for("static", filename=m.group(2))}"', source)
     return worker_response(source + f"// version {worker_version()}\n")
 
 
@@ -125,11 +133,13 @@ def start():
 
 @bp.get("/offline")
 def offline():
-    return render_template("capture/offline.html")
+    return gzipped(make_response(render_template("capture/offline.html")))
 
 
 @bp.get("/studies/<id:study_id>/capture")
 @login_required
 def capture(study_id):
     membership = require(study_id, "capture")
-    return render_template("capture/capture.html", study=membership.study, membership=membership)
+    # Gzipped: it is what a phone loads in the field, and it shows no secret (compression.py).
+    return gzipped(make_response(render_template("capture/capture.html", study=membership.study,
+                                                 membership=membership)))

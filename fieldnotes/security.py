@@ -45,9 +45,17 @@ SECRET_LINK = re.compile(r"(/(?:share|invite)/|fn_pat_)([A-Za-z0-9_-]{4})[A-Za-z
 BARE_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])()([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{39}(?![A-Za-z0-9_-])")
 
 
-def init_app(app):
+def response_headers(script_hashes=()):
+    """EVERY_RESPONSE with the inline scripts allowed by their hash: the import map (assets.py), which only
+    names files. No other inline script runs."""
+    policy = CONTENT_SECURITY_POLICY.replace("script-src 'self'", " ".join(["script-src 'self'", *script_hashes]))
+    return {**EVERY_RESPONSE, "Content-Security-Policy": policy}
+
+
+def init_app(app, script_hashes=()):
     # Either setting asks for secure cookies; both cookies then follow.
     app.config.update(cookie_settings(app.config["SECURE_COOKIES"] or app.config["SESSION_COOKIE_SECURE"]))
+    app.extensions["fieldnotes.headers"] = response_headers(script_hashes)
     app.before_request(refuse_cross_site_writes)
     app.after_request(add_security_headers)
     mask_secret_links_in_logs(app)
@@ -94,7 +102,7 @@ def same_origin(origin):
 
 def add_security_headers(response):
     headers = response.headers
-    for name, value in EVERY_RESPONSE.items():
+    for name, value in current_app.extensions["fieldnotes.headers"].items():
         headers.setdefault(name, value)
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
@@ -104,14 +112,14 @@ def add_security_headers(response):
     return response
 
 
-def add_static_headers(headers, path, url):
+def add_static_headers(headers, path, url, every_response=EVERY_RESPONSE):
     """WhiteNoise answers static files before Flask sees them: give them the pages' headers.
 
     And take away the `Access-Control-Allow-Origin: *` WhiteNoise adds: no other site needs
     to read our files. (HSTS is left to the pages: WhiteNoise sets these once per file,
     not per request, so it cannot tell HTTPS from HTTP; browsers keep HSTS from any page.)
     """
-    for name, value in EVERY_RESPONSE.items():
+    for name, value in every_response.items():
         headers[name] = value
     del headers["Access-Control-Allow-Origin"]
 

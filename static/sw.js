@@ -5,14 +5,24 @@
 // /capture (the offline page's "Go to capture", the installed app's start) opens the capture page
 // last kept here when there is no network. Signing out forgets the kept capture pages: they were
 // made for the account that signed out.
+// Static files have fingerprinted names (fieldnotes/assets.py): the HTTP cache's copy of one is as good as
+// the network's, so an update downloads only the files that changed. A name this version does not have
+// (a capture page kept from an older version, a plain name from a browser without import maps) is
+// answered by the network, else by this version's copy of the same file, as before fingerprints.
 const VERSION = "fieldnotes-v1";  // pwa.py appends a digest of the shell
 const SHELL = ["__SHELL__"];
 const PAGES = "fieldnotes-pages";  // capture pages, kept across versions so offline keeps working
 const LAST_CAPTURE = "/__fieldnotes/last-capture";  // in PAGES: the path of the capture page kept last
 
+const FINGERPRINT = /\.[0-9a-f]{12}(\.\w+)$/;  // app.3f2a9c1b7d4e.js: a name that never changes content
+const plainName = (pathname) => pathname.replace(FINGERPRINT, "$1");
+const CURRENT = new Map(SHELL.map((url) => [plainName(url), url]));
+
 self.addEventListener("install", (event) => {
+  // Fingerprinted files may come from the HTTP cache; the rest (/offline, the manifest) are asked again.
+  const fresh = (url) => (FINGERPRINT.test(url) ? "default" : "no-cache");
   event.waitUntil(caches.open(VERSION).then((cache) =>
-    cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload", credentials: "same-origin" })))));
+    cache.addAll(SHELL.map((url) => new Request(url, { cache: fresh(url), credentials: "same-origin" })))));
 });
 
 self.addEventListener("activate", (event) => {
@@ -69,9 +79,14 @@ async function offlinePage() {
   return (await caches.match("/offline", { cacheName: VERSION })) || Response.error();
 }
 
-async function asset(request) {
+async function asset(request, url) {
   const cached = await caches.match(request, { cacheName: VERSION, ignoreSearch: false });
-  return cached || fetch(request);
+  if (cached) return cached;
+  const response = await fetch(request).catch(() => null);
+  if (response?.ok) return response;
+  const current = CURRENT.get(plainName(url.pathname));
+  const same = current && (await caches.match(current, { cacheName: VERSION }));
+  return same || response || Response.error();
 }
 
 self.addEventListener("fetch", (event) => {
@@ -86,6 +101,6 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     event.respondWith(page(event));
   } else if (url.pathname.startsWith("/static/") || SHELL.includes(url.pathname)) {
-    event.respondWith(asset(request));
+    event.respondWith(asset(request, url));
   }
 });

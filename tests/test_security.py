@@ -118,7 +118,7 @@ def test_security_headers(app, client, study_id, url, signed_in, status, kind):
     response = client.get(url.format(study=study_id, missing=study_id + 1))
     assert (response.status_code, response.mimetype) == (status, kind)
     csp = policy(response)
-    assert csp["script-src"] == ["'self'"]
+    assert csp["script-src"] == ["'self'", app.extensions["fieldnotes.assets"].import_map_hash]  # no other inline
     assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
     assert csp["frame-ancestors"] == ["'none'"]
     assert not any("'unsafe-inline'" in v or "'unsafe-eval'" in v for v in csp.values())

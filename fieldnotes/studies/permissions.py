@@ -4,10 +4,11 @@ Every view asks `require(study_id, action)`; a non-member gets 404, as if
 the study did not exist, and a member without the right gets 403.
 """
 import enum
+import functools
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from fieldnotes.extensions import db
 
@@ -54,9 +55,15 @@ def membership_of(study_id, user):
 
 def find_membership(study_id, user_id):
     """The membership of the user with this id in the study, or None: the one lookup every feature uses."""
+    return db.session.scalar(membership_query(), {"study_id": study_id, "user_id": user_id})
+
+
+@functools.cache
+def membership_query():
+    """Built once (it runs on every request): SQLAlchemy keeps a statement object's cache key."""
     from fieldnotes.studies.models import Membership
-    return db.session.scalar(select(Membership).where(
-        Membership.study_id == study_id, Membership.user_id == user_id))
+    return select(Membership).where(Membership.study_id == bindparam("study_id"),
+                                    Membership.user_id == bindparam("user_id"))
 
 
 def require(study_id, action):

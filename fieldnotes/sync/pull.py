@@ -57,10 +57,13 @@ def parse_seen(seen):
     return note_id, int(seq)
 
 
+# Built once: SQLAlchemy keeps a statement object's cache key instead of building and hashing it per pull.
+POSITION = select(changes.table.c.epoch, changes.table.c.counter).where(changes.table.c.id == changes.ROW)
+
+
 def stream_position():
     """(epoch, counter) in one read; the first pull ever makes the row (changes.current_epoch)."""
-    row = db.session.execute(select(changes.table.c.epoch, changes.table.c.counter)
-                             .where(changes.table.c.id == changes.ROW)).first()
+    row = db.session.execute(POSITION).first()
     if row is None:
         return changes.current_epoch(), changes.current_counter()
     return row.epoch, row.counter
@@ -93,6 +96,10 @@ def pull(study_id, cursor, limit=DEFAULT_LIMIT, seen=None):
         return reset_page(current)
     if server_is_behind(study_id, after, seen, counter):
         return reset_page(current)
+    if after == counter:
+        # The phone has every change there is (the counter numbers the last one): nothing to read.
+        # Most pulls are these, a capture screen's every few minutes (issue 11, the fixed cost).
+        return {"changes": [], "cursor": f"{current}:{after}", "has_more": False, "reset": False}
     states, last = pull_rows.page_states(study_id, after, limit)
     # Only a full page can have more behind it: then one index probe says whether it does.
     has_more = len(states) == limit and pull_rows.more_after(study_id, last)

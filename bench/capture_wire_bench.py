@@ -1,0 +1,128 @@
+"""Bytes a phone downloads to open the capture screen the first time, until it works offline.
+
+    .venv/bin/python bench/capture_wire_bench.py                       # this tree
+    BENCH_TREE=/tmp/before .venv/bin/python bench/capture_wire_bench.py # another checkout, same count
+
+The app on a real port (werkzeug, threaded), counted at the server: status line, headers and body of
+every answer as sent. Headless Chromium as a 360 px phone signs in in one browser context, then a
+fresh context (empty HTTP cache, no worker) opens the capture screen of a study with the default
+journey, a visit and two participants, and waits until the worker controls the page with its whole
+shell stored and the network is idle. tests/browser/test_static_wire.py keeps the budget.
+"""
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+TREE = Path(os.environ.get("BENCH_TREE", Path(__file__).resolve().parent.parent)).resolve()
+sys.path.insert(0, str(TREE))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from fieldnotes import create_app  # noqa: E402
+from fieldnotes.extensions import db  # noqa: E402
+from tests.factories import PASSWORD, make_participant, make_study, make_user, make_visit  # noqa: E402
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+class WireCount:
+    def __init__(self, app):
+        self.app, self.sent = app, []
+
+    def __call__(self, environ, start_response):
+        head, size = [0], [0]
+
+        def counting(status, headers, exc_info=None):
+            head[0] = len(f"HTTP/1.1 {status}\r\n") + sum(len(f"{k}: {v}\r\n") for k, v in headers) + 2
+            return start_response(status, headers, exc_info)
+        body = self.app(environ, counting)
+        try:
+            for chunk in body:
+                size[0] += len(chunk)
+                yield chunk
+        finally:
+            getattr(body, "close", lambda: None)()
+            self.sent.append((environ["PATH_INFO"], head[0], size[0]))
+
+
+def kind(path):
+    if path.startswith("/api/"):
+        return "study data (JSON)"
+    if path in ("/sw.js", "/sw-sync.js"):
+        return "worker scripts"
+    suffix = Path(path).suffix
+    return {".js": "modules", ".css": "stylesheet", ".png": "icons", ".ico": "icons"}.get(
+        suffix, "pages (capture, offline) and manifest")
+
+
+def main():
+    workdir = tempfile.mkdtemp(prefix="capture-wire-")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/bench.sqlite", "SECRET_KEY": "bench",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "MEDIA_ROOT": f"{workdir}/media"})
+    with app.app_context():
+        db.create_all()
+        researcher = make_user("rosa@example.org", name="Rosa Lindqvist")
+        study = make_study(researcher=[researcher])
+        visit = make_visit(study)
+        for name in ("P1", "P2"):
+            make_participant(study, visits=[visit], pseudonym=name)
+        study_id, first_touchpoint = study.id, study.touchpoints[0].name
+        shell = re.search(r"const SHELL = \[(.*?)\];", app.test_client().get("/sw.js").get_data(as_text=True))
+        shell_size = shell.group(1).count(",") + 1
+    counter = WireCount(app)
+    server = make_server("127.0.0.1", 0, counter, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    with sync_playwright() as playwright:
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        signing_in = browser.new_context(**PHONE)
+        page = signing_in.new_page()
+        page.goto(f"{base}/login")
+        page.get_by_label("Email").fill("rosa@example.org")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        cookies = signing_in.storage_state()
+        signing_in.close()
+
+        phone = browser.new_context(**PHONE, storage_state=cookies)
+        page = phone.new_page()
+        counter.sent.clear()
+        page.goto(f"{base}/studies/{study_id}/capture")
+        page.get_by_role("radio", name=first_touchpoint, exact=True).wait_for(state="attached")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        page.wait_for_function("""async (size) => {
+            const name = (await caches.keys()).find(k => k.startsWith('fieldnotes-v'));
+            return !!name && (await (await caches.open(name)).keys()).length === size;
+        }""", arg=shell_size)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1000)
+        sent = list(counter.sent)
+        browser.close()
+    server.shutdown()
+
+    by_kind = defaultdict(lambda: [0, 0, 0])
+    for path, head, body in sent:
+        by_kind[kind(path)][0] += 1
+        by_kind[kind(path)][1] += body
+        by_kind[kind(path)][2] += head
+    print(f"tree {TREE}: capture screen, first load until offline-ready")
+    print("| what | answers | bodies | headers |\n|---|---|---|---|")
+    for name, (count, body, head) in sorted(by_kind.items(), key=lambda item: -item[1][1]):
+        print(f"| {name} | {count} | {body:,} | {head:,} |")
+    bodies, heads = sum(b for _, _, b in sent), sum(h for _, h, _ in sent)
+    print(f"| total | {len(sent)} | {bodies:,} | {heads:,} |")
+    print(f"on the wire: {bodies + heads:,} bytes (bodies {bodies:,} + HTTP/1.1 headers {heads:,})")
+
+
+if __name__ == "__main__":
+    main()
