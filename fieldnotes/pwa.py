@@ -140,6 +140,14 @@ def offline():
 @login_required
 def capture(study_id):
     membership = require(study_id, "capture")
+    page = make_response(render_template("capture/capture.html", study=membership.study, membership=membership))
+    # The phone's first visit loads this page, then sw-update.js fetches it again to keep it for offline
+    # use: kept privately and revalidated, that second fetch is a 304, not the page twice. The page holds
+    # no participant and no secret: only the researcher's own name, as the offline copy does.
+    page.headers["Cache-Control"] = "private, no-cache"
+    page.add_etag(weak=True)  # weak: the same page, gzipped or not
+    page.make_conditional(request)
+    if page.status_code == 304:
+        return page
     # Gzipped: it is what a phone loads in the field, and it shows no secret (compression.py).
-    return gzipped(make_response(render_template("capture/capture.html", study=membership.study,
-                                                 membership=membership)))
+    return gzipped(page)
