@@ -93,7 +93,10 @@ def test_generated_requests_get_answers_the_document_promises(app):
 
     check()
     assert len(answered) >= min(EXAMPLES, 500)
-    assert {200, 201, 204, 400, 404, 409, 422} <= set(answered)  # it reached writes, refusals and conflicts
+    # It reached writes and refusals. Whether 500 cases also meet a stale version depends on which seeded
+    # note each draws (their ids are new each run), so the 409 is checked where it is certain:
+    # tests/test_api_notes.py::test_a_stale_version_is_a_409_with_the_note_as_it_is_now.
+    assert {200, 201, 204, 400, 404, 422} <= set(answered)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
@@ -121,7 +124,9 @@ def as_a_script(case, token):
     """Call with the token alone: schemathesis may also fill in the document's other scheme, the session
     cookie, and a request with both is refused (400) before it reaches the route."""
     case.cookies = {}
-    return case.call(headers=token)
+    # Identity: the WSGI transport hands back the bytes as sent, and JSON over 1 kB is gzipped for
+    # clients that accept it (a script's HTTP library undoes it; tests/test_static.py checks the gzip).
+    return case.call(headers={**token, "Accept-Encoding": "identity"})
 
 
 def name_current_version(app, case):

@@ -69,7 +69,8 @@ class Observation(db.Model):
     author: Mapped[User] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=observation_tag, order_by=Tag.name)
     media: Mapped[list["Attachment"]] = relationship(
-        back_populates="observation", order_by="Attachment.created_at", cascade="all, delete-orphan")
+        # Ties broken by id, as the pull's rows are (sync/pull_rows.py): one push stores many at one instant.
+        back_populates="observation", order_by="[Attachment.created_at, Attachment.id]", cascade="all, delete-orphan")
     revisions: Mapped[list["Revision"]] = relationship(
         back_populates="observation", order_by="Revision.id", cascade="all, delete-orphan")
 

@@ -116,6 +116,8 @@ def test_a_conflict_is_resolved_on_the_phone(page, context, live_server, app, fi
     another_device_edits(app, field, note["id"], "Theirs: checks the stock with a scanner")
     context.route("**/api/sync/push", lambda route: route.abort())
     page.get_by_role("button", name="Edit note: Checks the stock by hand").click()
+    # As a user does: wait until the note is in the box (the phone reads it from its store), then type.
+    expect(page.get_by_label("Note", exact=True)).to_have_value("Checks the stock by hand")
     page.get_by_label("Note", exact=True).fill("Mine: checks the stock by hand, twice")
     page.get_by_role("button", name="Save changes").click()
     context.unroute("**/api/sync/push")
