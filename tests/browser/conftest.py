@@ -35,36 +35,46 @@ def browser_context_args(browser_context_args):
 
 
 class InFlight:
-    """Counts the requests still being answered, so a stop can wait for them.
+    """The answers still being given, so a stop can wait for them, and close what is left.
 
     werkzeug's request threads are daemons that shutdown() does not join: a
     request the page sent just before the test ended would still hold a
     database connection when the app's engine is disposed, and that
     connection, dropped unclosed, warns later in whichever test then runs.
+    And when a browser hangs up mid-answer, werkzeug never closes the answer
+    (a static file stays open until the garbage collector warns about it).
     """
 
     def __init__(self, app):
         self.app = app
-        self.active = 0
+        self.answers = {}  # one key per request: None while the app works on it, then its answer
         self.idle = threading.Condition()
 
     def __call__(self, environ, start_response):
+        key = object()
         with self.idle:
-            self.active += 1
+            self.answers[key] = None
         try:
-            return ClosingIterator(self.app(environ, start_response), [self.done])
+            answer = ClosingIterator(self.app(environ, start_response), [lambda: self.done(key)])
         except BaseException:
-            self.done()
+            self.done(key)
             raise
-
-    def done(self):
         with self.idle:
-            self.active -= 1
+            if key in self.answers:
+                self.answers[key] = answer
+        return answer
+
+    def done(self, key):
+        with self.idle:
+            self.answers.pop(key, None)
             self.idle.notify_all()
 
-    def wait(self, timeout=10):
+    def wait(self, timeout=3):
         with self.idle:
-            self.idle.wait_for(lambda: self.active == 0, timeout)
+            self.idle.wait_for(lambda: not self.answers, timeout)
+            dropped = [answer for answer in self.answers.values() if answer is not None]
+        for answer in dropped:  # the browser hung up mid-answer, and werkzeug did not close it
+            answer.close()
 
 
 class LiveServer:

@@ -154,6 +154,10 @@ def test_sign_in_and_create_a_study_by_keyboard_alone(page, live_server, app):
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your studies")
+    # The sign-in came from /login#main (the skip link), and the redirect keeps the fragment: once the
+    # page has loaded, the browser moves focus to #main. Tab from there, not before it happens.
+    page.wait_for_load_state("load")
+    expect(page.locator("#main")).to_be_focused()
 
     tab_to(page, "New study")
     page.keyboard.press("Enter")
