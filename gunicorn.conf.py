@@ -1,16 +1,54 @@
 """gunicorn's settings for Fieldnotes: `gunicorn -c gunicorn.conf.py --workers 3 --bind 127.0.0.1:8000 'wsgi:app'`.
 
+Threaded workers (gthread), many threads each: an open workspace or wall holds a server-sent event
+stream for as long as it is open, and each stream takes a thread that mostly sleeps (a few kB of
+memory, no database connection while it waits: fieldnotes/live.py). A worker holds at most
+three quarters of its threads in streams (192 of 256; and at most FIELDNOTES_LIVE_MAX_STREAMS, 200)
+and answers 503 past that (the page polls instead), so a quarter always remains for ordinary pages:
+streams cannot starve them, whatever --threads says.
+Idle keep-alive connections wait in gthread's poller, not on a thread. Why not gevent: psycopg and
+SQLite block the whole worker unless patched, and every request would pay for it; see docs/scaling.md
+and the load run (bench/live_load.py, docs/benchmarks.md "Issue 16: live").
+
 The access log is gunicorn's usual one (written to standard output, for journald or
 the container's log) except that the token of a secret link, a board share link or an
 invite, is cut short wherever it appears: in the request line, the path, the Referer,
 any other header, and in the error log. Whoever reads the logs cannot open a shared
 board or take over an invite with them (fieldnotes/security.py: mask_secret_links).
 """
+import os
+import signal
+
 from gunicorn.glogging import Logger, SafeAtoms
 
 from fieldnotes.security import MaskSecretLinks, mask_secret_links
 
 accesslog = "-"
+
+worker_class = "gthread"
+# 192 for streams + 64 for pages per worker. --threads on the command line wins.
+threads = int(os.environ.get("FIELDNOTES_THREADS", "256"))
+# Idle keep-alive connections wait in gthread's poller, not on a thread, so they cost a socket only.
+# gunicorn's default (2 s) closes them just as a workspace polls (every 3 s) or a phone in a workshop
+# places its next card (every few seconds): a request sent on a connection the server is closing is
+# reset, and a browser does not resend a POST. The load run met 5 such resets a minute at 2 s.
+keepalive = 20
+
+
+def post_worker_init(worker):
+    """Streams capped below the worker's threads (live.fit_to_threads). Told to stop (a deploy, a
+    restart), the worker ends its event streams at once rather than wait for the graceful timeout:
+    each browser reconnects to another worker and catches up from its last id."""
+    from fieldnotes import live
+
+    live.fit_to_threads(worker.cfg.threads)
+    told_to_stop = worker.handle_exit
+
+    def stop(sig, frame):
+        live.close_all()
+        told_to_stop(sig, frame)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 class MaskedAtoms(SafeAtoms):

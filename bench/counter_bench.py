@@ -156,9 +156,10 @@ def sign_in(port):
     return "; ".join(cookies)
 
 
-def hammer(port, cookie, make_batch):
+def hammer(port, cookie, make_batch, master=None):
     """PHONES threads with keep-alive pushing batches for HTTP_SECONDS after a second of warm-up:
-    (pushes a second, latencies of the pushes in the measured window)."""
+    (pushes a second, latencies of the pushes in the measured window, the gunicorn workers' CPU ms per
+    push in that window: steadier than the rate on a shared machine; the database's own CPU not included)."""
     stop, measuring, latencies, failures = threading.Event(), threading.Event(), [], []
 
     def client(index):
@@ -180,14 +181,25 @@ def hammer(port, cookie, make_batch):
         thread.start()
     time.sleep(1)
     measuring.set()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), server_cpu(master)
     time.sleep(HTTP_SECONDS)
     stop.set()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, server_cpu(master) - cpu
     for thread in threads:
         thread.join()
     assert not failures, failures[:1]
-    return len(latencies) / elapsed, latencies
+    return len(latencies) / elapsed, latencies, cpu / max(len(latencies), 1) * 1000
+
+
+def server_cpu(master):
+    """CPU seconds used so far by a gunicorn master's workers (Linux /proc); 0 without a master."""
+    if master is None:
+        return 0
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def http_run(url, study_id, terms, workdir):
@@ -203,8 +215,8 @@ def http_run(url, study_id, terms, workdir):
     try:
         cookie = sign_in(app_port)
         rounds = []
-        for _ in range(2):  # interleaved: the machine's load falls on both alike
-            rounds.append((hammer(app_port, cookie, batch), hammer(bare_port, None, batch)))
+        for _ in range(int(os.environ.get("BENCH_ROUNDS", 2))):  # interleaved: the load falls on both alike
+            rounds.append((hammer(app_port, cookie, batch, app.pid), hammer(bare_port, None, batch, bare.pid)))
         return rounds
     finally:
         for process in (app, bare):
@@ -222,6 +234,15 @@ def main():
     app, study_id, _, terms, _ = push_bench.build_app(url)
     notes = push_bench.mutations(study_id, terms)
     print(f"tree {TREE}; backend={url.split(':')[0]}; load {os.getloadavg()[0]:.1f}")
+    if os.environ.get("BENCH_HOLD", "1") != "1":  # BENCH_HOLD=0: the HTTP part only
+        for n, ((rate, lat, cpu), (bare_rate, _, bare_cpu)) in enumerate(
+                http_run(url, study_id, terms, workdir), 1):
+            print(f"http round {n}: {PHONES} phones pushing {HTTP_BATCH} notes: app {rate:.0f} pushes/s "
+                  f"({cpu:.2f} ms CPU each), p50 {ms(lat, 50):.0f} ms, p95 {ms(lat, 95):.0f} ms; bare Flask "
+                  f"{bare_rate:.0f} req/s ({bare_cpu:.2f} ms CPU each); app/bare {rate / bare_rate:.3f} by rate, "
+                  f"{bare_cpu / cpu:.3f} by CPU")
+        print(f"load after {os.getloadavg()[0]:.1f}")
+        return
     wall, latencies, holds = hold_run(app, notes)
     print(f"hold: {PHONES} phones x {BATCHES} pushes of {BATCH} notes in-process in {wall:.1f} s: push p50 "
           f"{ms(latencies, 50):.0f} ms, p95 {ms(latencies, 95):.0f} ms; counter held per push p50 "
@@ -230,7 +251,7 @@ def main():
           f"({len(holds.holds)} transactions)")
     if os.environ.get("BENCH_HTTP", "1") != "1":
         return
-    for n, ((rate, lat), (bare_rate, _)) in enumerate(http_run(url, study_id, terms, workdir), 1):
+    for n, ((rate, lat, _), (bare_rate, _, _)) in enumerate(http_run(url, study_id, terms, workdir), 1):
         print(f"http round {n}: {PHONES} phones pushing {HTTP_BATCH} notes: app {rate:.0f} pushes/s, p50 "
               f"{ms(lat, 50):.0f} ms, p95 {ms(lat, 95):.0f} ms; bare Flask {bare_rate:.0f} req/s; "
               f"app/bare {rate / bare_rate:.3f}")

@@ -12,7 +12,9 @@ keep-alive, app and bare interleaved BENCH_ROUNDS (5) times, medians (pull_bench
 and floor, a small study so it starts in seconds). Beside req/s, the server's CPU per answer (from
 /proc), steadier than req/s on a shared machine. (An answer with no changes is under 1 kB: not gzipped.)
 BENCH_PROFILE=1 instead runs BENCH_REQUESTS (2,000) pulls
-through the WSGI app in-process under cProfile and prints the top functions by own and by total time.
+through the WSGI app in-process under cProfile and prints the top functions by own and by total time
+(BENCH_TOP of them). BENCH_ALONG=1 (this tree only) times no-change pulls in-process with the sign-in's
+read-along of the role and position switched on and off, alternated (issue 11, session 7).
 """
 import cProfile
 import http.client
@@ -79,8 +81,32 @@ def profile(client, path):
           f"{elapsed / REQUESTS * 1000:.2f} ms each")
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(30)
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(int(os.environ.get("BENCH_TOP", 30)))
         print(out.getvalue())
+
+
+def along_on_and_off(client, path):
+    """The sign-in's read-along (auth/service.py SIGNED_IN_WITH) on and off every 500 pulls, 10 times, in one
+    process on one database: one statement against the two it replaced, the load falling on both alike."""
+    from fieldnotes.auth import service
+    along, runs = service.SIGNED_IN_WITH["sync.pull"], {"one statement": [], "two statements": []}
+    for _ in range(300):
+        client.get(path)
+    for _ in range(10):
+        for name, times in runs.items():
+            if name == "one statement":
+                service.SIGNED_IN_WITH["sync.pull"] = along
+            else:
+                service.SIGNED_IN_WITH.pop("sync.pull")
+            began, cpu = time.perf_counter(), time.process_time()
+            for _ in range(500):
+                assert client.get(path).status_code == 200
+            times.append(((time.perf_counter() - began) * 2, (time.process_time() - cpu) * 2))  # ms per pull
+    service.SIGNED_IN_WITH["sync.pull"] = along
+    for name, times in runs.items():
+        wall, cpu = [t[0] for t in times], [t[1] for t in times]
+        print(f"{name}: wall {statistics.median(wall):.3f} ms a pull (min {min(wall):.3f}), "
+              f"CPU {statistics.median(cpu):.3f} ms (min {min(cpu):.3f}); load {os.getloadavg()}")
 
 
 def server_cpu(master):
@@ -133,6 +159,9 @@ def main():
     print(f"tree {TREE}; {'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}; load {os.getloadavg()}")
     if os.environ.get("BENCH_PROFILE") == "1":
         profile(client, path)
+        return
+    if os.environ.get("BENCH_ALONG") == "1":
+        along_on_and_off(client, path)
         return
     with app.app_context():
         db.engine.dispose()

@@ -11,8 +11,12 @@ expected", 0 to 3 tags of 40; every term exists in the study except the tags.
 The import is what the command does, in one transaction: decode, read, check
 and plan every row, then write every note through observations/changes.py
 (note, revision, tags, change numbers) and the key of each row, and commit.
-The floor, in the same run and database: the same note rows (observation
-table only) by plain DB-API executemany on the driver's cursor, one commit.
+The floor, in the same run and database: the observation rows the import
+wrote (realistic: touchpoint, role, participant and visit ids, so the same
+foreign-key checks), read back and inserted again into the emptied table by
+plain DB-API executemany on the driver's cursor, one commit; then the same
+rows with random v4 ids. (Before session 5 the floor's rows had no term ids and
+random ids; the import's ids ascend since then: writer.ordered_ids.)
 """
 import csv
 import io
@@ -35,6 +39,7 @@ from fieldnotes.imports.csv_notes import decode, plan_notes, read_table  # noqa:
 from fieldnotes.imports.mapping import guess  # noqa: E402
 from fieldnotes.imports.models import ImportedRow  # noqa: E402
 from fieldnotes.imports.writer import import_plan  # noqa: E402
+
 from fieldnotes.observations.models import Observation, Revision, observation_tag  # noqa: E402
 from fieldnotes.studies.models import Tag  # noqa: E402
 from tests.factories import make_participant, make_study, make_user, make_visit  # noqa: E402
@@ -98,27 +103,32 @@ def clear_notes():
     db.session.commit()
 
 
-def floor_rows(raw, study_id, author_id, dialect):
-    """The observation rows the import writes, as the driver takes them (SQLite: hex ids, naive UTC)."""
-    sqlite = dialect == "sqlite"
-    now = datetime.now(UTC).replace(tzinfo=None) if sqlite else datetime.now(UTC)
-    rows = []
-    for seq, cells in enumerate(list(csv.reader(io.StringIO(decode(raw))))[1:], start=10**7):
-        captured = datetime.fromisoformat(cells[1])
-        note_id = uuid.uuid4()
-        rows.append((note_id.hex if sqlite else note_id, study_id, author_id, cells[6], cells[7], cells[8] or None,
-                     False, captured.replace(tzinfo=None) if sqlite else captured, False, now, now, 1, seq))
-    return rows
+COLUMNS_WRITTEN = ("id, study_id, author_id, kind, text, expected, touchpoint_id, role_id, participant_id, visit_id, "
+                   "no_person, captured_at, client_time_suspect, received_at, updated_at, version, seq")
 
 
-def time_floor(app, study_id, author_id, raw):
+def written_rows(app):
+    """The observation rows the import wrote, as the driver hands them back (and takes them again)."""
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(f"SELECT {COLUMNS_WRITTEN} FROM observation ORDER BY seq")
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            connection.close()
+
+
+def time_floor(app, rows, random_ids=False):
+    """Plain executemany of `rows` into the emptied observation table, one commit; `random_ids`: each
+    row a new v4 id (as phones make them) instead of the import's own."""
     with app.app_context():
         clear_notes()
         dialect = db.engine.dialect.name
-        rows = floor_rows(raw, study_id, author_id, dialect)
+        if random_ids:
+            rows = [((uuid.uuid4().hex if dialect == "sqlite" else uuid.uuid4()),) + row[1:] for row in rows]
         mark = "?" if dialect == "sqlite" else "%s"
-        sql = ("INSERT INTO observation (id, study_id, author_id, kind, text, expected, no_person, captured_at, "
-               f"client_time_suspect, received_at, updated_at, version, seq) VALUES ({', '.join([mark] * 13)})")
+        sql = f"INSERT INTO observation ({COLUMNS_WRITTEN}) VALUES ({', '.join([mark] * 17)})"
         connection = db.engine.raw_connection()
         try:
             began = time.perf_counter()
@@ -136,13 +146,17 @@ def main(url):
     app, study_id, author_id, terms = build_app(url)
     raw = csv_bytes(terms)
     planning, writing = time_import(app, study_id, author_id, raw)
-    floor = time_floor(app, study_id, author_id, raw)
+    rows = written_rows(app)
+    floor = time_floor(app, rows)
+    random_floor = time_floor(app, rows, random_ids=True)
     total = planning + writing
     print(f"backend={url.split(':')[0]} rows={ROWS:,} file={len(raw) / 1e6:.1f} MB")
     print(f"import: {total:.2f} s, {ROWS / total:,.0f} notes/s "
           f"(decode, read, check and plan {planning:.2f} s; write and commit {writing:.2f} s)")
-    print(f"raw floor (DB-API executemany of the observation rows, one commit): {floor:.2f} s, "
+    print(f"raw floor (DB-API executemany of the observation rows the import wrote, one commit): {floor:.2f} s, "
           f"{ROWS / floor:,.0f} notes/s; the import is {total / floor:.1f}x this floor")
+    print(f"the same floor with random v4 ids: {random_floor:.2f} s, "
+          f"{ROWS / random_floor:,.0f} notes/s; the import is {total / random_floor:.1f}x this floor")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, request
 
 from fieldnotes.config import cookie_settings
+from fieldnotes.cookie_sessions import VerifiedOnce
 
 # The methods that change state: checked for cross-site origin here; writers.py serialises them on SQLite.
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -56,6 +57,7 @@ def init_app(app, script_hashes=()):
     # Either setting asks for secure cookies; both cookies then follow.
     app.config.update(cookie_settings(app.config["SECURE_COOKIES"] or app.config["SESSION_COOKIE_SECURE"]))
     app.extensions["fieldnotes.headers"] = response_headers(script_hashes)
+    app.session_interface = VerifiedOnce()
     app.before_request(refuse_cross_site_writes)
     app.after_request(add_security_headers)
     mask_secret_links_in_logs(app)
@@ -101,14 +103,16 @@ def same_origin(origin):
 
 
 def add_security_headers(response):
+    # The names already set, read once: Headers.setdefault walks every header per name (issue 11).
     headers = response.headers
-    for name, value in current_app.extensions["fieldnotes.headers"].items():
-        headers.setdefault(name, value)
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    present = {name.lower() for name in headers.keys()}
+    headers.extend([(name, value) for name, value in current_app.extensions["fieldnotes.headers"].items()
+                    if name.lower() not in present])
+    if request.is_secure and "strict-transport-security" not in present:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     # Pages name participants and the API carries notes: never keep them in shared caches.
-    if request.path.startswith("/api/") or response.mimetype == "text/html":
-        headers.setdefault("Cache-Control", "no-store")
+    if "cache-control" not in present and (request.path.startswith("/api/") or response.mimetype == "text/html"):
+        headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -1,7 +1,8 @@
 // sw.js: the service worker, served at /sw.js by fieldnotes/pwa.py (scope: the whole site).
-// Precache the app shell; pages network-first, else the cached copy, else /offline; static
-// files from the cache; NEVER /api/ (the outbox lives in IndexedDB, not here). A new version
-// waits until the page asks it to take over, so no half-written note is reloaded away.
+// Precache the app shell (the interview recorder with it: usable offline from the first visit); pages
+// network-first, else the cached copy, else /offline; static files from the cache; NEVER /api/ (the
+// outbox lives in IndexedDB, not here). A new version waits until the page asks it to take over, so no
+// half-written note is reloaded away.
 // /capture (the offline page's "Go to capture", the installed app's start) opens the capture page
 // last kept here when there is no network. Signing out forgets the kept capture pages: they were
 // made for the account that signed out.

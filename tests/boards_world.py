@@ -3,12 +3,15 @@ import hashlib
 import random
 import uuid
 
+from sqlalchemy import select
+
+from fieldnotes.boards.models import BoardItem
 from fieldnotes.demo.notes import small_png
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight, InsightNote
-from fieldnotes.observations.models import MediaStatus
+from fieldnotes.observations.models import MediaStatus, Observation
 from fieldnotes.observations.storage import stored_path
-from fieldnotes.studies.models import Role, Touchpoint
+from fieldnotes.studies.models import Role, Study, Touchpoint
 from tests.factories import make_observation, make_participant, make_study, make_user, make_visit
 
 CANARY = "Wilhelmina Quarrington-Bleake"  # a real name nobody outside the owner may ever see
@@ -25,10 +28,15 @@ def verified_media(note, slot="photo", content=None):
     for attachment in note.media:
         if attachment.slot == slot:
             attachment.status, attachment.offset = MediaStatus.VERIFIED, attachment.size
-            path = stored_path(attachment.sha256)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+            store_file(attachment.sha256, content)
     db.session.commit()
+
+
+def store_file(sha256, content):
+    """Put a file's bytes where the media store keeps them, under their SHA-256."""
+    path = stored_path(sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
 
 
 def media_entry(content, slot="photo", mime="image/png"):
@@ -45,6 +53,20 @@ def make_insight(study, statement, notes=(), parent=None, position=0):
         db.session.add(InsightNote(observation_id=note.id, insight_id=insight.id, position=index))
     db.session.commit()
     return insight
+
+
+def board_holding(app, client, study_id, note_id, statement="Nobody trusts the fuel sheet."):
+    """A new insight holding the note, put on a new board through the board pages by `client` (signed in
+    as someone who may make boards): (board url, the board item's id)."""
+    with app.app_context():
+        insight = make_insight(db.session.get(Study, study_id), statement, [db.session.get(Observation, note_id)])
+        insight_id = insight.id
+    response = client.post(f"/studies/{study_id}/boards", data={"title": "Fuel", "narrative": "Why."})
+    base = response.location.removesuffix("/edit")
+    assert client.post(f"{base}/items", data={"insight_id": insight_id}).status_code == 303
+    with app.app_context():
+        item = db.session.scalar(select(BoardItem.id).where(BoardItem.insight_id == insight_id))
+    return base, item
 
 
 def build(app):

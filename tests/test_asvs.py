@@ -196,7 +196,9 @@ def test_session_and_invite_tokens_are_long_random_and_stored_only_hashed(app, c
 # V7.4.4: every page behind sign-in has a visible way to sign out
 
 # Files, not pages: a photo, and the exports' downloads.
-NOT_PAGES = {"observations.media_file", "exports.download", "exports.qdpx", "exports.qdc", "exports.archive"}
+NOT_PAGES = {"observations.media_file", "exports.download", "exports.qdpx", "exports.qdc", "exports.archive",
+             "transcripts.recording_state", "transcripts.recording_audio",  # JSON, and a recording's file
+             "fieldkit.brief_file", "fieldkit.sessions_file"}  # the visit kit's downloads (issue 15)
 
 
 def signed_in_pages():

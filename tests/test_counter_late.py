@@ -188,3 +188,18 @@ def test_answers_replays_and_marks_carry_real_numbers(app, client, study_id):
         assert marks[create["mutation_id"]] == first["seq"]
         assert marks[edit["mutation_id"]] == applied["seq"] <= marks[stale["mutation_id"]]
         assert marks[stale["mutation_id"]] <= changes.current_counter()
+
+
+def test_a_push_that_numbers_nothing_marks_its_mutations_with_the_counter(app, client, study_id):
+    """A delete of a note never stored takes no number, yet its processed mutation is marked where the
+    counter stood (numbered in the counter's statement on PostgreSQL), never with a provisional number."""
+    [kept] = push(client, note_mutation(study_id, text="Kept"))
+    gone = note_mutation(study_id, op="delete")
+    [answer] = push(client, gone)
+    assert answer["status"] == "applied" and answer["seq"] is None
+    with app.app_context():
+        from fieldnotes.sync.models import ProcessedMutation
+        mark = db.session.scalar(select(ProcessedMutation.counter_at)
+                                 .where(ProcessedMutation.mutation_id == uuid.UUID(gone["mutation_id"])))
+        assert mark == kept["seq"] == changes.current_counter()
+    assert push(client, gone)[0]["status"] == "duplicate"

@@ -10,7 +10,9 @@ from tests.export_files import csv_rows, xlsx_rows
 from tests.exports_world import AWKWARD, FORMULA
 
 HEADER = ["Time", "Visit", "Organisation", "Participant", "Role", "Touchpoint", "Kind", "Text",
-          "What they expected", "Tags", "Insights", "Media files", "Author", "Version", "Note id"]
+          "What they expected", "Tags", "Insights", "Media files", "Author", "Version", "Note id",
+          "Highlight of", "Highlight characters", "Highlight audio (ms)", "Segment", "Size", "Region",
+          "Account id"]
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs/schemas/notes-v1.schema.json").read_text())
 
 

@@ -33,13 +33,14 @@ from fieldnotes.auth.models import User
 from fieldnotes.boards.models import Board, BoardItem, ShareLink
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
-from fieldnotes.studies.models import Membership, Tag, Touchpoint
+from fieldnotes.studies.models import Membership, Study, Tag, Touchpoint
 from fieldnotes.studies.permissions import StudyRole
 from fieldnotes.visits.models import SiteVisit
 from tests.boards_world import build
 from tests.conftest import AuthActions
 from tests.factories import make_user, note_data
 from tests.permission_matrix import EXCLUDED_PREFIXES
+from tests.transcripts_world import interview_recording
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3000"))
 FUZZ_ADDRESS = "203.0.113.9"  # fuzzed sign-ins fail from here, not from the owner's own address
@@ -237,6 +238,10 @@ class World:
             self.board = db.session.scalar(select(Board.id))
             self.item = db.session.scalar(select(BoardItem.id))
             self.share = db.session.scalar(select(ShareLink.id))
+            owner = db.session.scalar(select(User).where(User.email == "owner@example.org"))
+            visit = db.session.scalar(select(SiteVisit).where(SiteVisit.study_id == self.study))
+            self.recording = interview_recording(db.session.get(Study, self.study), visit, owner)
+            self.workshop = self.add_workshop()
         self.url_values = {
             "study_id": [self.study, ids["other_study"], DB_INT], "insight_id": [ids["first"], ids["second"],
                                                                              ids["stray"], DB_INT],
@@ -247,7 +252,10 @@ class World:
             "participant_id": [ids["canary"], DB_INT], "visit_id": [self.visit_id(), DB_INT],
             "term_id": [self.term_id(), DB_INT], "kind": ["touchpoints", "roles"],
             "token": [self.token, "no-such-token", "x" * 300, "%00"], "filename": ["app.css"],
-            "token_id": [1, DB_INT]}
+            "token_id": [1, DB_INT], "recording_id": [self.recording, uuid.uuid4()],
+            "transcript_id": [1, DB_INT],  # highlights of a transcript: the interview recording's, and none
+            "account_id": [self.account_id(), DB_INT], "merge_id": [1, DB_INT],  # issue 15: the visit's account; merges
+            "workshop_id": [self.workshop, DB_INT]}
         self.values = [self.study, ids["first"], ids["second"], ids["stray"], self.tag, self.board, self.item,
                        *self.notes, str(ids["ok_media"]), str(uuid.uuid4())]
         self.forms = self.crawl()
@@ -255,6 +263,17 @@ class World:
         self.sent, self.crashes = 0, []
         self.draws = Strategies(self)
         got_request_exception.connect(self.crashed, app)
+
+    def add_workshop(self):
+        """A workshop on the study's notes, the owner seated and dealt a hand: its moves reach real cards."""
+        from fieldnotes.auth.models import User
+        from fieldnotes.workshops import service as workshops
+        owner = db.session.scalar(select(User.id).where(User.email == "owner@example.org"))
+        workshop = workshops.start(self.study, owner, "Fuzzed wall", "evenly", [uuid.UUID(n) for n in self.notes], {})
+        workshops.join(workshop, owner)
+        workshops.deal(workshop, owner)
+        db.session.commit()
+        return workshop.id
 
     def crashed(self, sender, exception, **extra):
         self.crashes.append("".join(traceback.format_exception(exception, limit=-4)))
@@ -286,6 +305,10 @@ class World:
     def visit_id(self):
         with self.app.app_context():
             return db.session.scalar(select(SiteVisit.id).where(SiteVisit.study_id == self.study))
+
+    def account_id(self):
+        with self.app.app_context():
+            return db.session.scalar(select(SiteVisit.organisation_id).where(SiteVisit.study_id == self.study))
 
     def term_id(self):
         with self.app.app_context():

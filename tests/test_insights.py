@@ -54,6 +54,13 @@ def create(client, work, statement="I re-key orders", notes=()):
     return response.json["insight_id"]
 
 
+def then_board(client, work, path="", **body):
+    """Make a move, then read the board as any screen would (a move answers only what it changed)."""
+    response = api(client, work["study"], path, **body)
+    assert response.status_code in (200, 201), response.json
+    return client.get(f"/api/studies/{work['study']}/insights").json
+
+
 def find(state, insight_id):
     stack = list(state["insights"])
     while stack:
@@ -81,7 +88,8 @@ def test_create_from_selection_and_move_notes_between_and_out(app, client, work)
     moved = api(client, work["study"], "/move-notes", note_ids=[n[1]], target_id=b,
                 versions={str(a): version_a, str(b): version_b}, sources={n[1]: a})
     assert moved.status_code == 200
-    assert placed(app, n[1]) == b and find(moved.json, a)["note_ids"] == [n[0]]
+    assert placed(app, n[1]) == b
+    assert find(client.get(f"/api/studies/{work['study']}/insights").json, a)["note_ids"] == [n[0]]
     out = api(client, work["study"], "/move-notes", note_ids=[n[1]], target_id=None)
     assert out.status_code == 200 and placed(app, n[1]) is None
 
@@ -89,13 +97,13 @@ def test_create_from_selection_and_move_notes_between_and_out(app, client, work)
 def test_edit_reorder_and_delete(app, client, work):
     login(client, "dina@example.org")
     a, b = create(client, work, "First"), create(client, work, "Second", work["notes"][:1])
-    state = api(client, work["study"], f"/{a}/statement", statement="I wait for approval", version=1).json
+    state = then_board(client, work, f"/{a}/statement", statement="I wait for approval", version=1)
     assert find(state, a)["statement"] == "I wait for approval"
-    state = api(client, work["study"], f"/{b}/reorder", offset=-1).json
+    state = then_board(client, work, f"/{b}/reorder", offset=-1)
     assert [c["id"] for c in state["insights"]] == [b, a]
     refused = api(client, work["study"], f"/{b}/delete")
     assert refused.status_code == 422 and "still has notes" in refused.json["description"]
-    state = api(client, work["study"], f"/{b}/delete", ungroup=True).json
+    state = then_board(client, work, f"/{b}/delete", ungroup=True)
     assert find(state, b) is None and placed(app, work["notes"][0]) is None
     assert api(client, work["study"], f"/{a}/delete").status_code == 200
 
@@ -104,12 +112,12 @@ def test_nesting_refuses_cycles(client, work):
     login(client, "dina@example.org")
     theme, insight, leaf = create(client, work, "Theme"), create(client, work, "Insight"), create(client, work, "Leaf")
     assert api(client, work["study"], f"/{insight}/nest", parent_id=theme).status_code == 200
-    state = api(client, work["study"], f"/{leaf}/nest", parent_id=insight).json
+    state = then_board(client, work, f"/{leaf}/nest", parent_id=insight)
     assert find(state, theme)["children"][0]["children"][0]["id"] == leaf
     for parent in (leaf, theme):  # under its own descendant, or under itself
         cycle = api(client, work["study"], f"/{theme}/nest", parent_id=parent)
         assert cycle.status_code == 422 and "inside itself" in cycle.json["description"]
-    back = api(client, work["study"], f"/{leaf}/nest", parent_id=None).json
+    back = then_board(client, work, f"/{leaf}/nest", parent_id=None)
     assert find(back, leaf)["parent_id"] is None
 
 
@@ -137,7 +145,7 @@ def test_undo_and_redo_each_move(app, client, work):
     a = create(client, work, "Orders", n[:1])
     api(client, work["study"], "/move-notes", note_ids=[n[1]], target_id=a)
     api(client, work["study"], f"/{a}/statement", statement="I re-key orders")
-    state = api(client, work["study"], "/undo").json
+    state = then_board(client, work, "/undo")
     assert find(state, a)["statement"] == "Orders"
     api(client, work["study"], "/undo")
     assert placed(app, n[1]) is None
@@ -148,7 +156,7 @@ def test_undo_and_redo_each_move(app, client, work):
     api(client, work["study"], "/redo")
     assert placed(app, n[0]) == a
     api(client, work["study"], "/redo")
-    state = api(client, work["study"], "/redo").json
+    state = then_board(client, work, "/redo")
     assert find(state, a)["statement"] == "I re-key orders" and placed(app, n[1]) == a
     assert api(client, work["study"], "/redo").status_code == 422
     # A delete is undone with its notes back in it, under its old id.
@@ -179,7 +187,8 @@ def test_changes_feed_reports_other_peoples_moves(client, work):
     a = create(client, work, "Dora's insight")
     login(client, "dina@example.org")
     news = client.get(f"/api/studies/{work['study']}/insights/changes?since={since}").json
-    assert news["changed"] and news["counter"] > since and find(news, a)["statement"] == "Dora's insight"
+    assert news["changed"] and news["counter"] > since and news["since"] == since and news["layout"]
+    assert [i["statement"] for i in news["insights"] if i["id"] == a] == ["Dora's insight"]
 
 
 def test_breadth_matches_direct_counts(app, client, work):
@@ -263,15 +272,15 @@ def test_html_forms_work_without_script(app, client, work):
 def test_place_a_dragged_insight_before_another_or_into_one_and_undo(client, work):
     login(client, "dina@example.org")
     a, b, c = create(client, work, "A"), create(client, work, "B"), create(client, work, "C")
-    state = api(client, work["study"], f"/{c}/place", before_id=a).json
+    state = then_board(client, work, f"/{c}/place", before_id=a)
     assert [x["id"] for x in state["insights"]] == [c, a, b]
-    state = api(client, work["study"], f"/{a}/place", parent_id=b).json
+    state = then_board(client, work, f"/{a}/place", parent_id=b)
     assert [x["id"] for x in state["insights"]] == [c, b] and find(state, b)["children"][0]["id"] == a
     cycle = api(client, work["study"], f"/{b}/place", parent_id=a)
     assert cycle.status_code == 422
-    state = api(client, work["study"], "/undo").json
+    state = then_board(client, work, "/undo")
     assert [x["id"] for x in state["insights"]] == [c, a, b]
-    state = api(client, work["study"], "/undo").json
+    state = then_board(client, work, "/undo")
     assert [x["id"] for x in state["insights"]] == [a, b, c]
 
 

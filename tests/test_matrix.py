@@ -9,6 +9,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
 from fieldnotes.auth.models import User
 from fieldnotes.studies.models import Role, Study, Touchpoint
+from fieldnotes.visits.models import SiteVisit
 from tests.factories import (add_member, make_observation, make_participant, make_study, make_user,
                              make_visit)
 
@@ -44,8 +45,11 @@ def fieldwork(app):
                 "halloran": halloran.id, "meridian": meridian.id, "p3": p3.id, "owner": owner.id}
 
 
-def direct_counts(study_id):
-    """The same question asked in plain SQL, one cell at a time."""
+def direct_counts(study_id, account_id=None):
+    """The same question asked in plain SQL, one cell at a time; with `account_id`, only that account's
+    notes (the visit's account, or for a note on no visit its participant's)."""
+    account = ("AND coalesce(v.organisation_id, CASE WHEN o.visit_id IS NULL THEN p.organisation_id END) = :a "
+               if account_id is not None else "")
     rows = db.session.execute(text(
         "SELECT o.touchpoint_id, o.role_id, count(*), count(DISTINCT o.participant_id), "
         "count(DISTINCT coalesce(v.organisation, p.organisation)), "
@@ -53,8 +57,23 @@ def direct_counts(study_id):
         "sum(CASE WHEN o.kind = 'delight' THEN 1 ELSE 0 END) "
         "FROM observation o LEFT JOIN site_visit v ON v.id = o.visit_id "
         "LEFT JOIN participant p ON p.id = o.participant_id "
-        "WHERE o.study_id = :s AND o.deleted_at IS NULL GROUP BY o.touchpoint_id, o.role_id"), {"s": study_id})
+        f"WHERE o.study_id = :s AND o.deleted_at IS NULL {account}GROUP BY o.touchpoint_id, o.role_id"),
+        {"s": study_id, "a": account_id})
     return {(r[0], r[1]): tuple(r[2:]) for r in rows}
+
+
+def matrix_counts(matrix):
+    seen = {}
+    for row in matrix["rows"]:
+        for (tp_id, _, _), cell in zip(matrix["columns"], row["cells"]):
+            if cell.notes:
+                seen[(tp_id, row["id"])] = (cell.notes, cell.participants, cell.organisations, cell.pain,
+                                            cell.delight)
+    return seen
+
+
+def account_of(visit_id):
+    return db.session.get(SiteVisit, visit_id).organisation_id
 
 
 def sign_in(client, email):
@@ -65,12 +84,7 @@ def sign_in(client, email):
 def test_matrix_counts_match_a_direct_query(app, fieldwork):
     with app.app_context():
         matrix = build(fieldwork["study"])
-        seen = {}
-        for row in matrix["rows"]:
-            for (tp_id, _, _), cell in zip(matrix["columns"], row["cells"]):
-                if cell.notes:
-                    seen[(tp_id, row["id"])] = (cell.notes, cell.participants, cell.organisations, cell.pain,
-                                                cell.delight)
+        seen = matrix_counts(matrix)
         assert seen == direct_counts(fieldwork["study"])
         assert matrix["total"].notes == db.session.query(Observation).filter(
             Observation.deleted_at.is_(None)).count() == 7
@@ -113,6 +127,49 @@ def test_filter_by_visit_or_organisation_redraws(app, client, fieldwork):
     # A visit of another study, or nonsense, is ignored rather than shown as an empty matrix.
     page = client.get(f"{base}?visit=999999&visit=abc").get_data(as_text=True)
     assert "8 notes in all" in page
+
+
+def test_account_filter_counts_match_a_direct_recount(app, fieldwork):
+    """Per account, every cell equals the notes recounted in SQL: a visit's notes are its account's even when
+    the participant belongs to another, and a note on no visit is its participant's account's."""
+    with app.app_context():
+        study, owner = db.session.get(Study, fieldwork["study"]), db.session.get(User, fieldwork["owner"])
+        make_observation(study, owner, participant_id=fieldwork["p3"], touchpoint_id=fieldwork["use"],
+                         kind="breakdown")  # no visit: Meridian's, through P3
+        make_observation(study, owner, participant_id=fieldwork["p3"], visit_id=fieldwork["halloran"],
+                         touchpoint_id=fieldwork["purchase"], role_id=fieldwork["finance"], kind="delight")
+        halloran, meridian = account_of(fieldwork["halloran"]), account_of(fieldwork["meridian"])
+        for account_id, notes in ((halloran, 5), (meridian, 3)):
+            matrix = build(fieldwork["study"], (), [account_id])
+            assert matrix_counts(matrix) == direct_counts(fieldwork["study"], account_id)
+            assert matrix["total"].notes == notes
+        both = build(fieldwork["study"], (), [halloran, meridian])
+        assert both["total"].notes == 8  # all but the note on no visit and no participant
+        assert build(fieldwork["study"], [fieldwork["meridian"]], [halloran])["total"].notes == 0
+
+
+def test_matrix_filters_by_account_and_old_organisation_links_still_work(app, client, fieldwork):
+    with app.app_context():
+        halloran = account_of(fieldwork["halloran"])
+        other = make_study(make_user("ola@example.org"), name="Another study")
+        elsewhere = make_visit(other, organisation="Halloran Regional Logistics").organisation_id
+    sign_in(client, "dee@example.org")
+    base = f"/studies/{fieldwork['study']}/journey-matrix"
+    page = client.get(f"{base}?account={halloran}").get_data(as_text=True)
+    assert "4 notes in all" in page and "(filtered: Halloran Regional Logistics)" in page
+    assert f'id="account-{halloran}" name="account" type="checkbox" value="{halloran}" checked' in page
+    assert '<label for="account-' in page and ">Meridian Dental Supply</label>" in page
+    # A cell's link opens browse filtered to the same account.
+    assert (f"notes?touchpoint={fieldwork['use']}&amp;role={fieldwork['end_user']}&amp;account={halloran}"
+            in page)
+    browse = client.get(f"/studies/{fieldwork['study']}/notes?touchpoint={fieldwork['use']}"
+                        f"&role={fieldwork['end_user']}&account={halloran}")
+    assert browse.status_code == 200
+    old = client.get(f"{base}?organisation=Halloran+Regional+Logistics").get_data(as_text=True)
+    assert "4 notes in all" in old and f"&amp;account={halloran}" in old  # the old link, mapped to the account
+    # Another study's account (the same name), an unknown id or nonsense: ignored, the whole study shown.
+    for asked in (elsewhere, 999999, "abc", "²"):
+        assert "7 notes in all" in client.get(f"{base}?account={asked}").get_data(as_text=True)
 
 
 def test_retired_terms_show_only_when_notes_use_them(app, client, fieldwork):

@@ -53,7 +53,7 @@ def build(app):
         theme = make_insight(study, "Paper is the real system.")
         make_insight(study, "I type every order twice.", [quote, refused], parent=theme)
         return {"study": study.id, "quote": quote.id, "refused": refused.id, "whiteboard": whiteboard.id,
-                "p1": p1.id, "p2": p2.id, "photo": photo, "office": office}
+                "p1": p1.id, "p2": p2.id, "photo": photo, "office": office, "account": visit.organisation_id}
 
 
 def download(client, study_id, audience="team"):
@@ -115,17 +115,19 @@ def test_the_team_project_is_valid_and_codes_each_note_with_its_terms(app, clien
     assert entries["sources/" + audio.get("path").removeprefix("internal://")] == AUDIO
 
     cases = {case.get("name"): case for case in project.iterfind("q:Cases/q:Case", NS)}
-    assert set(cases) == {"P1", "P2"}
+    assert set(cases) == {"P1", "P2", "Halloran Regional Logistics"}  # the people, and the visit's account
     variables = {v.get("guid"): v.get("name") for v in project.iterfind("q:Variables/q:Variable", NS)}
     p1 = {variables[v.find("q:VariableRef", NS).get("targetGUID")]: v.findtext("q:TextValue", namespaces=NS)
           for v in cases["P1"].iterfind("q:VariableValue", NS)}
     assert p1 == {"Role": "End user", "Organisation": "Halloran Regional Logistics",
-                  "Consent": "Notes, Quotes, Photos, Audio recordings"}
+                  "Consent": "Notes, Quotes, Photos, Audio recordings", "Segment": "", "Size": "", "Region": "",
+                  "Account id": str(world["account"])}
     assert {r.get("targetGUID") for r in cases["P1"].iterfind("q:SourceRef", NS)} == {
         quote.get("guid"), photo.get("guid"), audio.get("guid")}
     whiteboard = source_named(project, "TextSource", world["whiteboard"])
-    in_cases = {r.get("targetGUID") for case in cases.values() for r in case.iterfind("q:SourceRef", NS)}
-    assert whiteboard.get("guid") not in in_cases  # no person: no Case
+    in_cases = {name: {r.get("targetGUID") for r in case.iterfind("q:SourceRef", NS)} for name, case in cases.items()}
+    assert [name for name, refs in in_cases.items() if whiteboard.get("guid") in refs] == [
+        "Halloran Regional Logistics"]  # no person: in no participant's Case, in its visit's account's
 
     users = {user.get("name") for user in project.iterfind("q:Users/q:User", NS)}
     assert users == {"Ana Field", "Dee Signer"}

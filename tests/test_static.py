@@ -161,6 +161,16 @@ def test_the_capture_app_comes_gzipped_and_other_pages_do_not(app, client, study
         assert page.status_code == 200 and "Content-Encoding" not in page.headers, path
 
 
+def test_a_client_that_accepts_brotli_gets_the_capture_app_and_its_json_smaller_still(app, client, study_id):
+    for path in (f"/studies/{study_id}/capture", "/sw.js", f"/api/studies/{study_id}/context"):
+        plain = client.get(path).data
+        packed = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+        assert packed.headers["Content-Encoding"] == "br" and "Accept-Encoding" in packed.headers["Vary"], path
+        assert brotli.decompress(packed.data) == plain, path
+        gzipped = client.get(path, headers={"Accept-Encoding": "gzip"}).data
+        assert len(packed.data) < len(gzipped), path
+
+
 def test_the_worker_imports_the_fingerprinted_modules_the_page_loads(app, client):
     worker = client.get("/sw-sync.js").get_data(as_text=True)
     imports = re.findall(r'^import .*"(/static/[^"]+)";', worker, re.M)

@@ -252,3 +252,35 @@ def test_a_filtered_browse_never_shows_counts_from_before_a_write(app, client, w
         db.session.get(SiteVisit, visit).organisation = "Renamed Dental"
         db.session.commit()
     assert browse_numbers(client, world["study"], renamed)[0] == live_count(app, world["study"], visit_id=visit)
+
+
+def test_one_push_that_changes_the_same_notes_several_ways_keeps_the_counts(app, client, world):
+    """A push's edits are counted from the notes it loaded with their row locks, gathered part by part
+    (observations/summaries.py, Partial): the same note edited twice in one push, a refused edit between
+    (its savepoint undone), a deletion of a note that needs attention, media dropped and added."""
+    study = world["study"]
+    pushed = varied_notes(world, 12)
+    assert {r["status"] for r in push(client, *pushed)} == {"applied"}
+    first, second, third, fourth, fifth = (m["entity_id"] for m in pushed[:5])
+    assert [r["status"] for r in push(client, *(note_mutation(study, op="update", entity_id=note, base_version=0,
+                                                              text="An older edit") for note in (third, fifth)))
+            ] == ["conflict", "conflict"]
+    assert_no_drift(app, "conflicts kept")
+
+    twice = [note_mutation(study, op="update", entity_id=first, base_version=1, kind="delight", tags=["fresh"],
+                           touchpoint_id=world["touchpoints"][1], media=[photo("audio")]),
+             note_mutation(study, op="update", entity_id=second, base_version=1, touchpoint_id=10**6),
+             note_mutation(study, op="update", entity_id=first, base_version=2, kind="breakdown", tags=[],
+                           role_id=world["roles"][0], media=[]),
+             note_mutation(study, op="update", entity_id=second, base_version=1, kind="idea", tags=["paper", "fresh"]),
+             note_mutation(study, op="delete", entity_id=third, base_version=1),
+             note_mutation(study, op="update", entity_id=fourth, base_version=0, text="Lost race"),
+             note_mutation(study, op="update", entity_id=fifth, base_version=1, text="Settled", kind="quote")]
+    assert [r["status"] for r in push(client, *twice)] == ["applied", "rejected", "applied", "applied", "applied",
+                                                           "conflict", "applied"]
+    assert_no_drift(app, "one push editing the same note twice, a refused edit, a deletion, a conflict kept "
+                         "and a conflict settled")
+    with app.app_context():
+        assert summaries.facet_counts(study)["attention"] == {"": 1}  # the fourth: the third deleted, the fifth edited
+        kinds = summaries.facet_counts(study)["kind"]
+    assert sum(kinds.values()) == live_count(app, study) == 11

@@ -159,7 +159,7 @@ def test_a_push_answered_503_after_commit_is_a_duplicate_when_resent(app, client
 def test_database_unavailable_is_503_with_retry_after(app, client, study_id, monkeypatch):
     def down(*args):
         raise OperationalError("SELECT 1", {}, ConnectionError("connection refused"))
-    monkeypatch.setattr("fieldnotes.sync.views.push_batch", down)
+    monkeypatch.setattr("fieldnotes.sync.views.push_answers", down)
     response = client.post("/api/sync/push", json={"device_id": DEVICE, "mutations": [note_mutation(study_id)]})
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert response.json["code"] == 503 and "try again" in response.json["description"]

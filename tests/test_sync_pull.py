@@ -145,7 +145,8 @@ def test_the_context_gives_a_phone_what_it_needs_and_no_real_names(app, client, 
     [participant] = context["participants"]
     assert visit["participant_ids"] == [participant["id"]] and visit["visited_on"] == "2026-03-12"
     assert set(participant) == {"id", "pseudonym", "role_id", "organisation",  # and consent, never a real name
-                                "consent_given", "consent_quotes", "consent_photos", "consent_audio"}
+                                "consent_given", "consent_notes", "consent_quotes", "consent_photos",
+                                "consent_audio"}  # consent_notes: the role guide says all that was agreed
     assert context["epoch"] == pull(client, study_id)["cursor"].split(":")[0]
 
 

@@ -94,7 +94,7 @@ def test_editing_a_visit_replaces_its_fields_and_people(app, client, auth, team)
         second = make_participant(db.session.get(Study, team.study), pseudonym="P2 AP clerk").id
     sign_in(auth, "owner")
     form = client.get(f"/studies/{team.study}/visits/{team.visit}/edit").text
-    assert 'value="Halloran Regional Logistics"' in form and 'value="2026-03-12"' in form
+    assert ' selected>Halloran Regional Logistics</option>' in form and 'value="2026-03-12"' in form
     assert f'value="{team.users["researcher"]}" checked' in form
     response = client.post(f"/studies/{team.study}/visits/{team.visit}/edit", data=visit_form(
         organisation="Halloran Logistics", visited_on="2026-03-13", participant_ids=[second]))

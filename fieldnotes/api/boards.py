@@ -21,7 +21,8 @@ def item_entry(view):
     return {"insight_id": view.item.insight_id, "statement": view.statement,
             "breadth": {k: getattr(view.breadth, k) for k in BREADTH} if view.breadth else None,
             "evidence": [{"use": e.use, "text": e.text, "who": e.who, "quoted": e.quoted,
-                          "attachment_id": e.attachment_id, "mime": e.mime} for e in view.evidence]}
+                          "attachment_id": e.attachment_id, "recording_id": e.recording_id,
+                          "mime": e.mime} for e in view.evidence]}
 
 
 @bp.get("/studies/<id:study_id>/boards")

@@ -22,7 +22,8 @@ WHY = {400: "The body is not valid JSON, or not an object.",
        401: "No valid session or bearer token.",
        403: "Your role in this study does not allow this.",
        404: "No such study or thing in it, or you are not a member (indistinguishable on purpose).",
-       409: "Someone changed the note since the version you sent; `current` is the note as it is now.",
+       409: "Someone changed the note since the version you sent, or (adding one) a different note has the "
+            "id you gave; `current` is the note as it is now. Nothing was written.",
        415: "The body is not JSON (send Content-Type: application/json).",
        422: "A field or query parameter is not valid; `errors` says which and why. Nothing was written.",
        429: "Too many requests; wait as Retry-After says."}

@@ -6,7 +6,7 @@ from flask import render_template
 
 from fieldnotes.api import bp
 from fieldnotes.api.contract import operation
-from fieldnotes.api.spec import document
+from fieldnotes.api.spec import API_VERSION, document
 
 METHODS = ("get", "post", "patch", "put", "delete")
 
@@ -23,7 +23,7 @@ def openapi():
 def docs():
     """This API's documentation as a page: every path, its parameters, body, answers and schemas."""
     spec = document()
-    return render_template("api/docs.html", spec=spec, operations=list(readable_operations(spec)),
+    return render_template("api/docs.html", spec=spec, api_version=API_VERSION, operations=list(readable_operations(spec)),
                            schemas={name: properties(schema) for name, schema in
                                     sorted(spec["components"]["schemas"].items())})
 

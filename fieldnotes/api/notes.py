@@ -86,10 +86,15 @@ def show_note(study_id, note_id, membership):
 
 @bp.post("/studies/<id:study_id>/notes")
 @login_required
-@operation(ok=(201, NoteSchema), needs="capture", body=NoteCreateSchema(), examples={"request": EXAMPLE_NOTE})
+@operation(ok=(201, NoteSchema), needs="capture", body=NoteCreateSchema(), errors=(409,),
+           examples={"request": EXAMPLE_NOTE})
 def add_note(study_id, membership, body):
-    """Add a note, as its author; phones pull it like any other. Ids it names must be in this study."""
-    note = writes.create_note(study_id, current_user.id, body)
+    """Add a note, as its author; phones pull it like any other. Ids it names must be in this study.
+
+    With your own `id`, sending the same note again (a retry, or the note your phone pushed) answers
+    as the first time and writes nothing; a different note with that id is a 409.
+    """
+    note = writes.create_note(study_id, current_user.id, body, shown)
     db.session.commit()
     return shown(note), 201, {"Location": url_for("api.show_note", study_id=study_id, note_id=note.id)}
 

@@ -175,7 +175,7 @@ class NoteSchema(Schema):
 
 class ConflictSchema(ErrorSchema):
     current = fields.Nested(NoteSchema, allow_none=True,
-                            metadata={"description": "The note as it is now (null when deleted)."})
+                            metadata={"description": "The note as it is now (null when deleted, or not in this study)."})
 
 
 class NotePageSchema(Schema):
@@ -210,6 +210,8 @@ class VisitSchema(Schema):
     id = fields.Integer(required=True)
     visited_on = fields.Date(required=True)
     organisation = fields.String(required=True)
+    organisation_id = fields.Integer(required=True, allow_none=True,
+                                     metadata={"description": "The account visited (GET .../accounts)."})
     place = fields.String(required=True)
     summary = fields.String(required=True)
     researchers = fields.List(fields.String(), required=True)
@@ -236,12 +238,28 @@ class ParticipantSchema(Schema):
     pseudonym = fields.String(required=True)
     role_id = fields.Integer(required=True, allow_none=True)
     organisation = fields.String(required=True)
+    organisation_id = fields.Integer(required=True, allow_none=True, metadata={"description": "Their account."})
     consent = fields.Nested(ConsentSchema, required=True)
     visit_ids = fields.List(fields.Integer(), required=True)
 
 
 class ParticipantListSchema(Schema):
     participants = fields.List(fields.Nested(ParticipantSchema), required=True)
+
+
+class AccountSchema(Schema):
+    """A customer organisation of the study (issue 15); visits and participants name it by id."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    segment = fields.String(required=True)
+    size_band = fields.String(required=True, metadata={"description": "People employed, e.g. \"250–999\"; or empty."})
+    region = fields.String(required=True)
+    notes = fields.String(required=True)
+
+
+class AccountListSchema(Schema):
+    accounts = fields.List(fields.Nested(AccountSchema), required=True)
 
 
 class BreadthSchema(Schema):
@@ -288,7 +306,10 @@ class EvidenceSchema(Schema):
     text = fields.String(required=True)
     who = fields.String(required=True, metadata={"description": "Role and organisation, never a name."})
     quoted = fields.Boolean(required=True, metadata={"description": "The customer's own words."})
-    attachment_id = fields.UUID(required=True, allow_none=True)
+    attachment_id = fields.UUID(required=True, allow_none=True, metadata={
+        "description": "The note's photo or audio; for a highlight's clip of a voice note, that note's audio."})
+    recording_id = fields.UUID(required=True, allow_none=True, metadata={
+        "description": "For a highlight's clip of a visit's interview recording: the recording (no attachment)."})
     mime = fields.String(required=True)
 
 

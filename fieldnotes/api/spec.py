@@ -9,12 +9,15 @@ from flask import current_app
 from fieldnotes.api.contract import WHY, Operation
 from fieldnotes.api.schemas import ConflictSchema, ErrorSchema
 from fieldnotes.forms import DB_INT_MAX
+from fieldnotes.version import APP_VERSION
 
-PREFIX = "/api/v1"
+API_VERSION = 1  # of the paths and their contract; the server's own version is info.version
+PREFIX = f"/api/v{API_VERSION}"
 PATH_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 CONVERTERS = {"id": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
               "uuid": {"type": "string", "format": "uuid"}}
-DESCRIPTION = """Fieldnotes' JSON API for scripts. Authenticate with a personal access token
+DESCRIPTION = """Fieldnotes' JSON API for scripts, version 1 (every path starts /api/v1; `info.version` is the
+server's own version). Authenticate with a personal access token
 (`Authorization: Bearer ...`, made on your account page) or a signed-in session. Every error has one
 shape: `{code, message, description[, errors]}`. Lists of notes are paged by cursor: follow `next`."""
 
@@ -28,7 +31,7 @@ def document():
 
 
 def build():
-    spec = APISpec(title="Fieldnotes API", version="1", openapi_version="3.1.0", plugins=[MarshmallowPlugin()],
+    spec = APISpec(title="Fieldnotes API", version=APP_VERSION, openapi_version="3.1.0", plugins=[MarshmallowPlugin()],
                    info={"description": DESCRIPTION}, security=[{"bearer": []}, {"session": []}])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "description": "A personal access token."})

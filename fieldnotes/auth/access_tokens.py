@@ -101,6 +101,14 @@ def revoke(user, token_id):
     return row
 
 
+def revoke_all(user):
+    """Stop every live token of `user` working, as after a password change: a script holding one keeps
+    the old password's reach otherwise. Returns how many were live. The caller commits."""
+    table = PersonalAccessToken.__table__
+    return db.session.execute(update(table).where(table.c.user_id == user.id, table.c.revoked_at.is_(None),
+                                                  table.c.expires_at > now()).values(revoked_at=now())).rowcount
+
+
 def status(row):
     """'active', 'expired' or 'revoked', as the account page shows it."""
     if row.revoked_at is not None:

@@ -97,9 +97,13 @@ def account():
             errors = {"current": ["That is not your current password."]}
         elif data:
             current_user.user.set_password(data["password"])
+            # Whoever knew the old password may have signed in elsewhere or made a token: both end here.
             end_other_sessions(current_user._get_current_object())
+            revoked = access_tokens.revoke_all(current_user.user)
             db.session.commit()
-            flash("Password changed. Every other device was signed out.")
+            flash("Password changed. Every other device was signed out"
+                  + (f", and your {revoked} access token{'s were' if revoked > 1 else ' was'} revoked: "
+                     "make new ones for your scripts." if revoked else "."))
             return redirect(url_for("auth.account"), code=303)
     return render_account(errors=errors), 422 if errors else 200
 

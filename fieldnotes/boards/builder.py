@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from fieldnotes.auth.models import utcnow
 from fieldnotes.boards import bp
+from fieldnotes.boards.by_account import chosen_account, insights_with_account
 from fieldnotes.boards.models import BoardItem, ShareLink
 from fieldnotes.boards.schemas import (SHARE_DEFAULT_DAYS, SHARE_MAX_DAYS, AddItemSchema, BoardSchema, MoveSchema,
                                        ShareSchema)
@@ -16,9 +17,19 @@ from fieldnotes.boards.service import (board_item, board_view, next_position, re
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
 from fieldnotes.insights.models import Insight
+from fieldnotes.organisations.models import Organisation
 from fieldnotes.studies.permissions import allows, require
 from fieldnotes.tokens import token_digest
 from fieldnotes.visits.names import NameGuard
+
+
+def insight_choices(board, on_board, account):
+    """The insights that may still be added, in tree order; with an account, only those grouping its notes."""
+    choices = [c for c in study_insights(board.study_id) if c[0] not in on_board]
+    if account is None:
+        return choices
+    with_account = insights_with_account(board.study_id, account.id)
+    return [c for c in choices if c[0] in with_account]
 
 
 def render_builder(membership, board, errors=None, status=200, new_link=None):
@@ -26,9 +37,11 @@ def render_builder(membership, board, errors=None, status=200, new_link=None):
     views = board_view(board, "board", with_reactions=True, guard=guard)
     on_board = {v.item.insight_id for v in views}
     today = utcnow().date()
+    account = chosen_account(board.study_id)
     return render_template(
         "boards/builder.html", study=membership.study, membership=membership, board=board, views=views,
-        choices=[c for c in study_insights(board.study_id) if c[0] not in on_board], errors=errors or {},
+        choices=insight_choices(board, on_board, account), errors=errors or {}, account=account,
+        accounts=db.session.scalars(Organisation.of_study(board.study_id)).all(),
         form=request.form if errors else {}, now=utcnow(), new_link=new_link, author=reaction_author,
         mask=guard.mask, names_in=guard.names_in, see_real_names=allows(membership.role, "see_real_names"),
         default_expiry=today + timedelta(days=SHARE_DEFAULT_DAYS),
@@ -70,7 +83,9 @@ def add_item(study_id, board_id):
     touch(board)
     db.session.commit()
     flash("Insight added to the board. Pick its evidence next.")
-    return redirect(url_for("boards.edit", study_id=study_id, board_id=board_id), code=303)
+    account = chosen_account(study_id)  # the builder stays filtered to the account it was added from
+    return redirect(url_for("boards.edit", study_id=study_id, board_id=board_id,
+                            account=account.id if account else None), code=303)
 
 
 @bp.post("/studies/<id:study_id>/boards/<id:board_id>/items/<id:item_id>/move")

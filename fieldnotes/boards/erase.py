@@ -15,12 +15,15 @@ from fieldnotes.insights.models import Insight, InsightOp
 from fieldnotes.insights.oplog import advance
 from fieldnotes.observations import changes
 from fieldnotes.observations.models import Observation
+from fieldnotes.transcripts.models import Recording
 from fieldnotes.visits.service import ERASERS, HOLDINGS, names_them
 
 
 def their_evidence(participant):
+    """Picks from their notes, and clips of interviews recording them (whoever's note the highlight is now)."""
     notes = select(Observation.id).where(Observation.participant_id == participant.id)
-    return Evidence.observation_id.in_(notes)
+    voice = select(Recording.id).where(Recording.participant_id == participant.id)
+    return Evidence.observation_id.in_(notes) | Evidence.recording_id.in_(voice)
 
 
 def count_holdings(participant, pattern):

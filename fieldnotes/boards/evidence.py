@@ -3,11 +3,14 @@
 The evidence picker and the demo board both choose from candidates(); what the participant did not
 consent to is never offered, only listed as withheld with the reason.
 """
+from types import SimpleNamespace
+
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
 from fieldnotes.boards.quotes import customer_words
 from fieldnotes.extensions import db
+from fieldnotes.highlights.queries import clips
 from fieldnotes.observations.models import MediaStatus, Observation
 from fieldnotes.studies.models import Role
 from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE, consent_problem, use_of, who
@@ -33,12 +36,19 @@ def candidates(note_ids):
         .options(selectinload(Observation.media))
         .order_by(Observation.captured_at, Observation.id)).all()
     guard = NameGuard.of_study(rows[0][0].study_id) if rows else None
+    heard = clips([row[0].id for row in rows])  # a transcript highlight's audio: a clip of its recording
     for note, participant, person_role_name, role_name, visit in rows:
         person = who(participant, person_role_name or role_name, visit, note.no_person)
         pieces = [(f"note:{note.id}", QUOTE, None)] + [
             (f"media:{m.id}", use_of(m), m) for m in note.media if m.status == MediaStatus.VERIFIED]
+        clip = heard.get(note.id)
+        if clip is not None:
+            # An interview's clip has no attachment to point at: its pick names the recording instead.
+            pieces.append((f"clip:{note.id}", AUDIO, SimpleNamespace(id=None if clip.interview else clip.media_id,
+                                                                      clip=clip)))
         for value, use, attachment in pieces:
-            problem = consent_problem(use, participant, note.no_person)
+            problem = consent_problem(use, participant, note.no_person) or (
+                clip_problem(clip) if value.startswith("clip:") else None)
             if problem:
                 withheld.append(f"A {NOUN[use]} from {person}: {problem}.")
             else:
@@ -46,5 +56,12 @@ def candidates(note_ids):
                 words = customer_words(note.text)
                 offered.append({"value": value, "use": use, "text": guard.mask(words.text), "who": person,
                                 "own_marks": words.own_marks, "kind": note.kind, "attachment": attachment,
-                                "note_id": note.id})
+                                "note_id": note.id, "clip": getattr(attachment, "clip", None)})
     return offered, withheld
+
+
+def clip_problem(clip):
+    """A clip is the recorded person's voice: their consent to audio decides too (the highlight may have
+    been moved to someone else since it was made)."""
+    return consent_problem(AUDIO, db.session.get(Participant, clip.participant_id) if clip.participant_id else None,
+                           clip.no_person)

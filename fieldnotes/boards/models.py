@@ -3,13 +3,14 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldnotes.auth.models import User, utcnow
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight
 from fieldnotes.observations.models import Attachment, Observation
+from fieldnotes.transcripts.models import Recording
 from fieldnotes.studies.models import enum_column
 
 
@@ -47,23 +48,31 @@ class BoardItem(db.Model):
 
 
 class Evidence(db.Model):
-    """A picked quote (a note's text: attachment_id empty) or photo/audio (attachment_id set).
+    """A picked quote (a note's text: attachment_id and recording_id empty), photo/audio (attachment_id set)
+    or the clip of a visit's interview recording (recording_id set: the highlight's span of it).
 
     observation_id is always the note, so consent is checked through its participant either way.
     """
 
-    __table_args__ = (Index("ix_evidence_item_note", "board_item_id", "observation_id"),)
+    # A pick is one kind: never both a note's attachment and an interview recording.
+    __table_args__ = (Index("ix_evidence_item_note", "board_item_id", "observation_id"),
+                      CheckConstraint("attachment_id IS NULL OR recording_id IS NULL", name="one_kind"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_item_id: Mapped[int] = mapped_column(ForeignKey("board_item.id", ondelete="CASCADE"))
     observation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("observation.id", ondelete="CASCADE"))
     attachment_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("attachment.id", ondelete="CASCADE"), index=True)
+    # A deleted interview recording takes its clips off boards: a pick left without it would read as the
+    # highlight's words (a quote pick), shown under consent to quotes rather than to the voice.
+    recording_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("recording.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
 
     item: Mapped[BoardItem] = relationship(back_populates="evidence")
     observation: Mapped[Observation] = relationship()
     attachment: Mapped[Attachment | None] = relationship()
+    recording: Mapped[Recording | None] = relationship()
 
 
 class ShareLink(db.Model):

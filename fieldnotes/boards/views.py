@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from fieldnotes.boards import bp
+from fieldnotes.boards.by_account import boards_with_account, chosen_account
 from fieldnotes.boards.heatmap import heatmap
 from fieldnotes.boards.media import board_media
 from fieldnotes.boards.models import Board
@@ -12,6 +13,7 @@ from fieldnotes.boards.schemas import BoardSchema, ReactionSchema
 from fieldnotes.boards.service import ORDERS, board_view, chosen_order, study_board
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
+from fieldnotes.organisations.models import Organisation
 from fieldnotes.studies.permissions import allows, require
 from fieldnotes.visits.names import NameGuard
 
@@ -20,10 +22,15 @@ from fieldnotes.visits.names import NameGuard
 @login_required
 def index(study_id):
     membership = require(study_id, "view_boards")
+    account = chosen_account(study_id)
     boards = db.session.scalars(select(Board).where(Board.study_id == study_id)
                                 .order_by(Board.updated_at.desc(), Board.id.desc())).all()
+    if account is not None:  # only the boards with evidence from that customer
+        keep = boards_with_account(study_id, [b.id for b in boards], account.id)
+        boards = [b for b in boards if b.id in keep]
     return render_template("boards/index.html", study=membership.study, membership=membership,
-                           boards=boards, errors={}, form={})
+                           boards=boards, errors={}, form={}, account=account,
+                           accounts=db.session.scalars(Organisation.of_study(study_id)).all())
 
 
 @bp.post("/studies/<id:study_id>/boards")
@@ -34,7 +41,8 @@ def create(study_id):
     if errors:
         boards = db.session.scalars(select(Board).where(Board.study_id == study_id)).all()
         return render_template("boards/index.html", study=membership.study, membership=membership,
-                               boards=boards, errors=errors, form=request.form), 422
+                               boards=boards, errors=errors, form=request.form, account=None,
+                               accounts=db.session.scalars(Organisation.of_study(study_id)).all()), 422
     board = Board(study_id=study_id, created_by=current_user.id, **data)
     db.session.add(board)
     db.session.commit()

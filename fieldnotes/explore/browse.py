@@ -11,6 +11,7 @@ from fieldnotes.explore import bp, facets, search
 from fieldnotes.explore.filters import BadFilter, parse_filters
 from fieldnotes.explore.listing import browse_page, lookups, needing_attention
 from fieldnotes.extensions import db
+from fieldnotes.highlights import queries as highlight_queries
 from fieldnotes.studies.permissions import require
 
 
@@ -35,4 +36,5 @@ def browse(study_id):
         next_url=cursor and f"{request.path}?{urlencode(filters.params() + [('after', cursor)])}",
         first_url=filters.after and f"{request.path}?{urlencode(filters.params())}",
         clear_url=request.path, here=here, names=names, attention_ids=needing_attention(notes),
+        highlight_links=highlight_queries.links([n.id for n in notes]),
         highlight=lambda value: search.highlight(value, filters.parts))

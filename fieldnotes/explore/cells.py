@@ -7,11 +7,11 @@ The page reads the counts kept on write (kept_cells); cell_query counts the same
 """
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, case, distinct, func, literal_column, or_, select
+from sqlalchemy import and_, case, distinct, func, literal, literal_column, or_, select, union_all
 
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
-from fieldnotes.observations.models import Kind, Observation
+from fieldnotes.observations.models import NONE_ID, Kind, Observation
 from fieldnotes.studies.models import Role, Touchpoint
 from fieldnotes.visits.models import Participant, SiteVisit
 
@@ -25,16 +25,16 @@ TONES = [(0.5, "tone-pain-high", "Mostly breakdowns and workarounds"),
          (-1.01, "tone-delight-high", "Mostly delight")]
 
 
-def organisation_condition(study_id, organisations):
-    """A note's organisation is its visit's, or failing that its participant's (as browse filters)."""
-    visits = select(SiteVisit.id).where(SiteVisit.study_id == study_id, SiteVisit.organisation.in_(organisations))
+def account_condition(study_id, account_ids):
+    """A note's account is its visit's, or failing that its participant's (as browse's ?account= filters)."""
+    visits = select(SiteVisit.id).where(SiteVisit.study_id == study_id, SiteVisit.organisation_id.in_(account_ids))
     people = select(Participant.id).where(Participant.study_id == study_id,
-                                          Participant.organisation.in_(organisations))
+                                          Participant.organisation_id.in_(account_ids))
     return or_(Observation.visit_id.in_(visits),
                and_(Observation.visit_id.is_(None), Observation.participant_id.in_(people)))
 
 
-def cell_query(study_id, visit_ids=(), organisations=()):
+def cell_query(study_id, visit_ids=(), account_ids=()):
     """One statement: a row per (touchpoint, role) pair that has live notes.
 
     It groups the notes by pair, participant and visit first (from one index, no joins),
@@ -54,8 +54,8 @@ def cell_query(study_id, visit_ids=(), organisations=()):
                         Observation.visit_id))
     if visit_ids:
         groups = groups.where(Observation.visit_id.in_(visit_ids))
-    if organisations:
-        groups = groups.where(organisation_condition(study_id, organisations))
+    if account_ids:
+        groups = groups.where(account_condition(study_id, account_ids))
     g = groups.subquery()
     organisation = func.coalesce(SiteVisit.organisation, Participant.organisation)
     return (select(g.c.touchpoint_id, g.c.role_id, func.sum(g.c.notes).label("notes"),
@@ -105,40 +105,63 @@ def axis(model, study_id, used_ids, has_unassigned):
     return shown + ([(None, "Unassigned", False)] if has_unassigned else [])
 
 
-def kept_cells(study_id, visit_ids=(), organisations=()):
+def kept_cells(study_id, visit_ids=(), account_ids=()):
     """{(touchpoint, role): Cell} from the counts kept on write (observations/summaries.py), filtered
-    by visit and organisation as cell_query filters: the same cells, from a few hundred rows."""
-    visit_org = dict(db.session.execute(select(SiteVisit.id, SiteVisit.organisation)
-                                        .where(SiteVisit.study_id == study_id)).all())
-    person_org = dict(db.session.execute(select(Participant.id, Participant.organisation)
-                                         .where(Participant.study_id == study_id)).all())
-    visits, chosen = set(visit_ids), set(organisations)
-    groups = {}
-    for row in summaries.journey_cells(study_id):
-        # A note's organisation: its visit's, or failing that its participant's (organisation_condition).
-        org = visit_org.get(row.visit_id) if row.visit_id is not None else person_org.get(row.participant_id)
-        if (visits and row.visit_id not in visits) or (chosen and org not in chosen):
-            continue
-        cell, people, orgs = groups.setdefault((row.touchpoint_id, row.role_id), (Cell(), set(), set()))
-        cell.add(Cell(row.notes, pain=row.pain, delight=row.delight))
-        people.add(row.participant_id)
-        orgs.add(org)
-    for cell, people, orgs in groups.values():
-        cell.participants, cell.organisations = len(people - {None}), len(orgs - {None})
-    return {key: cell for key, (cell, _, _) in groups.items()}
+    by visit and account as cell_query filters: the same cells, summed in one statement over a
+    few hundred summary rows (the database adds them up and counts the distinct people and
+    organisations; Python sees one row per cell, not one per summary row)."""
+    kept = summaries.journey_table
+    # A note's organisation: its visit's, or failing that its participant's (account_condition).
+    organisation = func.coalesce(SiteVisit.organisation, Participant.organisation)
+    query = (select(kept.c.touchpoint_id, kept.c.role_id, func.sum(kept.c.notes),
+                    func.count(distinct(func.nullif(kept.c.participant_id, NONE_ID))),
+                    func.count(distinct(organisation)), func.sum(kept.c.pain), func.sum(kept.c.delight))
+             .select_from(kept.outerjoin(SiteVisit, SiteVisit.id == kept.c.visit_id)
+                          .outerjoin(Participant, and_(Participant.id == kept.c.participant_id,
+                                                       kept.c.visit_id == NONE_ID)))
+             .where(kept.c.study_id == study_id, kept.c.notes > 0)
+             .group_by(kept.c.touchpoint_id, kept.c.role_id))
+    if visit_ids:
+        query = query.where(kept.c.visit_id.in_(visit_ids))
+    if account_ids:
+        # The note's account, chosen the same way: the visit's, else (no visit) the participant's.
+        query = query.where(func.coalesce(SiteVisit.organisation_id, Participant.organisation_id).in_(account_ids))
+    return {(none_if_unset(tp), none_if_unset(role)): Cell(*counts) for tp, role, *counts in db.session.execute(query)}
 
 
-def build(study_id, visit_ids=(), organisations=()):
-    cells = kept_cells(study_id, visit_ids, organisations)
-    columns = axis(Touchpoint, study_id, {t for t, _ in cells}, any(t is None for t, _ in cells))
-    roles = axis(Role, study_id, {r for _, r in cells}, any(r is None for _, r in cells))
+def none_if_unset(term_id):
+    return None if term_id == NONE_ID else term_id
+
+
+def axes(study_id, used):
+    """(touchpoint axis, role axis) as axis() gives them, read in one statement instead of two."""
+    def terms(model, name):
+        return select(literal(name).label("axis"), model.id, model.name, model.retired, model.position).where(
+            model.study_id == study_id)
+    rows = db.session.execute(union_all(terms(Touchpoint, "touchpoint"), terms(Role, "role"))
+                              .order_by("axis", "position", "id")).all()
+    shown = {"touchpoint": [], "role": []}
+    for name, index in (("touchpoint", 0), ("role", 1)):
+        used_ids = {key[index] for key in used}
+        shown[name] = [(r.id, r.name, r.retired) for r in rows if r.axis == name and (not r.retired or r.id in used_ids)]
+        if None in used_ids:
+            shown[name].append((None, "Unassigned", False))
+    return shown["touchpoint"], shown["role"]
+
+
+def build(study_id, visit_ids=(), account_ids=()):
+    cells = kept_cells(study_id, visit_ids, account_ids)
+    columns, roles = axes(study_id, cells)
+    # The same on every cell's link: browse reads visit= and account= with the same meaning.
+    filters = "".join(f"&{urlencode({'visit': v})}" for v in visit_ids) + "".join(
+        f"&{urlencode({'account': a})}" for a in account_ids)
     matrix = {"columns": columns, "rows": [], "column_totals": [Cell() for _ in columns], "total": Cell(),
               "gaps": []}
     for role_id, role_name, role_retired in roles:
         line = []
         for index, (tp_id, tp_name, tp_retired) in enumerate(columns):
-            cell = cells.get((tp_id, role_id), Cell())
-            cell.link = browse_link(study_id, tp_id, role_id, visit_ids, organisations)
+            cell = cells.get((tp_id, role_id)) or Cell()
+            cell.link = browse_link(study_id, tp_id, role_id, filters)
             if not cell.notes and None not in (tp_id, role_id) and not (tp_retired or role_retired):
                 cell.gap = gap_sentence(role_name, tp_name)
                 matrix["gaps"].append(cell.gap)
@@ -162,8 +185,8 @@ def gap_sentence(role_name, touchpoint_name):
     return f"No {lower_first(role_name)} seen at {lower_first(touchpoint_name)}"
 
 
-def browse_link(study_id, touchpoint_id, role_id, visit_ids, organisations):
-    params = [("touchpoint", UNASSIGNED if touchpoint_id is None else touchpoint_id),
-              ("role", UNASSIGNED if role_id is None else role_id)]
-    params += [("visit", v) for v in visit_ids] + [("organisation", o) for o in organisations]
-    return f"/studies/{study_id}/notes?{urlencode(params)}"
+def browse_link(study_id, touchpoint_id, role_id, filters=""):
+    """The browse page filtered to this cell; `filters` the visit and account part, already encoded."""
+    touchpoint = UNASSIGNED if touchpoint_id is None else touchpoint_id
+    role = UNASSIGNED if role_id is None else role_id
+    return f"/studies/{study_id}/notes?touchpoint={touchpoint}&role={role}{filters}"

@@ -16,6 +16,7 @@ from fieldnotes.explore import search
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import (Attachment, Kind, Observation, Revision, RevisionKind,
                                             Slot, observation_tag)
+from fieldnotes.organisations.models import Organisation
 from fieldnotes.studies.models import Membership, Role, Tag, Touchpoint
 from fieldnotes.text import forbidden_characters
 from fieldnotes.visits.models import Participant, SiteVisit
@@ -28,6 +29,7 @@ ID_FILTERS = {
     "visit": ("a visit", SiteVisit, False), "participant": ("a participant", Participant, False),
     "role": ("a role", Role, True), "touchpoint": ("a touchpoint", Touchpoint, True),
     "tag": ("a tag", Tag, False), "author": ("an author", None, False),
+    "account": ("an account", Organisation, False),  # issue 15: an account's notes, by id (organisations)
 }
 
 
@@ -169,6 +171,10 @@ def facet_condition(filters, name, values):
                                            SiteVisit.organisation.in_(values))
         people = select(Participant.id).where(Participant.study_id == filters.study_id,
                                               Participant.organisation.in_(values))
+        return or_(note.visit_id.in_(visits), and_(note.visit_id.is_(None), note.participant_id.in_(people)))
+    if name == "account":  # a note's account: its visit's, or failing that its participant's, as organisation
+        visits = select(SiteVisit.id).where(SiteVisit.organisation_id.in_(values))
+        people = select(Participant.id).where(Participant.organisation_id.in_(values))
         return or_(note.visit_id.in_(visits), and_(note.visit_id.is_(None), note.participant_id.in_(people)))
     if name == "tag":
         return note.id.in_(select(observation_tag.c.observation_id).where(observation_tag.c.tag_id.in_(values)))

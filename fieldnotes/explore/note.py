@@ -13,11 +13,13 @@ from fieldnotes.explore import note_form
 from fieldnotes.explore.edits import EDITABLE, Stale, edit_fields
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
+from fieldnotes.highlights import queries as highlight_queries
 from fieldnotes.observations.content import FIELD_DEFAULTS
 from fieldnotes.observations.models import Kind, Observation, RevisionKind
 from fieldnotes.observations.service import can_edit
 from fieldnotes.studies.models import Role, Touchpoint
 from fieldnotes.studies.permissions import allows, require
+from fieldnotes.transcripts import panels as transcript_panels
 from fieldnotes.writers import writer_turn
 from fieldnotes.visits.models import Participant, SiteVisit
 from fieldnotes.visits.names import NameGuard
@@ -109,6 +111,7 @@ def render_note(membership, note, errors=None, status=200, form=None):
     # The form must not hand a real name back to someone the page masks it from: their form leaves the
     # words out (a post without them keeps them as they are) and an owner edits the name out.
     words_hidden = not owner and bool(guard.names_in(note.text, note.expected))
+    panels = transcript_panels.for_note(membership, note)
     return render_template(
         "explore/note.html", study=membership.study, membership=membership, note=note, lookup=lookup,
         history=history(note, lookup, shown), editable=can_edit(membership, note), errors=errors or {},
@@ -118,7 +121,12 @@ def render_note(membership, note, errors=None, status=200, form=None):
         touchpoints=term_options(Touchpoint, note.study_id, note.touchpoint_id),
         roles=term_options(Role, note.study_id, note.role_id),
         participants=note_form.participant_options(note.study_id),
-        visits=note_form.visit_options(note.study_id)), status
+        visits=note_form.visit_options(note.study_id),
+        transcripts=panels, transcript_highlights=[(p["transcript"], highlight_queries.of_transcript(p["transcript"]))
+                                                   for p in panels.values() if p["transcript"]],
+        highlights=highlight_queries.of_source(note), made=highlight_queries.highlight_of(note),
+        may_highlight=allows(membership.role, "make_highlights") and bool(note.text),
+        allows_highlights=allows(membership.role, "make_highlights")), status
 
 
 @bp.get("/studies/<id:study_id>/notes/<uuid:note_id>")

@@ -16,6 +16,8 @@ from fieldnotes.extensions import db
 from fieldnotes.observations import fulltext
 from fieldnotes.observations.models import Observation, observation_tag
 from fieldnotes.studies.models import Tag
+from fieldnotes.transcripts import fulltext as transcript_fulltext
+from fieldnotes.transcripts.models import Recording, Transcript
 
 MAX_QUERY = 200
 MAX_PARTS = 16
@@ -140,11 +142,31 @@ def condition(parts, dialect_name):
     worded = [p for p in parts if p.tokens]
     clauses = [literal_match(p.literal) for p in parts if p.literal and not p.tag_ids]
     if any(p.tag_ids for p in parts):
-        clauses = [or_(words_match([p], dialect_name, i) if p.tokens else literal_match(p.literal), tagged(p.tag_ids))
+        clauses = [or_(heard_or_written([p], dialect_name, i) if p.tokens else literal_match(p.literal),
+                       tagged(p.tag_ids))
                    for i, p in enumerate(parts)]
     elif worded:
-        clauses.append(words_match(worded, dialect_name))  # one index lookup for all the words
+        clauses.append(heard_or_written(worded, dialect_name))  # one index lookup for all the words
     return and_(*clauses)
+
+
+def heard_or_written(parts, dialect_name, number=0):
+    """The words in the note's text, or all of them in the transcript of one of its recordings."""
+    return or_(words_match(parts, dialect_name, number), heard(parts, dialect_name, number))
+
+
+def heard(parts, dialect_name, number=0):
+    """Notes with a recording whose transcript (its current text) holds every word (transcripts/fulltext.py)."""
+    name = f"fts_heard_{number}"
+    if dialect_name == "postgresql":
+        matching = literal_column(transcript_fulltext.PG_VECTOR).op("@@")(
+            text(f"to_tsquery('simple'::regconfig, :{name})").bindparams(bindparam(name, tsquery(parts))))
+    else:
+        matching = Transcript.id.in_(select(literal_column("rowid")).select_from(text(transcript_fulltext.FTS_TABLE))
+                                     .where(text(f"{transcript_fulltext.FTS_TABLE} MATCH :{name}")
+                                            .bindparams(bindparam(name, fts5_query(parts)))))
+    return Observation.id.in_(select(Recording.observation_id).join(Transcript, Transcript.recording_id == Recording.id)
+                              .where(Recording.observation_id.is_not(None), matching))
 
 
 def words_match(parts, dialect_name, number=0):

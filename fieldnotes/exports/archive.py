@@ -11,9 +11,12 @@ import zipfile
 from datetime import UTC, datetime
 
 from fieldnotes.exports import archive_format as fmt
+from fieldnotes.exports.archive_accounts import accounts_record
+from fieldnotes.exports.archive_fieldkit import fieldkit_record
 from fieldnotes.exports.archive_records import (Keys, board_records, insight_records, note_records,
                                                 participant_records, served_file, study_record,
                                                 visit_records)
+from fieldnotes.exports.archive_transcripts import highlight_records, interview_file, recording_records
 from fieldnotes.extensions import db
 from fieldnotes.observations.storage import stored_path
 from fieldnotes.studies.models import Study
@@ -92,7 +95,16 @@ def write_archive(study_id, out):
         writer.json_file(fmt.INSIGHTS, {"insights": insights})
         boards = board_records(keys)
         writer.json_file(fmt.BOARDS, {"boards": boards})
-        counts |= {"insights": len(insights), "boards": len(boards), "media": 0}
+        counts |= {"insights": len(insights), "boards": len(boards)}
+        accounts = accounts_record(keys)
+        writer.json_file(fmt.ACCOUNTS, accounts)
+        counts |= {"accounts": len(accounts["accounts"]), "account_merges": len(accounts["merges"])}
+        fieldkit = fieldkit_record(keys)
+        writer.json_file(fmt.FIELDKIT, fieldkit)
+        counts |= {"visit_plans": len(fieldkit["plans"]), "interpretation_sessions": len(fieldkit["sessions"])}
+        counts["recordings"] = writer.lines_file(fmt.RECORDINGS, noting_interviews(recording_records(keys), media))
+        counts["highlights"] = writer.lines_file(fmt.HIGHLIGHTS, highlight_records(keys))
+        counts["media"] = 0
         for sha256 in sorted(media):
             if stored_path(sha256).is_file():  # a photo still uploading has no file yet
                 writer.media_file(sha256)
@@ -108,6 +120,14 @@ def noting_media(records, media):
     """Pass the note records through, collecting the files their media need."""
     for record in records:
         media.update(served_file(m) for m in record["media"])
+        yield record
+
+
+def noting_interviews(records, media):
+    """Pass the recording records through, collecting the interview files they need."""
+    for record in records:
+        if file := interview_file(record):
+            media.add(file)
         yield record
 
 

@@ -19,4 +19,5 @@ def export_archive_command(study_id, out):
     counts = manifest["counts"]
     click.echo(f"Wrote {out}: {counts['notes']} notes, {counts['visits']} visits, "
                f"{counts['participants']} participants, {counts['insights']} insights, "
-               f"{counts['boards']} boards, {counts['media']} media files.")
+               f"{counts['boards']} boards, {counts['accounts']} accounts, {counts['recordings']} recordings, "
+               f"{counts['highlights']} highlights, {counts['media']} media files.")

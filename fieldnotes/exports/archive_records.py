@@ -10,11 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fieldnotes.boards.models import Board, BoardItem, Reaction
-from fieldnotes.exports.archive_format import moment, without_authorship
+from fieldnotes.exports.archive_accounts import account_keys, accounts_record
+from fieldnotes.exports.archive_fieldkit import fieldkit_record
+from fieldnotes.exports.archive_format import erasure_key, moment, without_authorship
+from fieldnotes.exports.archive_transcripts import highlight_records, recording_records
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight, InsightNote
 from fieldnotes.observations.models import Attachment, Observation
 from fieldnotes.studies.models import Membership, Role, Study, Tag, Touchpoint
+from fieldnotes.visits.ledger import stamp
 from fieldnotes.visits.models import Participant, SiteVisit
 
 ARCHIVED_VISITOR = "archive:"
@@ -42,7 +46,8 @@ class Keys:
         # Notes in change order: the order an import writes them, so it gives the same keys again.
         self.note = {nid: f"note-{i}" for i, nid in enumerate(db.session.scalars(
             select(Observation.id).where(Observation.study_id == study_id).order_by(Observation.seq)), 1)}
-        self.insight = {}
+        self.account = account_keys(study_id)
+        self.insight, self.recording, self.transcript = {}, {}, {}
 
     def names(self, model):
         return dict(db.session.execute(select(model.id, model.name).where(model.study_id == self.study_id)).all())
@@ -77,7 +82,8 @@ def visit_records(keys):
                                 .order_by(SiteVisit.visited_on, SiteVisit.id))
     for visit in visits:
         yield {"key": keys.visit[visit.id], "visited_on": moment(visit.visited_on),
-               "organisation": visit.organisation, "place": visit.place, "summary": visit.summary,
+               "organisation": visit.organisation, "account": keys.account.get(visit.organisation_id),
+               "place": visit.place, "summary": visit.summary,
                "created_at": moment(visit.created_at),
                "researchers": [k for k in (keys.member(u.id) for u in visit.researchers) if k]}
 
@@ -87,10 +93,13 @@ def participant_records(keys):
     people = db.session.scalars(Participant.of_study(keys.study_id).options(selectinload(Participant.visits)))
     for person in people:
         yield {"pseudonym": person.pseudonym, "role": keys.role.get(person.role_id),
-               "organisation": person.organisation, "consent_on": moment(person.consent_on),
+               "organisation": person.organisation, "account": keys.account.get(person.organisation_id),
+               "consent_on": moment(person.consent_on),
                **{field: getattr(person, field) for field in CONSENT_FIELDS},
                "created_at": moment(person.created_at),
-               "visits": sorted(keys.visit[v.id] for v in person.visits)}
+               "visits": sorted(keys.visit[v.id] for v in person.visits),
+               # So an import can tell this server's erasure ledger erased them after the archive was made.
+               "erasure_key": erasure_key(person.study_id, person.id, stamp(person.created_at))}
 
 
 def note_records(keys):
@@ -191,7 +200,8 @@ def board_records(keys):
 
 def item_record(item, keys):
     evidence = [{"note": keys.note[e.observation_id], "position": e.position,
-                 "media": attachment_sha256(e.attachment_id)} for e in item.evidence]
+                 "media": attachment_sha256(e.attachment_id),
+                 "recording": e.recording.sha256 if e.recording else None} for e in item.evidence]
     return {"insight": keys.insight[item.insight_id], "position": item.position, "evidence": evidence}
 
 
@@ -223,4 +233,6 @@ def canonical_dump(study_id):
     study = study_record(db.session.get(Study, study_id), keys)
     return without_authorship({
         "study": study, "visits": list(visit_records(keys)), "participants": list(participant_records(keys)),
-        "notes": list(note_records(keys)), "insights": insight_records(keys), "boards": board_records(keys)})
+        "notes": list(note_records(keys)), "insights": insight_records(keys), "boards": board_records(keys),
+        "accounts": accounts_record(keys), "fieldkit": fieldkit_record(keys),
+        "recordings": list(recording_records(keys)), "highlights": highlight_records(keys)})

@@ -1,9 +1,12 @@
 """A study as a REFI-QDA project (.qdpx): project.qde and its sources, for NVivo, ATLAS.ti, MAXQDA, QualCoder.
 
 Each note is a TextSource (its words in sources/<guid>.txt, as REFI's "internal://" paths ask), coded
-over its whole text with its touchpoint, role, kind, tags and insight; photos and recordings are
-PictureSources and AudioSources (their files under sources/), coded the same; participants are Cases,
-by pseudonym, with role, organisation and consent as variables; team members are Users by display name.
+over its whole text with its touchpoint, role, kind, tags and insight; a highlight (a span of a longer
+note) is a PlainTextSelection of that note's source, coded with its own codes (qdpx_highlights.py);
+photos and recordings are PictureSources and AudioSources (their files under sources/), coded the same; a visit's
+interview recording is an AudioSource of its own, with its transcript and highlights; participants are Cases,
+by pseudonym, with role, organisation and consent as variables, and so are accounts (qdpx_cases.py); team
+members are Users by display name.
 
 Written to a file, never held in memory: notes are read a page at a time and each source goes into the
 zip as it is read. The XML of the sources goes to a scratch file meanwhile, because project.qde lists
@@ -20,13 +23,15 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, or_, select
 
 from fieldnotes.auth.models import User
+from fieldnotes.exports import qdpx_highlights
 from fieldnotes.exports.audience import OUTSIDE, TEAM, refusal
+from fieldnotes.exports.qdpx_cases import CaseSources, write_cases
 from fieldnotes.exports.refi_qda import PROJECT_NS, ORIGIN, attrs, code_tree, guid, text, when
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import InsightNote
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation, observation_tag
-from fieldnotes.observations.storage import served_path
-from fieldnotes.studies.models import Membership, Role
+from fieldnotes.observations.storage import served_path, stored_path
+from fieldnotes.studies.models import Membership
 from fieldnotes.visits.consent import AUDIO, PHOTO, QUOTE
 from fieldnotes.visits.models import Participant
 from fieldnotes.visits.names import NameGuard
@@ -37,10 +42,9 @@ EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", 
               "audio/webm": ".webm", "audio/ogg": ".ogg", "audio/mp4": ".m4a", "audio/mpeg": ".mp3",
               "audio/aac": ".aac"}
 SOURCE_ELEMENT = {PHOTO: "PictureSource", AUDIO: "AudioSource"}
-VARIABLES = ("Role", "Organisation", "Consent")
 NOTE_COLUMNS = (Observation.id, Observation.kind, Observation.text, Observation.expected, Observation.touchpoint_id,
                 Observation.role_id, Observation.participant_id, Observation.no_person, Observation.captured_at,
-                Observation.author_id)
+                Observation.author_id, Observation.visit_id)
 
 
 @dataclass
@@ -69,13 +73,17 @@ def export_project(study, audience, target, exporter=None):
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive, \
             tempfile.TemporaryFile("w+", encoding="utf-8") as sources:
         writer = SourceWriter(archive, sources, tree, guard, participants, audience, left_out)
+        writer.cases = CaseSources(study.id, participants)
+        writer.selections, writer.as_selections = qdpx_highlights.placed(study.id, audience, participants, guard)
         for page in note_pages(study.id):
             writer.write_page(page)
+        for recording in qdpx_highlights.interviews(study.id):
+            writer.write_interview(recording)
         sources.seek(0)
         info = zipfile.ZipInfo("project.qde", datetime.now(UTC).timetuple()[:6])
         info.compress_type = zipfile.ZIP_DEFLATED
         with archive.open(info, "w", force_zip64=True) as raw, io.TextIOWrapper(raw, encoding="utf-8") as qde:
-            write_project(qde, study, audience, exporter, tree, participants, writer.case_sources, sources,
+            write_project(qde, study, audience, exporter, tree, participants, writer.cases, sources,
                           writer.written, left_out)
     return left_out
 
@@ -102,13 +110,17 @@ class SourceWriter:
     def __init__(self, archive, sources, tree, guard, participants, audience, left_out):
         self.archive, self.sources, self.tree, self.guard = archive, sources, tree, guard
         self.participants, self.audience, self.left_out = participants, audience, left_out
-        self.case_sources = {}  # participant id -> [source guid]: the Cases are written after the notes
+        self.cases = None  # CaseSources: which sources each Case names, written after the notes
         self.written = 0
+        self.selections, self.as_selections = {}, set()  # highlights written as spans of their sources
 
     def write_page(self, page):
         ids = [note.id for note in page]
         tags, media, insight = page_links(ids)
+        self.highlight_codes = self.codes_of_highlights(ids)
         for note in page:
+            if note.id in self.as_selections:
+                continue  # written inside its source's TextSource
             codes = self.codes_of(note, tags.get(note.id, ()), insight.get(note.id))
             participant = self.participants.get(note.participant_id)
             # As in every export for outside the team: a note whose words may not go goes not at all.
@@ -139,13 +151,41 @@ class SourceWriter:
         selection = attrs(guid=guid("selection", note.id), startPosition=0, endPosition=len(words))
         self.sources.write(f"\t\t<TextSource{about}>\n\t\t\t<PlainTextSelection{selection}>\n")
         self.sources.write(codings(source, codes, "\t\t\t\t"))
-        self.sources.write("\t\t\t</PlainTextSelection>\n\t\t</TextSource>\n")
+        self.sources.write("\t\t\t</PlainTextSelection>\n")
+        self.sources.write(qdpx_highlights.selections_xml(source, self.selections.get(note.id, ()),
+                                                          lambda highlight_id: self.highlight_codes[highlight_id]))
+        self.sources.write("\t\t</TextSource>\n")
         self.wrote(note, source)
+
+    def transcript_xml(self, attachment, participant, no_person, recording=None):
+        """A recording's transcript, when its person's words may go where its sound goes (quotes).
+
+        The recording is a note's (its attachment) or, given `recording`, a visit's interview."""
+        source_id = recording.id if recording is not None else attachment.id
+        found = qdpx_highlights.transcript_of(attachment_id=source_id) if recording is None else \
+            qdpx_highlights.transcript_of(recording_id=source_id)
+        if found is None or refusal(self.audience, QUOTE, participant, no_person):
+            return ""
+        transcript, segments = found
+        selections = self.selections.get(source_id, ())
+        codes = self.codes_of_highlights([source_id])
+        name, words, xml = qdpx_highlights.transcript_xml(transcript, segments, self.guard.mask, selections,
+                                                          lambda highlight_id: codes[highlight_id])
+        self.archive.writestr(f"sources/{name}", words, compress_type=zipfile.ZIP_DEFLATED)
+        return xml
+
+    def codes_of_highlights(self, source_ids):
+        """{highlight id: code GUIDs} of the highlights that are spans of this page's notes."""
+        highlight_ids = [s.highlight_id for source_id in source_ids for s in self.selections.get(source_id, ())]
+        if not highlight_ids:
+            return {}
+        tags, _, insight = page_links(highlight_ids)
+        rows = db.session.execute(select(*NOTE_COLUMNS).where(Observation.id.in_(highlight_ids))).all()
+        return {row.id: self.codes_of(row, tags.get(row.id, ()), insight.get(row.id)) for row in rows}
 
     def wrote(self, note, source):
         self.written += 1
-        if note.participant_id is not None:  # a note with no participant is in no Case
-            self.case_sources.setdefault(note.participant_id, []).append(source)
+        self.cases.add(source, note.participant_id, note.visit_id)  # its participant's Case, its account's
 
     def write_media(self, note, participant, attachment, codes):
         use = PHOTO if attachment.slot == PHOTO else AUDIO
@@ -164,8 +204,33 @@ class SourceWriter:
         about = attrs(guid=source, name=name, path=f"internal://{file_name}",
                       creatingUser=guid("user", note.author_id), creationDateTime=when(note.captured_at))
         element = SOURCE_ELEMENT[use]
-        self.sources.write(f"\t\t<{element}{about}>\n{codings(source, codes, chr(9) * 3)}\t\t</{element}>\n")
+        heard = self.transcript_xml(attachment, participant, note.no_person) if use == AUDIO else ""
+        self.sources.write(f"\t\t<{element}{about}>\n{heard}{codings(source, codes, chr(9) * 3)}\t\t</{element}>\n")
         self.wrote(note, source)
+
+
+    def write_interview(self, recording):
+        """A visit's interview recording: its file, and its transcript when its person's words may go too."""
+        participant = self.participants.get(recording.participant_id)
+        if problem := refusal(self.audience, AUDIO, participant, False):
+            self.left_out.add("interview recording", problem)
+            return
+        path = stored_path(recording.sha256)
+        if not path.is_file():
+            self.left_out.add("interview recording", "its file is missing from the media folder")
+            return
+        source = guid("recording", recording.id)
+        file_name = source + EXTENSIONS.get((recording.mime or "").split(";")[0].strip().lower(), "")
+        self.archive.write(path, f"sources/{file_name}", compress_type=zipfile.ZIP_STORED)
+        who = participant.pseudonym if participant else "no participant"
+        title = f" “{self.guard.mask(recording.title)}”" if recording.title else ""
+        name = f"{recording.created_at:%Y-%m-%d %H:%M} interview{title}, {who} ({str(recording.id)[:8]})"
+        about = attrs(guid=source, name=name, path=f"internal://{file_name}",
+                      creationDateTime=when(recording.created_at))
+        heard = self.transcript_xml(None, participant, False, recording)
+        self.sources.write(f"\t\t<AudioSource{about}>\n{heard}\t\t</AudioSource>\n")
+        self.written += 1
+        self.cases.add(source, recording.participant_id, recording.visit_id)
 
 
 def noun(attachment):
@@ -200,7 +265,7 @@ def codings(source, codes, pad):
                    f"<CodeRef{attrs(targetGUID=code)}/></Coding>\n" for code in codes)
 
 
-def write_project(qde, study, audience, exporter, tree, participants, case_sources, sources, written, left_out):
+def write_project(qde, study, audience, exporter, tree, participants, cases, sources, written, left_out):
     """project.qde in the order Project.xsd sets: Users, CodeBook, Variables, Cases, Sources, Description."""
     qde.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     creator = guid("user", exporter.id) if exporter else None
@@ -208,8 +273,7 @@ def write_project(qde, study, audience, exporter, tree, participants, case_sourc
               f'{attrs(creationDateTime=when(datetime.now(UTC)))}>\n')
     write_users(qde, study.id)
     qde.write(f"\t<CodeBook>\n\t\t<Codes>\n{tree.xml(3)}\t\t</Codes>\n\t</CodeBook>\n")
-    if participants:
-        write_cases(qde, participants, case_sources)
+    write_cases(qde, study.id, participants, cases)
     if written:  # <Sources> needs one source at least
         qde.write("\t<Sources>\n")
         shutil.copyfileobj(sources, qde)
@@ -226,25 +290,6 @@ def write_users(qde, study_id):
     if users:  # <Users> needs one at least; a study always has its owner, but a script may pass any study
         qde.write("\t<Users>\n" + "".join(f"\t\t<User{attrs(guid=guid('user', u.id), name=u.name)}/>\n"
                                           for u in users) + "\t</Users>\n")
-
-
-def write_cases(qde, participants, case_sources):
-    """Participants by pseudonym (never the real name) with their role, organisation and consent."""
-    roles = dict(db.session.execute(select(Role.id, Role.name).where(
-        Role.id.in_({p.role_id for p in participants.values() if p.role_id})).order_by(Role.id)).all())
-    qde.write("\t<Variables>\n" + "".join(
-        f"\t\t<Variable{attrs(guid=guid('variable', name), name=name, typeOfVariable='Text')}/>\n"
-        for name in VARIABLES) + "\t</Variables>\n\t<Cases>\n")
-    for participant in participants.values():
-        consent = ", ".join(participant.consented_uses) if participant.consent_given else "No consent"
-        values = zip(VARIABLES, (roles.get(participant.role_id, ""), participant.organisation, consent))
-        qde.write(f"\t\t<Case{attrs(guid=guid('participant', participant.id), name=participant.pseudonym)}>\n")
-        qde.write("".join(f"\t\t\t<VariableValue><VariableRef{attrs(targetGUID=guid('variable', name))}/>"
-                          f"<TextValue>{text(value)}</TextValue></VariableValue>\n" for name, value in values))
-        qde.write("".join(f"\t\t\t<SourceRef{attrs(targetGUID=source)}/>\n"
-                          for source in case_sources.get(participant.id, ())))
-        qde.write("\t\t</Case>\n")
-    qde.write("\t</Cases>\n")
 
 
 def description(audience, left_out):

@@ -16,10 +16,11 @@ from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight
 from fieldnotes.observations.models import Kind
 from fieldnotes.studies.models import Role, Tag, Touchpoint
+from fieldnotes.version import APP_VERSION
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
-ORIGIN = "Fieldnotes"
+ORIGIN = f"Fieldnotes {APP_VERSION}"  # the software that wrote the file, as QDA tools show it
 FIELDNOTES = uuid.UUID("5f1e1d7a-3c52-4f0e-9a8e-6a0c2b7d4e11")  # never change: every GUID derives from it
 # A tag named "Payments / Late fees" is the code "Late fees" under "Payments" (and back, on import).
 TAG_LEVELS = " / "

@@ -23,9 +23,11 @@ from fieldnotes.errors import NotFound
 from fieldnotes.explore.filters import conditions, parse_filters
 from fieldnotes.exports.audience import TEAM, Consent
 from fieldnotes.extensions import db
+from fieldnotes.highlights.queries import links as highlight_links
 from fieldnotes.insights.breadth import descendants
 from fieldnotes.insights.models import Insight, InsightNote
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation, observation_tag
+from fieldnotes.organisations.models import Organisation
 from fieldnotes.studies.models import Role, Tag, Touchpoint
 from fieldnotes.visits.models import Participant, SiteVisit
 from fieldnotes.visits.names import NameGuard
@@ -37,6 +39,12 @@ COLUMNS = (
     ("role", "Role"), ("touchpoint", "Touchpoint"), ("kind", "Kind"), ("text", "Text"),
     ("expected", "What they expected"), ("tags", "Tags"), ("insights", "Insights"), ("media", "Media files"),
     ("author", "Author"), ("version", "Version"), ("id", "Note id"),
+    # A highlight (fieldnotes/highlights) is a note whose text is a span of another: of which, where in it.
+    ("highlight_of", "Highlight of"), ("highlight_span", "Highlight characters"),
+    ("highlight_audio", "Highlight audio (ms)"),
+    # The account's details (issue 15), last so that readers of the columns above by position still work;
+    # its id after them (added later still), to join with another export or link to its account page.
+    ("segment", "Segment"), ("size", "Size"), ("region", "Region"), ("account_id", "Account id"),
 )
 NOTE_COLUMNS = (Observation.id, Observation.captured_at, Observation.visit_id, Observation.participant_id,
                 Observation.role_id, Observation.touchpoint_id, Observation.kind, Observation.text,
@@ -104,6 +112,7 @@ class Names:
     authors: dict
     insights: dict  # id -> "Theme / Insight" path, real names masked
     guard: NameGuard
+    accounts: dict = field(default_factory=dict)  # organisation id -> Organisation
 
     @classmethod
     def of_study(cls, study_id):
@@ -117,7 +126,8 @@ class Names:
                                            .where(Touchpoint.study_id == study_id)).all()),
                    dict(db.session.execute(select(Tag.id, Tag.name).where(Tag.study_id == study_id)).all()),
                    dict(db.session.execute(select(User.id, User.name).where(User.id.in_(authors))).all()),
-                   insight_paths(study_id, guard), guard)
+                   insight_paths(study_id, guard), guard,
+                   {a.id: a for a in db.session.scalars(select(Organisation).where(Organisation.study_id == study_id))})
 
 
 def insight_paths(study_id, guard):
@@ -142,12 +152,14 @@ def note_rows(scope, audience=TEAM):
     for chunk in db.session.execute(query).partitions():
         ids = [note.id for note in chunk]
         tags, insights, media = chunk_tags(ids, names.tags), chunk_insights(ids), chunk_media(ids)
+        highlights = highlight_links(ids)
         for note in chunk:
             participant = names.people.get(note.participant_id)
             if not consent.keeps_words(participant, note.no_person):
                 continue
-            yield note_row(note, names, participant, tags.get(note.id, []), insights.get(note.id),
+            row = note_row(note, names, participant, tags.get(note.id, []), insights.get(note.id),
                            [m for m in media.get(note.id, []) if consent.keeps_media(m, participant, note.no_person)])
+            yield {**row, **highlight_cells(highlights.get(note.id))}
 
 
 def note_row(note, names, participant, tags, insight_id, media):
@@ -155,14 +167,49 @@ def note_row(note, names, participant, tags, insight_id, media):
     role = names.roles.get(note.role_id) or (participant and names.roles.get(participant.role_id))
     return {
         "time": note.captured_at.isoformat(), "visit": visit_label(visit),
-        "organisation": visit.organisation if visit else (participant.organisation if participant else ""),
+        "organisation": organisation_name(names, visit, participant),
         "participant": participant.pseudonym if participant else "", "role": role or "",
         "touchpoint": names.touchpoints.get(note.touchpoint_id, ""), "kind": str(note.kind),
         "text": names.guard.mask(note.text or ""), "expected": names.guard.mask(note.expected or ""),
         "tags": tags, "insights": [names.insights[insight_id]] if insight_id in names.insights else [],
         "media": [{"file": media_file_name(m.id, m.mime), "use": str(m.slot), "mime": m.mime} for m in media],
         "author": names.authors.get(note.author_id, ""), "version": note.version, "id": str(note.id),
+        **account_details(names, visit, participant),
     }
+
+
+def highlight_cells(link):
+    """Empty for a plain note. For a highlight: its source (a note's id, or "transcript N"), "start-end" in
+    the source's text now (highlights/anchors.py) or where it was made, said to be stale, when the source's
+    words changed; and for a transcript's highlight the stretch of the recording it was said in."""
+    if link is None:
+        return {"highlight_of": "", "highlight_span": "", "highlight_audio": ""}
+    span = f"{link.start}-{link.end}"
+    return {"highlight_of": str(link.source_id) if link.source_id else f"transcript {link.transcript_id}",
+            "highlight_span": f"{span} (source edited since)" if link.stale else span,
+            "highlight_audio": f"{link.audio[0]}-{link.audio[1]}" if link.audio else ""}
+
+
+def note_account(names, visit, participant):
+    """The note's account: its visit's, or failing that (no visit) its participant's, as browse's filter."""
+    account_id = visit.organisation_id if visit else (participant.organisation_id if participant else None)
+    return names.accounts.get(account_id)
+
+
+def organisation_name(names, visit, participant):
+    """The account's name as it is now (a rename shows at once); the text typed on the visit or the
+    participant only where no account is linked."""
+    account = note_account(names, visit, participant)
+    if account is not None:
+        return account.name
+    return visit.organisation if visit else (participant.organisation if participant else "")
+
+
+def account_details(names, visit, participant):
+    """The note's account's id, segment, size and region; empty when it has none."""
+    account = note_account(names, visit, participant)
+    return {"segment": account.segment if account else "", "size": account.size_band if account else "",
+            "region": account.region if account else "", "account_id": str(account.id) if account else ""}
 
 
 def visit_label(visit):

@@ -8,6 +8,7 @@ from fieldnotes.exports.audience import AUDIENCES, OUTSIDE, TEAM, left_out, tota
 from fieldnotes.exports.downloads import notes_file
 from fieldnotes.exports.rows import scope_for
 from fieldnotes.extensions import db
+from fieldnotes.organisations.models import Organisation
 from fieldnotes.studies.permissions import allows, require
 
 FORMATS = {"csv": "CSV (spreadsheets, any tool)", "xlsx": "Excel workbook (XLSX)",
@@ -34,7 +35,9 @@ def export_page(study_id):
     outside = allows(membership.role, "export_outside")
     return render_template("exports/export.html", study=membership.study, membership=membership, scope=scope,
                            board=request.args.get("board", ""), formats=FORMATS, audiences=AUDIENCES,
-                           outside=outside, total=total(scope), report=left_out(scope, OUTSIDE) if outside else [])
+                           outside=outside, total=total(scope), report=left_out(scope, OUTSIDE) if outside else [],
+                           accounts=db.session.scalars(Organisation.of_study(study_id)).all(),
+                           account=str(dict(scope.query).get("account", "")))
 
 
 @bp.get("/studies/<id:study_id>/export/download")

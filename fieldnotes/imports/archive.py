@@ -25,7 +25,7 @@ from fieldnotes.errors import Refused
 from fieldnotes.exports import archive_format as fmt
 from fieldnotes.extensions import db
 from fieldnotes.imports.archive_load import Loader, clear_taxonomy, empty_problem, whole
-from fieldnotes.observations.storage import media_root, stored_path
+from fieldnotes.observations.storage import delete_unheld, media_root, stored_path
 from fieldnotes.studies.models import Membership, Study
 from fieldnotes.studies.permissions import StudyRole
 
@@ -126,8 +126,9 @@ def read_manifest(archive):
         raise refused("manifest.json is not valid JSON.") from None
     if not isinstance(manifest, dict) or "format" not in manifest:
         raise refused("manifest.json does not say which archive format it is.")
-    if manifest["format"] != fmt.FORMAT:
-        raise refused(f"The archive's format is {str(manifest['format'])[:80]!r}; this server reads {fmt.FORMAT!r}.")
+    if manifest["format"] not in fmt.READABLE:
+        raise refused(f"The archive's format is {str(manifest['format'])[:80]!r}; this server reads "
+                      f"{' and '.join(repr(f) for f in fmt.READABLE)}.")
     files = manifest.get("files")
     if not isinstance(files, dict) or not all(
             isinstance(v, dict) and isinstance(v.get("sha256"), str) and isinstance(v.get("size"), int)
@@ -143,10 +144,11 @@ def check_listing(archive, manifest):
         raise refused(f"The archive holds {name}, which its manifest does not list.")
     for name in sorted(listed - present):
         raise refused(f"The manifest lists {name}, which the archive does not hold.")
-    for name in fmt.DATA_FILES:
+    data_files = fmt.DATA_FILES_OF[manifest["format"]]
+    for name in data_files:
         if name not in listed:
             raise refused(f"The archive has no {name}.")
-    for name in sorted(listed - set(fmt.DATA_FILES)):
+    for name in sorted(listed - set(data_files)):
         if not MEDIA_NAME.fullmatch(name):
             raise refused(f"The archive holds {name}, which is not a file of the format.")
         if manifest["files"][name]["sha256"] != name.removeprefix(fmt.MEDIA_DIR):
@@ -209,7 +211,8 @@ def import_archive(source, owner, into=None):
         study = into or new_study(owner, whole(unpacked, fmt.STUDY))
         if into is not None:
             clear_taxonomy(into.id)
-        Loader(study, owner, unpacked).run()
+        loader = Loader(study, owner, unpacked)
+        loader.run()
         place_media(unpacked, placed)
         db.session.commit()
     except SQLAlchemyError as error:
@@ -221,6 +224,8 @@ def import_archive(source, owner, into=None):
         raise
     finally:
         unpacked.close()
+    for erasure in loader.erasures:  # files of the participants erased again: gone once the commit holds
+        erasure.finish()
     return study
 
 
@@ -254,6 +259,10 @@ def place_media(unpacked, placed):
 
 
 def undo(placed):
+    """Take out the files this import added, unless a row came to hold one since the rollback let go of the
+    counter (a phone's upload of the same photo, verified meanwhile): the same rule as every deletion."""
     db.session.rollback()
-    for path in placed:
-        path.unlink(missing_ok=True)
+    try:
+        delete_unheld({path.name for path in placed})
+    except SQLAlchemyError:  # the database is unreachable: housekeeping takes the files once nothing holds them
+        db.session.rollback()

@@ -12,20 +12,19 @@ from sqlalchemy import insert, select
 from fieldnotes.boards.models import Board, BoardItem, Evidence, Reaction
 from fieldnotes.errors import Refused
 from fieldnotes.exports import archive_format as fmt
-from fieldnotes.imports import analyse
+from fieldnotes.imports import analyse, archive_erasures
+from fieldnotes.imports import archive_load_kit as kit
+from fieldnotes.imports.archive_load_kit import Bad
 from fieldnotes.exports.archive_records import CONSENT_FIELDS, REVISION_REFS, served_file
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight, InsightNote
 from fieldnotes.observations import changes, summaries
 from fieldnotes.observations.models import Attachment, Observation, Revision, observation_tag
 from fieldnotes.studies.models import Role, Tag, Touchpoint
+from fieldnotes.transcripts.models import Recording
 from fieldnotes.visits.models import Participant, SiteVisit, visit_participant
 
 NOTE_CHUNK = 500
-
-
-class Bad(Exception):
-    """A record the archive's format does not allow; becomes a Refused naming the file and line."""
 
 
 def records_of(unpacked, name):
@@ -62,8 +61,12 @@ class Loader:
 
     def __init__(self, study, owner, unpacked):
         self.study, self.owner, self.unpacked = study, owner, unpacked
+        self.format = unpacked.manifest["format"]
         self.ids = {"touchpoint": {}, "role": {}, "visit": {}, "participant": {}, "tag": {}}
         self.notes, self.media, self.insights = {}, {}, {}
+        self.accounts, self.recordings, self.transcripts = {}, {}, {}
+        self.erasure_keys = {}  # {erasure key: pseudonym}, to compare with this server's erasure ledger
+        self.erasures = []  # participants the ledger erased since the archive was made: erased again here
 
     def lookup(self, kind, key):
         if key is None:
@@ -76,6 +79,9 @@ class Loader:
     def run(self):
         study_data = whole(self.unpacked, fmt.STUDY)
         self.step(fmt.STUDY, lambda: self.load_study(study_data))
+        if self.format != fmt.FORMAT_1:
+            accounts = whole(self.unpacked, fmt.ACCOUNTS)
+            self.step(fmt.ACCOUNTS, lambda: kit.load_accounts(self, accounts))
         for name, load in ((fmt.VISITS, self.load_visit), (fmt.PARTICIPANTS, self.load_participant)):
             for number, record in records_of(self.unpacked, name):
                 self.step(f"{name} line {number}", lambda record=record, load=load: load(record))
@@ -83,10 +89,27 @@ class Loader:
         self.load_notes()
         insights = whole(self.unpacked, fmt.INSIGHTS)
         self.step(fmt.INSIGHTS, lambda: self.load_insights(insights["insights"]))
+        if self.format == fmt.FORMAT_1:
+            kit.queue_note_audio(self)
+        else:
+            self.load_format_2()
+        db.session.flush()
+        # Boards last: an interview clip on a board names its recording, which must be in by now.
         boards = whole(self.unpacked, fmt.BOARDS)
         self.step(fmt.BOARDS, lambda: [self.load_board(b) for b in boards["boards"]])
         db.session.flush()
+        self.erasures = archive_erasures.erase_again(self)
         summaries.rebuild(self.study.id)  # tags and revisions went in as rows: count the study afresh
+
+    def load_format_2(self):
+        """What format 2 added: merges, the visit kit, recordings and transcripts, highlights."""
+        merges = whole(self.unpacked, fmt.ACCOUNTS)["merges"]
+        self.step(fmt.ACCOUNTS, lambda: kit.load_merges(self, merges))
+        fieldkit = whole(self.unpacked, fmt.FIELDKIT)
+        self.step(fmt.FIELDKIT, lambda: kit.load_fieldkit(self, fieldkit))
+        for name, load in ((fmt.RECORDINGS, kit.load_recording), (fmt.HIGHLIGHTS, kit.load_highlight)):
+            for number, record in records_of(self.unpacked, name):
+                self.step(f"{name} line {number}", lambda record=record, load=load: load(self, record))
 
     def step(self, where, action):
         try:
@@ -116,6 +139,7 @@ class Loader:
     def load_visit(self, data):
         visit = SiteVisit(study_id=self.study.id, visited_on=fmt.parse_day(data["visited_on"]),
                           organisation=data["organisation"], place=data["place"], summary=data["summary"],
+                          account=kit.account_of(self, data.get("account")),
                           created_at=fmt.parse_moment(data["created_at"]))
         db.session.add(visit)
         db.session.flush()  # in archive order, so the visits keep their order (by day, then id)
@@ -125,11 +149,14 @@ class Loader:
         person = Participant(study_id=self.study.id, pseudonym=data["pseudonym"],
                              role_id=self.lookup("role", data["role"]), organisation=data["organisation"],
                              consent_on=fmt.parse_day(data["consent_on"]),
+                             account=kit.account_of(self, data.get("account")),
                              created_at=fmt.parse_moment(data["created_at"]),
                              **{field: bool(data[field]) for field in CONSENT_FIELDS})
         db.session.add(person)
         db.session.flush()
         self.ids["participant"][data["pseudonym"]] = person.id
+        if data.get("erasure_key"):
+            self.erasure_keys[str(data["erasure_key"])] = data["pseudonym"]
         visits = [{"visit_id": self.lookup("visit", key), "participant_id": person.id} for key in data["visits"]]
         if visits:
             db.session.execute(insert(visit_participant), visits)
@@ -247,7 +274,7 @@ class Loader:
                       updated_at=fmt.parse_moment(data["updated_at"]))
         for item in data["items"]:
             board.items.append(BoardItem(insight_id=self.insight(item["insight"]), position=int(item["position"]),
-                                         evidence=[self.evidence(e) for e in item["evidence"]]))
+                                         evidence=[e for e in map(self.evidence, item["evidence"]) if e]))
         db.session.add(board)
         db.session.flush()
         for reaction in data["reactions"]:
@@ -263,7 +290,14 @@ class Loader:
             attachment_id = self.media.get((data["note"], data["media"]))
             if attachment_id is None:
                 raise Bad(f"picks a photo its note {data['note']!r} does not have")
-        return Evidence(observation_id=note_id, attachment_id=attachment_id, position=int(data["position"]))
+        recording_id = None
+        if data.get("recording") is not None:  # an interview's clip: this study's recording of that sha256
+            recording_id = db.session.scalar(select(Recording.id).where(
+                Recording.study_id == self.study.id, Recording.sha256 == str(data["recording"])).limit(1))
+            if recording_id is None:
+                return None  # no such recording came in: the clip has nothing to play, and is not a quote
+        return Evidence(observation_id=note_id, attachment_id=attachment_id, recording_id=recording_id,
+                        position=int(data["position"]))
 
 
 def empty_problem(study_id):

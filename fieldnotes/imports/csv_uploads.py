@@ -10,7 +10,9 @@ import secrets
 import tempfile
 import time
 
-from flask import current_app
+from flask import current_app, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from fieldnotes.errors import NotFound, Refused
 
@@ -47,6 +49,24 @@ def read_upload(stream):
 def too_big():
     return (f"The file is larger than {max_bytes() // 1024 // 1024} MB. Split it, "
             "or ask an administrator to import it with `flask import notes`.")
+
+
+def receive(study, check, upload_page, preview_endpoint):
+    """The step every CSV import starts with: the chosen file read within the size limit and checked by
+    `check(raw)` (a file we cannot read is refused now, not on the next page), then held, and the browser
+    sent on to `preview_endpoint` with its token; or `upload_page(study, errors[, status])` saying why not."""
+    try:
+        upload = request.files.get("file")
+        if not upload or not upload.filename:
+            raise Refused(errors={"file": ["Choose a CSV file."]})
+        raw = read_upload(upload.stream)
+        check(raw)
+    except RequestEntityTooLarge:
+        return upload_page(study, {"file": [too_big()]}, 413)
+    except Refused as refusal:
+        return upload_page(study, refusal.errors)
+    token = hold(study.id, current_user.id, raw)
+    return redirect(url_for(preview_endpoint, study_id=study.id, token=token), code=303)
 
 
 def hold(study_id, user_id, raw):

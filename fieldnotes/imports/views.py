@@ -1,7 +1,6 @@
 """Import pages: upload a CSV of notes, map its columns, preview every problem, import all or nothing."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
@@ -20,18 +19,8 @@ def upload_notes(study_id):
     study = require(study_id, "import_notes").study
     if request.method == "GET":
         return upload_page(study)
-    try:
-        upload = request.files.get("file")
-        if not upload or not upload.filename:
-            raise Refused(errors={"file": ["Choose a CSV file."]})
-        raw = csv_uploads.read_upload(upload.stream)
-        read_table(decode(raw))  # refuse a file we cannot read now, not after the mapping
-    except RequestEntityTooLarge:
-        return upload_page(study, {"file": [csv_uploads.too_big()]}, 413)
-    except Refused as refusal:
-        return upload_page(study, refusal.errors)
-    token = csv_uploads.hold(study.id, current_user.id, raw)
-    return redirect(url_for("imports.preview_notes", study_id=study.id, token=token), code=303)
+    # Refuse a file we cannot read now, not after the mapping.
+    return csv_uploads.receive(study, lambda raw: read_table(decode(raw)), upload_page, "imports.preview_notes")
 
 
 def upload_page(study, errors=None, status=422):

@@ -34,7 +34,7 @@ def tree(study_id, sort="position"):
     # Columns, not note objects: a study's grouped notes can run to thousands.
     for note in db.session.execute(
             select(InsightNote.insight_id, Observation.id, Observation.text, Observation.kind,
-                   Observation.touchpoint_id, Observation.participant_id)
+                   Observation.touchpoint_id, Observation.participant_id, InsightNote.position)
             .join(Observation, Observation.id == InsightNote.observation_id)
             .join(Insight, Insight.id == InsightNote.insight_id)
             .where(Insight.study_id == study_id, Observation.deleted_at.is_(None))

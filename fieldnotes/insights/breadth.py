@@ -26,12 +26,15 @@ class Breadth:
         return dict(self.__dict__)
 
 
-def descendants(insight_ids):
-    """{id: set of itself and every insight under it}, from one query of the studies' trees."""
+def descendants(insight_ids, parent=None):
+    """{id: set of itself and every insight under it}, from one query of the studies' trees (or the
+    tree `parent` gives, {id: parent id}, when the caller has read it already)."""
     if not insight_ids:
         return {}
-    studies = select(Insight.study_id).where(Insight.id.in_(insight_ids)).distinct()
-    parent = dict(db.session.execute(select(Insight.id, Insight.parent_id).where(Insight.study_id.in_(studies))).all())
+    if parent is None:
+        studies = select(Insight.study_id).where(Insight.id.in_(insight_ids)).distinct()
+        parent = dict(db.session.execute(select(Insight.id, Insight.parent_id)
+                                         .where(Insight.study_id.in_(studies))).all())
     wanted = set(insight_ids)
     under = {i: {i} for i in wanted}
     for node in parent:
@@ -44,10 +47,10 @@ def descendants(insight_ids):
     return under
 
 
-def breadth(insight_ids):
+def breadth(insight_ids, parent=None):
     """{insight_id: Breadth} over the live notes of each insight and of all its descendants."""
     insight_ids = list(dict.fromkeys(insight_ids))
-    under = descendants(insight_ids)
+    under = descendants(insight_ids, parent)
     if not under:
         return {}
     every = set().union(*under.values())

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import flag_modified
 
-from fieldnotes import errors
+from fieldnotes import errors, live
 from fieldnotes.auth.models import User
 from fieldnotes.extensions import db, upsert
 from fieldnotes.insights.models import Insight, InsightBoardState, InsightNote, InsightOp, OpState
@@ -36,7 +36,11 @@ def now():
 
 
 def advance(study_id):
-    """Raise the study's change counter, taking its row lock: moves in one study go one at a time."""
+    """Raise the study's change counter, taking its row lock: moves in one study go one at a time.
+
+    Every move passes here, so this is where open workspaces are told (after the commit, live.py).
+    """
+    live.announce(live_topic(study_id))
     bumped = db.session.execute(update(InsightBoardState).where(InsightBoardState.study_id == study_id)
                                 .values(counter=InsightBoardState.counter + 1))
     if bumped.rowcount == 0:
@@ -46,6 +50,10 @@ def advance(study_id):
         db.session.execute(update(InsightBoardState).where(InsightBoardState.study_id == study_id)
                            .values(counter=InsightBoardState.counter + 1))
     return counter(study_id)
+
+
+def live_topic(study_id):
+    return live.topic_for("insights", study_id)
 
 
 def counter(study_id):
@@ -61,11 +69,10 @@ def snap_insights(ids):
 
 
 def snap_notes(note_ids):
-    rows = dict(db.session.execute(select(InsightNote.observation_id, InsightNote.insight_id).where(
-        InsightNote.observation_id.in_(note_ids))).all()) if note_ids else {}
-    positions = dict(db.session.execute(select(InsightNote.observation_id, InsightNote.position).where(
-        InsightNote.observation_id.in_(note_ids))).all()) if note_ids else {}
-    return {str(n): ([rows[n], positions[n]] if n in rows else None) for n in note_ids}
+    rows = {n: [i, p] for n, i, p in db.session.execute(
+        select(InsightNote.observation_id, InsightNote.insight_id, InsightNote.position).where(
+            InsightNote.observation_id.in_(note_ids))).all()} if note_ids else {}
+    return {str(n): rows.get(n) for n in note_ids}
 
 
 def snapshot(insight_ids, note_ids):

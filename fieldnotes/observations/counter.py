@@ -31,7 +31,7 @@ writers must).
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import bindparam, event, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldnotes.extensions import db, upsert
@@ -44,7 +44,6 @@ GATE = 0x6669656C646E6F74
 # Provisional numbers of one connection: -(backend pid + 1) * SLOTS + 1, + 2, ... (pids stay under 2**22).
 SLOTS = 1 << 32
 STATE = "fieldnotes_counter"
-seq_column = Observation.__table__.c.seq
 
 
 def new_epoch():
@@ -60,9 +59,9 @@ def lock_counter():
         raise RuntimeError("This transaction numbers its changes late (a push); it may not lock the counter.")
     if not state.held and on_postgresql():
         db.session.execute(text("SELECT pg_advisory_xact_lock(:gate)"), {"gate": GATE})
-    if take(table.c.counter) is None:
+    if take(0) is None:
         db.session.execute(upsert(table).values(id=ROW, epoch=new_epoch(), counter=0).on_conflict_do_nothing())
-        take(table.c.counter)
+        take(0)
     state.held = True
 
 
@@ -117,13 +116,16 @@ def number_late():
         state.late = Late(base=-(backend_pid() + 1) * SLOTS)
 
 
-def number_changes():
+def number_changes(also=()):
     """Number this transaction's changes for real, holding the counter until the caller commits.
 
-    One counter UPDATE and one UPDATE of the notes' provisional numbers (by the
-    unique index on seq): the counter is held for these and the commit only.
+    On PostgreSQL one statement (data-modifying CTEs, one round trip): the counter moved on, the
+    notes' provisional numbers shifted to real ones (by the unique index on seq), and `also`, the
+    caller's rows that carry provisional numbers too: (CTE, params) pairs, each an UPDATE that may use
+    `moved.shift` (FROM moved) and :low / :high, the provisional range as Numbered has it (sync/push.py:
+    its processed mutations). The counter is held for this statement and the commit only.
     Returns how numbers moved, for answers and rows that carry them; NOTHING for
-    a transaction that holds the counter from its start.
+    a transaction that holds the counter from its start (`also` is then not needed, nor run).
     """
     late = transaction_state().late
     if late is None:
@@ -131,21 +133,56 @@ def number_changes():
     if late.numbered is not None:
         return late.numbered
     db.session.flush()
+    high = late.base + late.taken  # :low, :high as Numbered has them (a mark may be the base itself)
+    params = {"low": late.base, "high": high, "base": late.base, "count": late.taken}
+    for _, extra in also:
+        params.update(extra)
+    ctes = tuple(cte for cte, _ in also)
     if late.taken:
-        last = take(table.c.counter + late.taken)
+        last = take_and_shift(ctes, params)
         if last is None:  # a database that has never numbered anything: the row first
             db.session.execute(upsert(table).values(id=ROW, epoch=new_epoch(), counter=0)
                                .on_conflict_do_nothing())
-            last = take(table.c.counter + late.taken)
+            last = take_and_shift(ctes, params)
         shift = last - late.taken - late.base
-        db.session.execute(update(Observation.__table__)
-                           .where(seq_column.between(late.base + 1, late.base + late.taken))
-                           .values(seq=seq_column + shift))
     else:  # nothing numbered: marks (counter_mark) become the counter as it is, without taking it
         shift = current_counter() - late.base
-    late.numbered = Numbered(shift, late.base, late.base + late.taken)
+        if ctes:
+            db.session.execute(shifting(ctes, taken=False), {**params, "shift": shift})
+    late.numbered = Numbered(shift, late.base, high)
     move_loaded_notes(late.numbered)
     return late.numbered
+
+
+def take_and_shift(ctes, params):
+    """The counter taken for this transaction's numbers and every provisional number shifted, in one
+    statement; where the counter now stands, or None with no row yet (then nothing was shifted)."""
+    row = db.session.execute(shifting(ctes, taken=True), params).first()
+    if row is None:
+        return None
+    transaction_state().epoch = row.epoch
+    return row.counter
+
+
+def shifting(ctes, taken):
+    """The numbering statement with these extra CTEs, built once per shape (a push's is always the same)."""
+    statement = SHIFTING.get((ctes, taken))
+    if statement is None:
+        moved = (TAKEN_AND_MOVED if taken else "moved AS (SELECT CAST(:shift AS bigint) AS shift)")
+        body = ", ".join((moved, *(f"also_{n} AS ({cte})" for n, cte in enumerate(ctes))))
+        last = "SELECT counter, epoch FROM taken" if taken else "SELECT shift FROM moved"
+        statement = SHIFTING[(ctes, taken)] = text(f"WITH {body} {last}")
+    return statement
+
+
+# The counter moved on (RETURNING the epoch under its lock: the one these numbers belong to), its shift, and
+# the notes' provisional numbers made real, joined to `moved`: no counter row, nothing shifted.
+TAKEN_AND_MOVED = (
+    f"taken AS (UPDATE {table.name} SET counter = counter + :count WHERE id = {ROW} RETURNING counter, epoch),"
+    " moved AS (SELECT counter - :count - :base AS shift FROM taken),"
+    f" notes AS (UPDATE {Observation.__table__.name} SET seq = seq + moved.shift FROM moved"
+    " WHERE seq BETWEEN :low + 1 AND :high)")
+SHIFTING = {}
 
 
 def move_loaded_notes(numbered):
@@ -181,7 +218,7 @@ def take_seqs(count):
         return range(first, first + count)
     if not state.held:
         lock_counter()  # numbers only ever come from a held counter
-    last = take(table.c.counter + count)
+    last = take(count)
     return range(last - count + 1, last + 1)
 
 
@@ -193,21 +230,43 @@ def counter_mark():
     return current_counter()
 
 
-def take(value):
-    return db.session.scalar(update(table).where(table.c.id == ROW).values(counter=value)
-                             .returning(table.c.counter))
+# Built once: every push and pull runs these, and building a statement cost more than running it (issue 11).
+# The epoch comes back too: read under the counter's lock, it is the epoch these numbers belong to, which a
+# push answers with and no longer reads again after its commit (issue 11, session 6).
+TAKE = (update(table).where(table.c.id == ROW).values(counter=table.c.counter + bindparam("count"))
+        .returning(table.c.counter, table.c.epoch))
+COUNTER = select(table.c.counter).where(table.c.id == ROW)
+EPOCH = select(table.c.epoch).where(table.c.id == ROW)
+
+
+def take(count):
+    """Move the counter on by `count` (0: only lock it); where it now stands, or None with no row yet."""
+    row = db.session.execute(TAKE, {"count": count}).first()
+    if row is None:
+        return None
+    transaction_state().epoch = row.epoch
+    return row.counter
+
+
+def numbered_epoch():
+    """The epoch this transaction's change numbers belong to, once it took the counter; else None.
+
+    The counter's row was locked when it was read, and a new epoch takes that lock too, so it holds
+    until this transaction commits."""
+    state = db.session.info.get(STATE)
+    return None if state is None else state.epoch
 
 
 def current_counter():
-    return db.session.scalar(select(table.c.counter).where(table.c.id == ROW)) or 0
+    return db.session.scalar(COUNTER) or 0
 
 
 def current_epoch():
     """The epoch, creating the row if this database has never synced."""
-    epoch = db.session.scalar(select(table.c.epoch).where(table.c.id == ROW))
+    epoch = db.session.scalar(EPOCH)
     if epoch is None:
         lock_counter()
-        epoch = db.session.scalar(select(table.c.epoch).where(table.c.id == ROW))
+        epoch = db.session.scalar(EPOCH)
     return epoch
 
 
@@ -223,6 +282,7 @@ def restart_epoch(counter):
 class State:
     held: bool = False
     late: Late | None = None
+    epoch: str | None = None  # as the counter's row said when this transaction took it (take)
 
 
 def transaction_state():

@@ -11,7 +11,8 @@ Either way every changed note becomes a new version through observations/changes
 pull it, and its earlier versions are dropped: a revision holding their words would be a way back
 to them. The one revision left says the note was erased. Text elsewhere that names them (other
 notes typed with their real name or pseudonym) is scrubbed the same way, history included. Files
-are deleted only after the commit, and only when no other attachment still uses the same content.
+are deleted only after the commit, and only when no row of any feature (another note's photo, an interview
+recording, in any study) still holds the same content (storage.delete_unheld).
 """
 from sqlalchemy import func, or_, select, text, true
 from sqlalchemy.orm import selectinload
@@ -22,10 +23,9 @@ from fieldnotes.observations import changes
 from fieldnotes.observations.content import note_content
 from fieldnotes.observations.fulltext import FTS_TABLE
 from fieldnotes.observations.models import Attachment, Kind, Observation, Slot
-from fieldnotes.observations.storage import partial_path, stored_path
+from fieldnotes.observations.storage import delete_unheld
 from fieldnotes.visits.names import search_words
 from fieldnotes.visits.service import DELETE, ERASERS, HOLDINGS, names_them
-from fieldnotes.writers import writer_turn
 
 # What a kept note says instead of their words; phones and pages show it as the note's text.
 REMOVED = "[Removed: the participant was erased.]"
@@ -93,7 +93,7 @@ def erase_from_notes(erasure):
             scrub_names(note, erasure)
     db.session.flush()
     forget_indexed_words()
-    erasure.after_commit.append(lambda: forget_files(files, uploads))
+    erasure.after_commit.append(lambda: delete_unheld(files, uploads))
 
 
 def de_identify(note, erasure):
@@ -153,26 +153,6 @@ def forget_indexed_words():
     """
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')"))
-
-
-def forget_files(digests, uploads):
-    """Delete the erased media's files that no other attachment uses; their unfinished uploads too.
-
-    Files are content-addressed, so a colleague's note may hold the same photo: its file stays.
-    The counter is held while looking and deleting, as media verification holds it, so an upload of
-    the same content cannot finish in between and lose its file.
-    """
-    with writer_turn():
-        changes.lock_counter()
-        used = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(digests)))) | set(
-            db.session.scalars(select(Attachment.stored_sha256).where(Attachment.stored_sha256.in_(digests))))
-        for digest in sorted(digests - used):
-            stored_path(digest).unlink(missing_ok=True)
-        for media_id in uploads:  # an unfinished upload, and whatever verification left beside it
-            partial = partial_path(media_id)
-            for leftover in partial.parent.glob(f"{partial.name}*") if partial.parent.exists() else ():
-                leftover.unlink(missing_ok=True)
-        db.session.commit()
 
 
 if erase_from_notes not in ERASERS:

@@ -8,9 +8,41 @@ table's own index, so it lives with the model; explore's search.py queries it.
 from sqlalchemy import DDL, event
 
 FTS_TABLE = "observation_fts"
-# FTS5 keeps its index in these; schema comparisons must skip them (and the virtual table itself).
-FTS_SHADOW_TABLES = tuple(f"{FTS_TABLE}_{suffix}" for suffix in ("data", "idx", "docsize", "config"))
 PG_INDEX = "ix_observation_search"
+
+
+def sqlite_statements(fts_table, table, key, columns, updated_by):
+    """FTS5 over `table`'s `columns` as external content with rowid `key`, kept by triggers when a row is
+    added, deleted or changes one of `updated_by`: (the statements that make it, those that drop it).
+    Notes and transcripts make theirs here (transcripts/fulltext.py), so both split words alike."""
+    names, new, old = (", ".join(f"{prefix}{column}" for column in columns) for prefix in ("", "new.", "old."))
+    create = (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts_table} USING fts5({names}, content='{table}', "
+        f"content_rowid='{key}', tokenize='unicode61 remove_diacritics 0')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts_table}_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts_table}(rowid, {names}) VALUES (new.{key}, {new}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts_table}_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts_table}({fts_table}, rowid, {names}) VALUES ('delete', old.{key}, {old}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts_table}_au AFTER UPDATE OF {', '.join(updated_by)} ON {table} BEGIN "
+        f"INSERT INTO {fts_table}({fts_table}, rowid, {names}) VALUES ('delete', old.{key}, {old}); "
+        f"INSERT INTO {fts_table}(rowid, {names}) VALUES (new.{key}, {new}); END",
+        # Index the rows already there (a migration on an existing database); a no-op on an empty table.
+        f"INSERT INTO {fts_table}({fts_table}) VALUES ('rebuild')",
+    )
+    drop = tuple(f"DROP TRIGGER IF EXISTS {fts_table}_{t}" for t in ("ai", "ad", "au")) + (
+        f"DROP TABLE IF EXISTS {fts_table}",)
+    return create, drop
+
+
+def pg_statements(pg_index, table, vector):
+    """A GIN index of `table` on the expression `vector`: (make it, drop it)."""
+    return (f"CREATE INDEX IF NOT EXISTS {pg_index} ON {table} USING gin (({vector}))",), (
+        f"DROP INDEX IF EXISTS {pg_index}",)
+
+
+def shadow_tables(fts_table):
+    """FTS5 keeps its index in these; schema comparisons must skip them (and the virtual table itself)."""
+    return tuple(f"{fts_table}_{suffix}" for suffix in ("data", "idx", "docsize", "config"))
 
 
 def pg_words(column):
@@ -22,26 +54,12 @@ def pg_words(column):
 # The note's words: text, then expected. The placeholder lexeme '_' (never a word: '_' separates)
 # keeps a gap between the two, so a phrase cannot run from the end of one into the other (as in FTS5).
 PG_VECTOR = f"ts_delete({pg_words('observation.text')} || '_:1'::tsvector || {pg_words('observation.expected')}, '_'::text)"
+FTS_SHADOW_TABLES = shadow_tables(FTS_TABLE)
 
-SQLITE_CREATE = (
-    # External content keyed by seq: the implicit rowid of a uuid-keyed table may change on VACUUM.
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(text, expected, content='observation', "
-    "content_rowid='seq', tokenize='unicode61 remove_diacritics 0')",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON observation BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, text, expected) VALUES (new.seq, new.text, new.expected); END",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON observation BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text, expected) VALUES ('delete', old.seq, old.text, old.expected); END",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF text, expected, seq ON observation BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text, expected) VALUES ('delete', old.seq, old.text, old.expected); "
-    f"INSERT INTO {FTS_TABLE}(rowid, text, expected) VALUES (new.seq, new.text, new.expected); END",
-    # Index the rows already there (a migration on an existing database); a no-op on an empty table.
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
-)
-SQLITE_DROP = tuple(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{t}" for t in ("ai", "ad", "au")) + (
-    f"DROP TABLE IF EXISTS {FTS_TABLE}",)
-
-PG_CREATE = (f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON observation USING gin (({PG_VECTOR}))",)
-PG_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
+# External content keyed by seq: the implicit rowid of a uuid-keyed table may change on VACUUM.
+SQLITE_CREATE, SQLITE_DROP = sqlite_statements(FTS_TABLE, "observation", "seq", ("text", "expected"),
+                                               updated_by=("text", "expected", "seq"))
+PG_CREATE, PG_DROP = pg_statements(PG_INDEX, "observation", PG_VECTOR)
 
 
 def create_statements(dialect_name):
@@ -54,12 +72,17 @@ def drop_statements(dialect_name):
 
 
 def listen(table):
-    """Make and drop the index with the table, for db.create_all() and drop_all().
+    """Make and drop the index with the table, for db.create_all() and drop_all()."""
+    listen_for(table, {FTS_TABLE, *FTS_SHADOW_TABLES, PG_INDEX}, create_statements, drop_statements)
 
-    Its names go in the metadata's "unmodelled" set, which schema comparisons skip
+
+def listen_for(table, names, create_statements, drop_statements):
+    """Make and drop a table's index with it (db.create_all / drop_all), on SQLite and on PostgreSQL.
+
+    Its `names` go in the metadata's "unmodelled" set, which schema comparisons skip
     (fieldnotes/migrating.py): they exist on purpose without a model.
     """
-    table.metadata.info.setdefault("unmodelled", set()).update({FTS_TABLE, *FTS_SHADOW_TABLES, PG_INDEX})
+    table.metadata.info.setdefault("unmodelled", set()).update(names)
     for dialect in ("sqlite", "postgresql"):
         for statement in create_statements(dialect):
             event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))

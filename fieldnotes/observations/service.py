@@ -3,9 +3,10 @@
 Callers commit. Functions that find a problem return field messages rather
 than raising, so sync can answer per item.
 """
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fieldnotes.auth.models import utcnow
@@ -71,14 +72,23 @@ def tags_named(study_id, names, cache=None):
     caller for one transaction, filled by cache_tags) saves reading the same tag again for every note.
     """
     cache = {} if cache is None else cache
-    cache_tags(study_id, names, cache)
-    tags, seen = [], set()
-    for name in names:
-        key = (study_id, name_key(name))
-        if key not in seen:
-            seen.add(key)
-            tags.append(cache[key])
-    return tags
+    keys = [(study_id, name_key(name)) for name in names]
+    if any(key not in cache for key in keys):  # else a dict lookup per name (an import's batch is cached)
+        with tags_in_database():
+            cache_tags(study_id, names, cache)
+    return list({key: cache[key] for key in keys}.values())  # one tag per name_key, in the names' order
+
+
+@contextmanager
+def tags_in_database():
+    """Tags pending in the session flushed, and nothing else: a note being edited is not flushed half
+    done by its own tag lookup (one flush per note, and the note's counts read before it is changed,
+    observations/summaries.py, would find its tags and media not loaded yet)."""
+    session = db.session()
+    if any(isinstance(obj, Tag) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.flush()
+    with session.no_autoflush:
+        yield
 
 
 def cache_tags(study_id, names, cache):
@@ -105,9 +115,15 @@ def cache_tags(study_id, names, cache):
     cache.update({(study_id, key): tag for key, tag in found.items()})
 
 
+# Built once: every push with tags reads them, and building the statement and its cache key each time cost
+# more than loading the few tags (issue 11, session 6). ORM Tags still: an edit on the laptop links them.
+TAGS_BY_KEY = select(Tag).where(Tag.study_id == bindparam("study_id"),
+                                Tag.name_key.in_(bindparam("keys", expanding=True)))
+
+
 def read_tags(study_id, keys):
-    return {tag.name_key: tag for tag in db.session.scalars(
-        select(Tag).where(Tag.study_id == study_id, Tag.name_key.in_(keys)))}
+    return {tag.name_key: tag for tag in db.session.scalars(TAGS_BY_KEY, {"study_id": study_id,
+                                                                         "keys": list(keys)})}
 
 
 def tag_named(study_id, name):

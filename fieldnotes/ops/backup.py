@@ -11,7 +11,9 @@ A restore puts the database back, adds the backup's media files that the
 media folder lacks (it deletes none: a file the restored database does not
 name is harmless, and a phone may send its note again), and ALWAYS starts a
 new epoch: every phone pulls again from the start and sends again what the
-server acknowledged within its retention window, so nothing is lost.
+server acknowledged within its retention window, so nothing is lost. Then it
+erases again everyone the erasure ledger (visits/ledger.py) lists whom the
+backup brought back: an erasure is never undone by going back in time.
 """
 import json
 import os
@@ -27,10 +29,13 @@ from fieldnotes.extensions import db
 from fieldnotes.observations import changes
 from fieldnotes.observations.storage import media_root
 from fieldnotes.ops import bp, databases
+from fieldnotes.visits import ledger
+from fieldnotes.visits.service import erase_the_returned
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 MEDIA = "media"
+LEDGER = "erasures.jsonl"
 
 
 @bp.cli.command("backup")
@@ -61,6 +66,8 @@ def take_backup(kind, folder):
     taken = snapshot_database(kind, folder / databases.FILES[kind])
     (folder / MEDIA).mkdir()
     files, size = copy_tree(media_root(), folder / MEDIA)
+    if ledger.ledger_path().is_file():  # for a server rebuilt from its backups alone
+        shutil.copy2(ledger.ledger_path(), folder / LEDGER)
     about = {"format": FORMAT, "app": "fieldnotes", "database": kind, "database_file": databases.FILES[kind],
              "epoch": taken["epoch"], "counter": taken["counter"], "schema_revision": taken["schema"],
              "created_at": datetime.now(UTC).isoformat(), "media_files": files, "media_bytes": size,
@@ -108,10 +115,16 @@ def restore_command(path, yes):
     databases.RESTORE[kind](db.engine, path / databases.FILES[kind])
     files, _ = copy_tree(path / MEDIA, media_root(), only_missing=True)
     epoch = start_new_epoch()
+    ledger.merge_from(path / LEDGER)
+    erased = erase_the_returned()
     days = current_app.config["ACK_RETENTION_DAYS"]
     click.echo(f"Restored the database from {path} (taken {about['created_at']}) and {files} media files "
                f"the media folder lacked. New epoch {epoch}: phones pull again from the start and send "
-               f"again what the server acknowledged in the last {days} days. Start the app again.")
+               f"again what the server acknowledged in the last {days} days.")
+    if erased:
+        click.echo(f"Erased again {erased} participant{'s' if erased != 1 else ''} whom the backup held "
+                   f"but the team had erased since (the erasure ledger, {ledger.ledger_path()}).")
+    click.echo("Start the app again.")
 
 
 def readable_backup(path, kind):

@@ -11,9 +11,13 @@ it could race. What goes:
   those moves, and every move after the oldest of them, because undoing a move checks
   every later move by someone else for a conflict. The change feed reads only the study's
   counter (InsightBoardState), never the log;
-- media files that no attachment names, untouched for a day;
-- uploads untouched for a day: their bytes go and the upload starts again at byte 0
-  (the phone keeps its copy until the server says "verified").
+- media files that no row of any feature names (a note's media, an interview recording: storage.held),
+  untouched for a day;
+- uploads untouched for a day (a note's media from a phone, an interview recording from a laptop): their
+  bytes go and the upload starts again at byte 0 (the phone, or the browser, keeps its copy until the
+  server says "verified");
+- participants the team erased whom a database restored by hand brought back: erased again
+  with the team's choice, from the erasure ledger (visits/ledger.py).
 """
 import re
 import uuid
@@ -28,9 +32,12 @@ from fieldnotes.extensions import db
 from fieldnotes.insights.models import InsightBoardState, InsightOp, OpState
 from fieldnotes.observations import changes
 from fieldnotes.observations.models import Attachment, MediaStatus
-from fieldnotes.observations.storage import media_root, partial_path
+from fieldnotes.observations.storage import held, media_root, partial_path
 from fieldnotes.ops import bp
 from fieldnotes.sync.media import lock_row
+from fieldnotes.transcripts import uploads as interview_uploads
+from fieldnotes.transcripts.models import Recording, UploadStatus
+from fieldnotes.visits.service import erase_the_returned
 from fieldnotes.writers import writer_turn
 
 FILE_GRACE = timedelta(days=1)
@@ -57,6 +64,7 @@ def sweep():
         "moves beyond undo": trim_moves(now),
         "unfinished uploads": stale_uploads(now),
         "orphaned media files": orphaned_files(now),
+        "erased participants a restore brought back": erase_the_returned(),
     }
 
 
@@ -146,16 +154,28 @@ def stale_uploads(now):
 def forget_upload(path, now):
     media_id = upload_id(path.name)
     with writer_turn():
-        attachment = db.session.get(Attachment, media_id) if media_id else None
-        if attachment is not None and path == partial_path(media_id):
-            lock_row(attachment)  # as a chunk's append does: none is being written meanwhile
-            if not untouched(path, now):
-                db.session.rollback()
-                return False
-            if attachment.status == MediaStatus.PENDING:
-                attachment.offset = 0
+        if media_id is not None and path == partial_path(media_id) and not start_again(media_id, path, now):
+            db.session.rollback()
+            return False
         path.unlink(missing_ok=True)
         db.session.commit()
+    return True
+
+
+def start_again(media_id, path, now):
+    """The upload (a note's media or an interview recording) goes back to byte 0, its row locked as a
+    chunk's append locks it, so none is written meanwhile; False when one was written since we looked."""
+    attachment = db.session.get(Attachment, media_id)
+    if attachment is not None:
+        lock_row(attachment)
+        if untouched(path, now) and attachment.status == MediaStatus.PENDING:
+            attachment.offset = 0
+        return untouched(path, now)
+    if db.session.get(Recording, media_id) is not None:
+        recording = interview_uploads.lock(media_id)
+        if untouched(path, now) and recording.upload == UploadStatus.PENDING:
+            recording.offset = 0
+        return untouched(path, now)
     return True
 
 
@@ -168,7 +188,7 @@ def upload_id(name):
 
 
 def orphaned_files(now):
-    """Stored files (<2 hex>/<sha256>) that no attachment names and nobody wrote for a day."""
+    """Stored files (<2 hex>/<sha256>) that no row of any feature names and nobody wrote for a day."""
     candidates = {path.name: path for path in media_root().glob("??/*")
                   if STORED_NAME.fullmatch(path.name) and path.parent.name == path.name[:2] and untouched(path, now)}
     names = sorted(candidates)
@@ -179,15 +199,10 @@ def orphaned_files(now):
             # Verifying an upload moves its file into place and records it under the counter:
             # holding it, no file can be on its way to being named while we look.
             changes.lock_counter()
-            named = referenced(batch)
+            named = held(batch)
             for name in batch:
                 if name not in named and untouched(candidates[name], now):
                     candidates[name].unlink(missing_ok=True)
                     count += 1
             db.session.commit()
     return count
-
-
-def referenced(names):
-    return set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(names)))) | set(
-        db.session.scalars(select(Attachment.stored_sha256).where(Attachment.stored_sha256.in_(names))))

@@ -39,6 +39,14 @@ RULES = {
     "export": {O, R, D},             # notes out for the team: whoever may browse them
     "export_outside": {O, R},        # consent-filtered notes for outside: those who gathered the consent
     "import_notes": {O},             # bulk notes, and the touchpoints, roles and participants they name
+    # The visit kit (fieldkit): the brief is the study's intent, written by those who set it up and
+    # those who make sense of the notes; the interpretation session is the whole team's (not viewers':
+    # it walks through raw notes).
+    "edit_brief": {O, D},
+    "interpret": {O, R, D},
+    "make_highlights": {O, R, D},    # a span of a note as a note of its own: whoever may edit notes
+    "run_workshops": {O, D},         # start a workshop, show its wall, deal, name, merge, lock, end (it groups notes)
+    "join_workshops": {O, R, D},     # a phone in the room: whoever may read the notes places cards
 }
 
 
@@ -73,8 +81,13 @@ def require(study_id, action):
     :raise 403: a member whose role does not allow `action`.
     """
     membership = membership_of(study_id, current_user)
-    if membership is None:
-        abort(404)
-    if not allows(membership.role, action):
-        abort(403, f"Your role in this study ({membership.role}) does not allow this.")
+    require_role(membership.role if membership is not None else None, action)
     return membership
+
+
+def require_role(role, action):
+    """require() for a caller that read the role itself (None: not a member), in a query it needed anyway."""
+    if role is None:
+        abort(404)
+    if not allows(role, action):
+        abort(403, f"Your role in this study ({role}) does not allow this.")

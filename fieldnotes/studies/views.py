@@ -7,6 +7,7 @@ from fieldnotes.forms import load_form
 from fieldnotes.studies import bp
 from fieldnotes.studies.defaults import Audience
 from fieldnotes.studies.models import Membership, StudyStatus
+from fieldnotes.studies.panels import STUDY_HOME, draw
 from fieldnotes.studies.permissions import allows, require
 from fieldnotes.studies.schemas import StudyEditSchema, StudySchema
 from fieldnotes.studies.service import create_study
@@ -46,7 +47,8 @@ def create():
 @login_required
 def show(study_id):
     membership = require(study_id, "view_study")
-    return render_template("studies/show.html", study=membership.study, membership=membership)
+    return render_template("studies/show.html", study=membership.study, membership=membership,
+                           panels=draw(STUDY_HOME, membership))
 
 
 @bp.route("/studies/<id:study_id>/edit", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fieldnotes.extensions import db
+from fieldnotes.fieldkit.guide import phone_guide
 from fieldnotes.observations.models import Kind
 from fieldnotes.studies.models import Tag
 from fieldnotes.observations import changes
@@ -33,10 +34,13 @@ def study_context(membership):
         "kinds": [kind.value for kind in Kind],
         "tags": [{"id": t.id, "name": t.name} for t in tags],
         "visits": [{"id": v.id, "visited_on": v.visited_on.isoformat(), "organisation": v.organisation,
+                    "organisation_id": v.organisation_id,
                     "place": v.place, "participant_ids": [p.id for p in v.participants]} for v in visits],
         # Consent travels too, so the capture screen can warn offline (issue 9).
         "participants": [{"id": p.id, "pseudonym": p.pseudonym, "role_id": p.role_id,
-                          "organisation": p.organisation, "consent_given": p.consent_given,
+                          "organisation": p.organisation, "consent_given": p.consent_given, "consent_notes": p.consent_notes,
                           "consent_quotes": p.consent_quotes, "consent_photos": p.consent_photos,
                           "consent_audio": p.consent_audio} for p in participants],
+        # The role guide (issue 15): the brief's questions and watch-for per role, each visit's plan.
+        "guide": phone_guide(study),
     }

@@ -22,12 +22,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from fieldnotes.auth.models import utcnow
 from fieldnotes.errors import Conflict, NotFound, Refused
 from fieldnotes.extensions import db
 from fieldnotes.observations import changes, service
+from fieldnotes.observations.signals import media_verified
 from fieldnotes.observations.models import Attachment, MediaStatus, Observation, Slot
 from fieldnotes.observations.storage import partial_path, stored_path
 from fieldnotes.studies.permissions import allows, find_membership
@@ -77,21 +79,37 @@ def declare(user, data):
 
 
 def add_attachment(user, data):
+    # Numbered late, as a push is (observations/counter.py): the counter is held only while this
+    # turn commits, so declaring a photo never queues every push in the deployment behind it.
+    changes.number_late()
     note = editable_note(user, data["observation_id"])
-    changes.lock_counter()  # before looking: a racing declaration of the same id waits, then sees ours
+    lock_note(note)  # before looking: a racing declaration for this note waits, then sees ours
     existing = db.session.get(Attachment, data["id"], populate_existing=True)
-    if existing is not None:
-        same = (existing.observation_id, existing.slot, existing.sha256, existing.size) == (
-            note.id, data["slot"], data["sha256"], data["size"])
-        if not same:
-            raise Conflict("This media id is already used for other content; give new media a new id.")
-        return existing, False
-    attachment = Attachment(id=data["id"], slot=data["slot"], sha256=data["sha256"],
-                            size=data["size"], mime=data["mime"])
-    note.media.append(attachment)
-    changes.resend_media(note)  # pulls now show the note's media as expected and pending
-    db.session.flush()
-    return attachment, True
+    if existing is None:
+        attachment = Attachment(id=data["id"], slot=data["slot"], sha256=data["sha256"],
+                                size=data["size"], mime=data["mime"])
+        try:
+            with db.session.begin_nested():
+                note.media.append(attachment)
+                db.session.flush()
+        except IntegrityError:  # the same id declared at this moment for another note, which won
+            existing = db.session.get(Attachment, data["id"], populate_existing=True)
+            if existing is None:
+                raise
+        else:
+            changes.resend_media(note)  # pulls now show the note's media as expected and pending
+            db.session.flush()
+            return attachment, True
+    same = (existing.observation_id, existing.slot, existing.sha256, existing.size) == (
+        note.id, data["slot"], data["sha256"], data["size"])
+    if not same:
+        raise Conflict("This media id is already used for other content; give new media a new id.")
+    return existing, False
+
+
+def lock_note(note):
+    """The note's row lock on PostgreSQL (SQLite's writer turn already lets one writer in at a time)."""
+    db.session.execute(select(Observation.id).where(Observation.id == note.id).with_for_update())
 
 
 def visible_attachment(user, media_id, edit=False):
@@ -192,7 +210,7 @@ def finish(media_id):
     verdict = check(upload)
     try:
         with turn():
-            changes.lock_counter()  # recording bumps the note's change number: counter first, as push does
+            changes.number_late()  # recording bumps the note's change number: numbered as this turn commits
             attachment = still_there(media_id)
             lock_row(attachment)
             if awaiting_verification(attachment):  # else a racing verification recorded it first
@@ -245,7 +263,7 @@ def check(upload):
 
 
 def record(attachment, verdict):
-    """Keep the file and mark it verified, or discard the upload; inside the turn that holds the counter."""
+    """Keep the file and mark it verified, or discard the upload; inside the turn that numbers it."""
     if verdict.problem or verdict.lost:
         discard(attachment)
         return
@@ -257,6 +275,7 @@ def record(attachment, verdict):
     attachment.status = MediaStatus.VERIFIED
     attachment.verified_at = utcnow()
     changes.resend_media(attachment.observation)
+    media_verified.send(attachment)  # in this transaction: transcripts queues a recording with it
 
 
 def discard(attachment):

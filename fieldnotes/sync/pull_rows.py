@@ -6,13 +6,15 @@ work (issue 11; docs/benchmarks.md). Three Core queries make the same dicts as
 `observations.content.note_state` does from a loaded note (tests/test_sync_pull_rows.py
 checks them equal, key for key): the notes with their author's name, then the
 tags and the media of the notes in the page, found by the page's range of change
-numbers (index ix_observation_study_seq) rather than a list of 500 ids.
+numbers (index ix_observation_study_seq) rather than a list of 500 ids. The notes' query reads
+one row past the page, which says whether more follow; with the sign-in read (sync/pull.py) a page
+is four round trips to the database.
 """
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, bindparam, select, type_coerce
 
 from fieldnotes.auth.models import User
 from fieldnotes.extensions import db
@@ -26,57 +28,20 @@ tags = Tag.__table__
 users = User.__table__
 
 
-def in_page(study_id, after, last):
-    """The notes of the page: this study's, change numbers in (after, last]."""
-    return (notes.c.study_id == study_id, notes.c.seq > after, notes.c.seq <= last)
-
-
-def note_rows(study_id, after, limit):
-    """The page's notes in change order, each with its author's name."""
-    return db.session.execute(
-        select(*(notes.c[field] for field in CONTENT_FIELDS), raw_id(notes.c.id), notes.c.seq, notes.c.version,
-               raw_time(notes.c.captured_at), raw_time(notes.c.updated_at), notes.c.client_time_suspect,
-               notes.c.deleted_at,
-               users.c.name.label("author"))
-        .join(users, users.c.id == notes.c.author_id)
-        .where(notes.c.study_id == study_id, notes.c.seq > after)
-        .order_by(notes.c.seq).limit(limit)).all()
-
-
-def tag_names(study_id, after, last):
-    """Tag names per note, by name as Observation.tags orders them."""
-    rows = db.session.execute(
-        select(raw_id(observation_tag.c.observation_id), tags.c.name)
-        .join(notes, notes.c.id == observation_tag.c.observation_id)
-        .join(tags, tags.c.id == observation_tag.c.tag_id)
-        .where(*in_page(study_id, after, last)).order_by(tags.c.name))
-    names = defaultdict(list)
-    for note_id, name in rows:
-        names[note_id].append(name)
-    return names
-
-
-def media_entries(study_id, after, last):
-    """Media per note, oldest first as Observation.media orders them, with their upload status."""
-    rows = db.session.execute(
-        select(raw_id(media.c.observation_id).label("observation_id"), media.c.id, media.c.slot,
-               media.c.sha256, media.c.size, media.c.mime, media.c.status)
-        .join(notes, notes.c.id == media.c.observation_id)
-        .where(*in_page(study_id, after, last)).order_by(media.c.created_at, media.c.id))
-    entries = defaultdict(list)
-    for row in rows:
-        entries[row.observation_id].append({"id": str(row.id), "slot": str(row.slot), "sha256": row.sha256,
-                                            "size": row.size, "mime": row.mime, "status": str(row.status)})
-    return entries
-
-
 def raw_id(column):
     """A note id as the driver gives it (uuid.UUID from psycopg, 32 hex digits from SQLite): a UUID object
     per row and per tag was a tenth of a pull's time; note_id() spells it once per note."""
     return type_coerce(column, String)
 
 
+def as_text(column):
+    """An enum column as the text it is stored as (its value, enum_column): SQLAlchemy's lookup of the
+    enum member for each row, turned back into the same text by str(), was a sixth of a page on PostgreSQL."""
+    return type_coerce(column, String)
+
+
 def note_id(raw):
+    """A UUID in its canonical spelling, from what raw_id() read."""
     if isinstance(raw, uuid.UUID):
         return str(raw)
     return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
@@ -97,6 +62,57 @@ def time_text(raw):
     return raw.astimezone(UTC).isoformat()
 
 
+# Built once with bound parameters: SQLAlchemy then finds each compiled statement by its cache key
+# instead of building and hashing three new statements per page.
+STUDY, AFTER, LAST, LIMIT = (bindparam(name) for name in ("study_id", "after", "last", "limit"))
+IN_PAGE = (notes.c.study_id == STUDY, notes.c.seq > AFTER, notes.c.seq <= LAST)
+
+# The page's notes in change order, each with its author's name, and one more if there is one: that row
+# says "more" (has_more) for the price of one row, where a probe after the page was a round trip.
+NOTE_ROWS = (
+    select(*(as_text(notes.c.kind) if field == "kind" else notes.c[field] for field in CONTENT_FIELDS),
+           raw_id(notes.c.id), notes.c.seq, notes.c.version, raw_time(notes.c.captured_at),
+           raw_time(notes.c.updated_at), notes.c.client_time_suspect, raw_time(notes.c.deleted_at),
+           users.c.name.label("author"))
+    .join(users, users.c.id == notes.c.author_id)
+    .where(notes.c.study_id == STUDY, notes.c.seq > AFTER)
+    .order_by(notes.c.seq).limit(LIMIT))
+
+# Tag names of the page's notes, by name as Observation.tags orders them.
+TAG_NAMES = (
+    select(raw_id(observation_tag.c.observation_id), tags.c.name)
+    .join(notes, notes.c.id == observation_tag.c.observation_id)
+    .join(tags, tags.c.id == observation_tag.c.tag_id)
+    .where(*IN_PAGE).order_by(tags.c.name))
+
+# Media of the page's notes, oldest first as Observation.media orders them, with their upload status.
+MEDIA_ENTRIES = (
+    select(raw_id(media.c.observation_id).label("observation_id"), raw_id(media.c.id).label("id"),
+           as_text(media.c.slot).label("slot"), media.c.sha256, media.c.size, media.c.mime,
+           as_text(media.c.status).label("status"))
+    .join(notes, notes.c.id == media.c.observation_id)
+    .where(*IN_PAGE).order_by(media.c.created_at, media.c.id))
+
+
+def note_rows(study_id, after, limit):
+    return db.session.execute(NOTE_ROWS, {"study_id": study_id, "after": after, "limit": limit + 1}).all()
+
+
+def tag_names(study_id, after, last):
+    names = defaultdict(list)
+    for note_id, name in db.session.execute(TAG_NAMES, {"study_id": study_id, "after": after, "last": last}):
+        names[note_id].append(name)
+    return names
+
+
+def media_entries(study_id, after, last):
+    entries = defaultdict(list)
+    for row in db.session.execute(MEDIA_ENTRIES, {"study_id": study_id, "after": after, "last": last}):
+        entries[row.observation_id].append({"id": note_id(row.id), "slot": row.slot, "sha256": row.sha256,
+                                            "size": row.size, "mime": row.mime, "status": row.status})
+    return entries
+
+
 FIELDS = len(CONTENT_FIELDS)
 
 
@@ -104,7 +120,6 @@ def note_state(row, tag_list, media_list):
     """The same dict as observations.content.note_state, keys in the same order."""
     data = dict(zip(CONTENT_FIELDS, row[:FIELDS]))  # by position: a lookup by name per field cost more
     raw, seq, version, captured_at, updated_at, suspect, deleted_at, author = row[FIELDS:]
-    data["kind"] = str(data["kind"])
     data["tags"] = tag_list
     data["captured_at"] = time_text(captured_at)
     data["media"] = media_list
@@ -116,16 +131,14 @@ def note_state(row, tag_list, media_list):
 
 
 def page_states(study_id, after, limit):
-    """(states of up to `limit` changes after `after`, the last change number in the page or `after`)."""
+    """(states of up to `limit` changes after `after`, the last change number in the page or `after`,
+    whether the study has changes after the page)."""
     rows = note_rows(study_id, after, limit)
     if not rows:
-        return [], after
+        return [], after, False
+    has_more = len(rows) > limit
+    rows = rows[:limit]
     last = rows[-1].seq
     names, entries = tag_names(study_id, after, last), media_entries(study_id, after, last)
-    return [note_state(row, names.get(row[FIELDS], []), entries.get(row[FIELDS], [])) for row in rows], last
-
-
-def more_after(study_id, last):
-    """Whether the study has a change after `last`: one index probe, not an extra note loaded."""
-    return db.session.scalar(
-        select(notes.c.seq).where(notes.c.study_id == study_id, notes.c.seq > last).limit(1)) is not None
+    return ([note_state(row, names.get(row[FIELDS], []), entries.get(row[FIELDS], [])) for row in rows],
+            last, has_more)

@@ -13,7 +13,7 @@ unreachable or locked, the connection lost) belongs to the batch, not the item:
 it answers 503 and the phone sends the batch again.
 """
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, PendingRollbackError
 
 from fieldnotes.errors import Refused
@@ -49,7 +49,13 @@ class ServerBehind(Exception):
 
 
 def push_batch(user, device_id, raw_mutations, account=None):
-    """Apply every mutation; the answers in the order sent.
+    """Apply every mutation; the answers in the order sent (push_answers: with the epoch)."""
+    return push_answers(user, device_id, raw_mutations, account)[1]
+
+
+def push_answers(user, device_id, raw_mutations, account=None):
+    """(epoch, answers): every mutation applied, the answers in the order sent, and the epoch their
+    change numbers belong to (None when nothing took a number: the caller reads it).
 
     `account` is the account the phone says made them (None from older phones):
     another account's session may not send them (409). A device bound to another
@@ -68,31 +74,31 @@ def push_batch(user, device_id, raw_mutations, account=None):
     user_id = user.id
     devices.check_claim(user_id, account)
     if devices.owner_of(device_id, user_id) != user_id:
-        return [rejected(raw, devices.NOT_YOURS) for raw in raw_mutations]
+        return None, [rejected(raw, devices.NOT_YOURS) for raw in raw_mutations]
     loaded = [load_mutation(raw) for raw in raw_mutations]
     results = [rejected(raw, errors) if errors else None for raw, (_, errors) in zip(raw_mutations, loaded)]
-    answer_replays(user, loaded, results)
+    known = answer_replays(user, loaded, results)
     order = sorted((i for i, r in enumerate(results) if r is None), key=lambda i: sort_key(raw_mutations[i]))
+    epoch = None
     for start in range(0, len(order), GROUP):
         group = order[start:start + GROUP]
         with writer_turn():
-            changes.number_late()  # the first statement: it begins the transaction (the counter comes last)
-            push_group(user, device_id, raw_mutations, loaded, group, results)
+            changes.number_late()  # before any write (SQLite: the counter first; the counter comes last on PG)
+            push_group(user, device_id, raw_mutations, loaded, group, results, known if start == 0 else None)
             number(loaded, group, results)
+            epoch = changes.numbered_epoch() or epoch
             db.session.commit()
-    return results
+    return epoch, results
 
 
 def number(loaded, group, results):
     """The group's changes get their real numbers, just before commit: in the notes, in the processed
-    mutations' answers and marks, and in the answers about to go out. From here to the commit the
-    counter is held, so nothing here waits on another writer: only rows this transaction wrote."""
-    numbered = changes.number_changes()
+    mutations' answers and marks (in the counter's own statement), and in the answers about to go out.
+    From here to the commit the counter is held: only rows this transaction wrote are touched."""
+    ids = [loaded[index][0]["mutation_id"] for index in group if loaded[index][0]]
+    numbered = changes.number_changes(also=((PROCESSED_NUMBERS, {"ids": ids}),) if ids else ())
     if numbered.shift == 0:
         return  # numbered from the start (SQLite), or nothing to move
-    ids = [loaded[index][0]["mutation_id"] for index in group if loaded[index][0]]
-    db.session.execute(PROCESSED_NUMBERS, {"shift": numbered.shift, "low": numbered.low, "high": numbered.high,
-                                           "ids": ids})
     for index in group:
         result = results[index]
         if result and result.get("seq") is not None:
@@ -102,22 +108,24 @@ def number(loaded, group, results):
 
 
 # Processed mutations written by this transaction (their marks are provisional, no committed one is) get
-# real marks, and their stored answers the real seq. Only ever run on PostgreSQL (SQLite numbers up front).
-PROCESSED_NUMBERS = text(
-    "UPDATE processed_mutation SET counter_at = counter_at + :shift, result = CASE"
+# real marks, and their stored answers the real seq: a CTE of the counter's numbering statement, `moved`
+# its shift (observations/counter.py). Only ever run on PostgreSQL (SQLite numbers up front).
+PROCESSED_NUMBERS = (
+    "UPDATE processed_mutation SET counter_at = counter_at + moved.shift, result = CASE"
     " WHEN (result->>'seq')::bigint BETWEEN :low AND :high"
-    " THEN jsonb_set(result::jsonb, '{seq}', to_jsonb((result->>'seq')::bigint + :shift))::json"
+    " THEN jsonb_set(result::jsonb, '{seq}', to_jsonb((result->>'seq')::bigint + moved.shift))::json"
     " ELSE result END"
-    " WHERE mutation_id = ANY(:ids) AND counter_at BETWEEN :low AND :high")
+    " FROM moved WHERE mutation_id = ANY(:ids) AND counter_at BETWEEN :low AND :high")
 
 
-def push_group(user, device_id, raw_mutations, loaded, group, results):
+def push_group(user, device_id, raw_mutations, loaded, group, results, known=None):
     """One group, in its transaction: new notes in bulk, then the rest one by one.
 
     New notes come first; that keeps each note's own order, because only the
-    first mutation of a note can be a new one (new_notes.new_ones).
+    first mutation of a note can be a new one (new_notes.new_ones). `known`: the ids the push's first
+    read found stored (answer_replays), for the first group; later groups read again after the first.
     """
-    positions = new_notes.new_ones([loaded[index][0] for index in group])
+    positions = new_notes.new_ones([loaded[index][0] for index in group], known)
     fresh = [group[p] for p in positions]
     if fresh and not push_new(user, device_id, raw_mutations, loaded, fresh, results):
         fresh = []  # the database refused one of them: all go one by one, each in its savepoint
@@ -128,21 +136,28 @@ def push_group(user, device_id, raw_mutations, loaded, group, results):
 
 
 def push_new(user, device_id, raw_mutations, loaded, indexes, results):
-    """New notes: refuse the invalid ones (nothing written), insert the rest, all in one savepoint.
+    """New notes: refuse the invalid ones (nothing written), insert the rest, all or none of them.
 
-    False when the database (or anything else) refused one of them, say two new
-    notes naming the same media id: the savepoint is undone, so nothing of the
-    bulk remains, and the caller finds the culprit one by one.
+    False when the database (or anything else) refused one of them, say two new notes naming the same
+    media id: nothing of the bulk remains, and the caller finds the culprit one by one. On SQLite the
+    bulk has its savepoint (the counter's write came first). On PostgreSQL it is the transaction's first
+    write, so nothing before it is kept: no savepoint (two round trips a push, issue 11 session 7); a
+    refusal rolls the transaction back and begins it again, numbering late as before.
     """
-    savepoint = db.session.begin_nested()
+    savepoint = None if new_notes.first_write_is_bulk() else db.session.begin_nested()
     try:
         answers = check_and_insert(user, device_id, raw_mutations, loaded, indexes)
     except Exception as error:  # noqa: BLE001 (which item failed is found one by one, each in its savepoint)
         if is_outage(error):
             raise
-        savepoint.rollback()
+        if savepoint is None:
+            db.session.rollback()
+            changes.number_late()
+        else:
+            savepoint.rollback()
         return False
-    savepoint.commit()
+    if savepoint is not None:
+        savepoint.commit()
     for index, result in answers.items():
         results[index] = result
     return True
@@ -164,19 +179,27 @@ def check_and_insert(user, device_id, raw_mutations, loaded, indexes):
 
 
 def answer_replays(user, loaded, results):
-    """Fill in the answers of mutations processed before, read in one query."""
-    ids = {mutation["mutation_id"] for mutation, _ in loaded if mutation}
-    if not ids:
-        return
-    done = {d.mutation_id: d for d in db.session.scalars(
-        select(ProcessedMutation).where(ProcessedMutation.mutation_id.in_(ids)))}
+    """Fill in the answers of mutations processed before; the ids the server has already, of the mutations
+    and of the notes they would insert (new_notes.already_stored: one read for both, issue 11 session 7)."""
+    mutations = [mutation for mutation, _ in loaded if mutation]
+    if not mutations:
+        return set()
+    # Which were processed, as plain ids (usually none: a phone resends only what went unanswered);
+    # their rows, with the answers to give again, are loaded only when there are some.
+    seen, known = new_notes.already_stored(mutations)
+    done = {d.mutation_id: d for d in db.session.scalars(REPLAYS, {"ids": list(seen)})} if seen else {}
     for index, (mutation, _) in enumerate(loaded):
         if mutation and mutation["mutation_id"] in done:
             try:
                 results[index] = replay(user, done[mutation["mutation_id"]])
             except Rejected as rejection:
                 results[index] = rejected(mutation_echo(mutation), rejection.errors)
-    db.session.rollback()  # end the read; SQLite must start each write transaction with a write
+    devices.end_the_read()
+    return known
+
+
+# Built once (every push runs it): building a statement and its cache key cost more than running it.
+REPLAYS = select(ProcessedMutation).where(ProcessedMutation.mutation_id.in_(bindparam("ids", expanding=True)))
 
 
 def mutation_echo(mutation):

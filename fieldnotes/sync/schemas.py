@@ -1,12 +1,14 @@
 """The shapes of a push batch and its mutations; unknown fields are refused (no mass assignment)."""
-from datetime import UTC
+import re
+import uuid
+from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from fieldnotes.forms import DB_INT_MAX
 from fieldnotes.observations.models import TEXT_MAX, Kind, Slot
 from fieldnotes.sync.filetypes import ALLOWED, MAX_SIZE, canonical_mime
-from fieldnotes.text import Plain, Text
+from fieldnotes.text import Plain, Text, clean_text, forbidden_characters
 
 MAX_BATCH = 200
 DB_INT = validate.Range(min=1, max=DB_INT_MAX)
@@ -129,6 +131,9 @@ def load_mutation(raw):
     """(mutation, None) or (None, {field: [messages]}); data is loaded too unless it is a delete."""
     if not isinstance(raw, dict):
         return None, {"mutation": ["Not an object."]}
+    mutation = plain_mutation(raw)
+    if mutation is not None:
+        return mutation, None
     try:
         mutation = MUTATION_SCHEMA.load(raw)
         if mutation["op"] != "delete":
@@ -146,3 +151,113 @@ def flat_messages(messages, prefix=""):
     for key, value in messages.items():
         flat.update(flat_messages(value, f"{prefix}.{key}" if prefix else str(key)))
     return flat
+
+
+# --- The common case in plain code ---------------------------------------------------------------------
+# A phone's usual mutation (a note with text, ids and tags, no media) checked without marshmallow, which cost
+# a sixth of a push's CPU (issue 11, session 5). Whatever this code is not sure of, it leaves to the schemas
+# above (None), which then accept it or say exactly what is wrong: the messages have one source. It takes
+# only what they take, and makes what they make (tests/test_sync_plain_schema.py compares the two).
+
+MUTATION_FIELDS = frozenset(MutationSchema().fields)
+NOTE_FIELDS = frozenset(NoteDataSchema().fields)
+NOTE_IDS = ("touchpoint_id", "role_id", "participant_id", "visit_id")
+OPS = frozenset(("create", "update", "delete"))
+KINDS = {kind.value: kind for kind in Kind}
+
+
+def plain_mutation(raw):
+    """The loaded mutation, as load_mutation's schemas make it, or None to leave it to them."""
+    op = raw.get("op")
+    if not raw.keys() <= MUTATION_FIELDS or raw.get("entity") != "observation" or type(op) is not str \
+            or op not in OPS:
+        return None
+    mutation_id, entity_id = plain_uuid(raw.get("mutation_id")), plain_uuid(raw.get("entity_id"))
+    base_version, client_time = raw.get("base_version"), raw.get("client_time")
+    data = raw.get("data", {})
+    if mutation_id is None or entity_id is None or type(data) is not dict:
+        return None
+    if base_version is not None and not plain_int(base_version, 0):
+        return None
+    if base_version is None and raw["op"] == "update":
+        return None
+    if client_time is not None:
+        client_time = plain_moment(client_time)
+        if client_time is None:
+            return None
+    if raw["op"] != "delete":
+        data = plain_note(data)
+        if data is None:
+            return None
+    else:
+        data = dict(data)
+    return {"mutation_id": mutation_id, "entity": "observation", "entity_id": entity_id, "op": raw["op"],
+            "base_version": base_version, "data": data, "client_time": client_time}
+
+
+def plain_note(raw):
+    """NoteDataSchema's load of a note without media, or None."""
+    if not raw.keys() - set(READ_ONLY) <= NOTE_FIELDS or raw.get("media", []) != [] \
+            or type(raw.get("media", [])) is not list:
+        return None
+    study_id, kind = raw.get("study_id"), raw.get("kind")
+    text, expected = plain_text(raw.get("text"), TEXT_MAX), raw.get("expected")
+    captured_at, no_person, tags = plain_moment(raw.get("captured_at")), raw.get("no_person", False), raw.get("tags", [])
+    if not plain_int(study_id, 1) or type(kind) is not str or kind not in KINDS or text is None \
+            or captured_at is None or type(no_person) is not bool or type(tags) is not list or len(tags) > 50:
+        return None
+    if expected is not None:
+        expected = plain_text(expected, TEXT_MAX)
+        if expected is None:
+            return None
+    note = {"study_id": study_id, "kind": KINDS[kind], "text": text, "expected": expected}
+    for field in NOTE_IDS:
+        value = raw.get(field)
+        if value is not None and not plain_int(value, 1):
+            return None
+        note[field] = value
+    names = [plain_text(name, 60) for name in tags]
+    if None in names or "" in names:
+        return None
+    note.update(no_person=no_person, tags=names, captured_at=captured_at, media=[])
+    return note
+
+
+def plain_uuid(value):
+    if type(value) is not str:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def plain_int(value, low):
+    return type(value) is int and low <= value <= DB_INT_MAX
+
+
+# Every character forbidden_characters could refuse (control, bidi, surrogate) and a few it lets pass: most
+# notes hold none, and a search in C spares the per-character check in Python.
+SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def plain_text(value, longest):
+    """Text's load (stripped, no forbidden characters) within `longest`, or None."""
+    if type(value) is not str or (SUSPECT.search(value) and forbidden_characters(value)):
+        return None
+    value = clean_text(value)
+    return value if len(value) <= longest else None
+
+
+def plain_moment(value):
+    """Moment's load: an ISO time with its offset that exists in UTC, or None."""
+    if type(value) is not str:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            return None
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment

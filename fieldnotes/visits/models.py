@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldnotes.auth.models import User, utcnow
 from fieldnotes.extensions import db
+from fieldnotes.organisations.models import Organisation
 from fieldnotes.studies.models import Role
 from fieldnotes.text import natural_key
 
@@ -31,11 +32,15 @@ class SiteVisit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
     visited_on: Mapped[date] = mapped_column(Date)
+    # The account's name, kept in step with it for readers of the free text (filters, exports, archive).
     organisation: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
     place: Mapped[str] = mapped_column(String(200), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    account: Mapped[Organisation | None] = relationship()
     researchers: Mapped[list[User]] = relationship(secondary=visit_researcher, order_by=User.name)
     participants: Mapped[list["Participant"]] = relationship(
         secondary=visit_participant, back_populates="visits", order_by="Participant.pseudonym")
@@ -56,7 +61,9 @@ class Participant(db.Model):
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
     pseudonym: Mapped[str] = mapped_column(String(80))
     role_id: Mapped[int | None] = mapped_column(ForeignKey("role.id", ondelete="SET NULL"), index=True)
-    organisation: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")  # the account's name, as on visits
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
     real_name: Mapped[str | None] = mapped_column(String(200))  # PRIVATE: permission see_real_names
     consent_given: Mapped[bool] = mapped_column(default=False)
     consent_on: Mapped[date | None] = mapped_column(Date)
@@ -68,6 +75,7 @@ class Participant(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     role: Mapped[Role | None] = relationship()
+    account: Mapped[Organisation | None] = relationship()
     visits: Mapped[list[SiteVisit]] = relationship(
         secondary=visit_participant, back_populates="participants",
         order_by=(SiteVisit.visited_on.desc(), SiteVisit.id.desc()))

@@ -139,7 +139,8 @@ def erase(study_id, participant_id):
 # Text the team or visitors typed that named them, and was scrubbed: count key -> (one, many).
 NAMED_IN = {"naming_notes": ("other note",), "naming_reactions": ("reaction",),
             "summaries": ("visit summary", "visit summaries"), "naming_boards": ("board",),
-            "naming_insights": ("insight statement",)}
+            "naming_insights": ("insight statement",), "naming_transcripts": ("transcript",),
+            "naming_accounts": ("account note",), "naming_workshop_groups": ("workshop group name",)}
 
 
 def counted(count, one, many=None):

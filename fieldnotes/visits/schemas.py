@@ -42,8 +42,9 @@ class VisitSchema(Schema):
     list_fields = ("researcher_ids", "participant_ids")
 
     visited_on = Day(required=True, error_messages={"required": "Enter the date of the visit."})
-    organisation = Text(required=True, validate=at_most(200, required=True),
-                        error_messages={"required": "Enter the organisation you visited."})
+    # The account visited: one of the study's (organisation_id), or a new one named in `organisation`.
+    organisation_id = Id(load_default=None, allow_none=True)
+    organisation = Text(load_default="", validate=at_most(200))
     place = Text(load_default="", validate=at_most(200))
     summary = Text(load_default="", validate=at_most(10_000))
     researcher_ids = IdList()

@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from fieldnotes.auth.models import User
 from fieldnotes.errors import Refused
 from fieldnotes.extensions import db
+from fieldnotes.organisations import service as accounts
 from fieldnotes.studies.models import Membership
 from fieldnotes.studies.permissions import allows
+from fieldnotes.visits import ledger
 from fieldnotes.visits.models import Participant, SiteVisit
 from fieldnotes.visits.names import name_pattern, scrub
 
@@ -29,6 +31,9 @@ PARTICIPANT_FIELDS = ("pseudonym", "role_id", "organisation", "real_name", "cons
 # erasers newest first: boards let go of a note's words before the note itself changes.
 ERASERS = []
 HOLDINGS = []
+# Sections a feature above adds to a visit's page (transcripts: its interview recordings), each a
+# function (membership, visit) -> HTML, shown in order after the participants.
+VISIT_SECTIONS = []
 # The two things a team may do with an erased participant's notes (the erase page's choice).
 KEEP, DELETE = "keep", "delete"
 
@@ -114,9 +119,25 @@ def check_visit_links(study, data, visit=None):
     participants = _in_study(Participant, study.id, data["participant_ids"])
     if participants is None:
         errors["participant_ids"] = ["Choose participants from this study."]
+    account_problem = choose_account(study, data)
+    if account_problem:
+        errors["organisation"] = [account_problem]
     if errors:
         raise ValidationError(errors)
     return sorted((allowed[i] for i in ids), key=lambda u: u.name), participants
+
+
+def choose_account(study, data):
+    """Put the chosen account's name in data["organisation"] (a new name makes a new account when the
+    visit is saved: visits/linking.py); a message when neither names one."""
+    if data.get("organisation_id") is not None:
+        account = accounts.get_account(study.id, data["organisation_id"])
+        if account is None:
+            return "Choose one of this study’s accounts."
+        data["organisation"] = account.name
+    elif not data.get("organisation"):
+        return "Choose the organisation you visited, or name a new one."
+    return None
 
 
 def create_visit(study, data):
@@ -207,16 +228,21 @@ def visits_naming(participant, pattern):
     return [visit for visit in visits if names_them(pattern, visit.summary, visit.place)]
 
 
-def erase_participant(participant, notes=KEEP, erased_by=None):
+def erase_participant(participant, notes=KEEP, erased_by=None, recorded=False):
     """Delete the participant and every record that names them; their notes kept de-identified or deleted.
 
-    Returns the Erasure with its counts; the caller commits, then calls erasure.finish().
+    Returns the Erasure with its counts; the caller commits, then calls erasure.finish(), which first
+    writes the erasure to the ledger (ledger.py) so no restore brings them back; `recorded` says the
+    ledger already lists it (erasing again after a restore).
     :raise Refused: `notes` is neither KEEP nor DELETE; nothing written.
     """
     if notes not in (KEEP, DELETE):
         raise Refused(errors={"notes": ["Choose whether to keep their notes as de-identified observations "
                                         "or delete them."]})
     erasure = Erasure(participant, notes=notes, erased_by=erased_by)
+    if not recorded:
+        entry = ledger.entry_of(erasure)  # now: after the commit the participant's row is gone
+        erasure.after_commit.append(lambda: ledger.record(entry))
     for eraser in reversed(ERASERS):
         eraser(erasure)
     erasure.counts["visits"] = len(participant.visits)
@@ -226,3 +252,20 @@ def erase_participant(participant, notes=KEEP, erased_by=None):
     participant.visits = []
     db.session.delete(participant)
     return erasure
+
+
+def erase_the_returned():
+    """Erase again, with the team's choice, each participant the ledger lists whom a restore brought back.
+
+    Each in its own transaction; returns how many. `flask restore` and `flask housekeeping` call it.
+    """
+    count = 0
+    for entry in ledger.entries():
+        participant = ledger.returned(entry)
+        if participant is None:
+            continue
+        erasure = erase_participant(participant, entry["notes"], erased_by=None, recorded=True)
+        db.session.commit()
+        erasure.finish()
+        count += 1
+    return count

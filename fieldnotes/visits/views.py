@@ -7,11 +7,13 @@ from marshmallow import ValidationError
 
 from fieldnotes.extensions import db
 from fieldnotes.forms import load_form
+from fieldnotes.organisations.models import Organisation
+from fieldnotes.studies.panels import VISIT_PAGE, draw
 from fieldnotes.studies.permissions import allows, require
 from fieldnotes.visits import bp
 from fieldnotes.visits.models import Participant, SiteVisit
 from fieldnotes.visits.schemas import VisitSchema
-from fieldnotes.visits.service import create_visit, get_visit, researcher_choices, update_visit
+from fieldnotes.visits.service import VISIT_SECTIONS, create_visit, get_visit, researcher_choices, update_visit
 
 
 @bp.app_template_filter("long_date")
@@ -27,7 +29,8 @@ def posted_values():
 
 
 def visit_values(visit):
-    return {key: getattr(visit, key) for key in ("visited_on", "organisation", "place", "summary")} | {
+    return {key: getattr(visit, key) for key in ("visited_on", "organisation", "organisation_id", "place",
+                                                 "summary")} | {
         "researcher_ids": [str(u.id) for u in visit.researchers],
         "participant_ids": [str(p.id) for p in visit.participants]}
 
@@ -40,8 +43,10 @@ def boxes(field, rows, label, chosen):
 
 def visit_form(study, values, visit=None, errors=None):
     participants = Participant.in_order(db.session.scalars(Participant.of_study(study.id)))
+    accounts = db.session.scalars(Organisation.of_study(study.id))
     return render_template(
         "visits/visit_form.html", study=study, visit=visit, values=values, errors=errors or {},
+        account_options=[(a.id, a.name) for a in accounts],
         researcher_boxes=boxes("researcher_ids", researcher_choices(study, visit), "name",
                                values.get("researcher_ids", [])),
         participant_boxes=boxes("participant_ids", participants, "pseudonym", values.get("participant_ids", [])),
@@ -90,7 +95,9 @@ def show(study_id, visit_id):
     visit = get_visit(study_id, visit_id)
     return render_template("visits/show.html", study=membership.study, membership=membership, visit=visit,
                            participants=Participant.in_order(visit.participants),
-                           see_real_names=allows(membership.role, "see_real_names"))
+                           see_real_names=allows(membership.role, "see_real_names"),
+                           panels=draw(VISIT_PAGE, membership, visit=visit),
+                           sections=[section(membership, visit) for section in VISIT_SECTIONS])
 
 
 @bp.route("/studies/<id:study_id>/visits/<id:visit_id>/edit", methods=["GET", "POST"])

@@ -1,9 +1,13 @@
 // affinity.js: the affinity workspace (templates/insights/affinity.html). Drag notes onto insights,
 // or select them with Space and use "Move selected to"; every move goes through the JSON API with
-// the versions this page saw, and the page redraws from the server. Other people's moves arrive
-// by polling the change feed. Everything here also works as plain forms without this script.
+// the versions this page saw. A move answers what it changed, which the page shows in place when it
+// follows on from the change number the page has (affinity-patch.js), else it reads the workspace
+// again. Other people's moves arrive the same way, live: the change feed's stream (live.js), with
+// polling whenever the stream is not open. Everything here also works as plain forms without this script.
 import { changes, send } from "./affinity-api.js";
 import { enableDrag } from "./affinity-drag.js";
+import { canPatch, patch } from "./affinity-patch.js";
+import { follow } from "./live.js";
 
 const POLL_MS = 3000;
 const root = document.getElementById("affinity");
@@ -45,6 +49,23 @@ async function redraw() {
   selected = new Set([...selected].filter((id) => noteEl(id)));
   decorate();
   if (focused) document.getElementById(focused)?.focus();
+}
+
+// Show a change (a move's answer, or the feed's): in place when it follows on from what the page has
+// (its `since` is at most the page's counter) and patching can show it, else by reading the workspace.
+async function take(change) {
+  if (!(Number(change.counter) > counter)) return false;  // the page has it already (its own move)
+  const patched = change.since <= counter && canPatch(change) && patch(root, change);
+  counter = Number(change.counter);
+  if (patched) decorate();
+  else await redraw();
+  return true;
+}
+
+// After this page's own move: its change; a refusal changed nothing; a conflict's board is read whole.
+async function settle(answer) {
+  if (answer.change) await take(answer.change);
+  else if (answer.state) { counter = Math.max(counter, answer.state.counter); await redraw(); }
 }
 
 function decorate() {
@@ -94,8 +115,7 @@ async function move(noteIds, targetId) {
     announce(`Moved ${what} to ${statementOf(targetId)}.`);
     selected.clear();
   }
-  if (answer.state) counter = answer.state.counter;
-  await redraw();
+  await settle(answer);
 }
 
 async function place(insightId, target) {
@@ -109,8 +129,7 @@ async function place(insightId, target) {
   if (answer.conflict) announce(answer.conflict);
   else if (answer.error) announce(answer.error);
   else announce(`Moved ${statementOf(insightId)} ${where}.`);
-  if (answer.state) counter = answer.state.counter;
-  await redraw();
+  await settle(answer);
 }
 
 function notesFor(note) {
@@ -143,8 +162,7 @@ async function step(kind) {
   busy = false;
   if (answer.conflict || answer.error) announce(answer.conflict || answer.error);
   else announce(kind === "undo" ? "Undone." : "Redone.");
-  if (answer.state) counter = answer.state.counter;
-  await redraw();
+  await settle(answer);
 }
 
 // Undo and redo without a reload; Ctrl+Z and Ctrl+Shift+Z (or Ctrl+Y) too, outside text fields.
@@ -166,16 +184,31 @@ document.addEventListener("keydown", (event) => {
 const drag = canGroup ? enableDrag(root, { notesFor, onDrop: (ids, target) => move(ids, target), onPlace: place })
   : { active: () => false };
 
-async function poll() {
+function cannotRedraw() {
   const typing = document.activeElement?.matches?.("input, textarea, select");
-  if (busy || drag.active() || typing) return;
-  const news = await changes(studyId, counter).catch(() => null);
-  if (news?.changed) {
-    counter = news.counter;
-    await redraw();
-    announce("The grouping was updated by someone else.");
+  return busy || drag.active() || typing;
+}
+
+// A change arrived on the stream (or a poll): show it now, or as soon as the person's own move, drag or
+// typing ends (their own move's answer may already have brought it: then there is nothing to do).
+const queue = [];
+let waiting = false;
+async function catchUp(change) {
+  if (change) queue.push(change);
+  if (waiting) return;
+  waiting = true;
+  while (queue.length) {
+    if (cannotRedraw()) { await new Promise((resolve) => { setTimeout(resolve, 300); }); continue; }
+    if (await take(queue.shift())) announce("The grouping was updated by someone else.");
   }
+  waiting = false;
+}
+
+async function poll() {
+  if (cannotRedraw()) return;
+  const news = await changes(studyId, counter).catch(() => null);
+  if (news?.changed) await catchUp(news);
 }
 
 decorate();
-setInterval(poll, POLL_MS);
+follow(`/api/studies/${studyId}/insights/live`, { onEvent: catchUp, poll, since: counter, pollMs: POLL_MS });

@@ -19,7 +19,15 @@ import { configure, flush } from "./flush.js";
 import { checkStorage, installHint } from "./hygiene.js";
 import { registerWorker } from "./sw-update.js";
 
-const behaviours = { "sync-badge": syncBadge, "waiting-panel": waitingPanel, legacy, "sign-out": signOut,
+// The interview recorder: on use, at once if interviews wait here, else once idle.
+function interview(el) {
+  const load = (start) => import("./interview.js").then((m) => m.default(el, start));
+  el.querySelector("button").onclick = () => el.ready || load(true);
+  indexedDB.databases?.().then((d) => d.some((x) => x.name === "fieldnotes-interviews") && load());
+  setTimeout(load, 9000);
+}
+
+const behaviours = { interview, "sync-badge": syncBadge, "waiting-panel": waitingPanel, legacy, "sign-out": signOut,
   "notes-list": notesList, recorder, "capture-form": captureForm, export: exportButton,
   capabilities, "long-wait": longWait };
 

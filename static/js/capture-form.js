@@ -10,6 +10,7 @@ import { watchConsent } from "./consent.js";
 import { byId, loadContext } from "./context.js";
 import { contextSummary } from "./context-summary.js";
 import { flush } from "./flush.js";
+import { roleGuide } from "./guide.js";
 import { saveNote } from "./outbox.js";
 import { emit, on } from "./status.js";
 
@@ -54,10 +55,20 @@ export default async function captureForm(form) {
   renderChips(groups.kind, (ctx.kinds || KINDS).map((k) => ({ value: k, text: capital(k) })), "observation");
   renderChips(groups.tags, (ctx.tags || []).map((t) => ({ value: t.name, text: t.name })));
   const visits = [...(ctx.visits || [])].sort((a, b) => b.visited_on.localeCompare(a.visited_on));
+  // Grouped by account, the account visited last first (issue 15): a researcher back at a customer finds
+  // its visits together. A context from before accounts has no organisation_id: its name groups it.
+  const accounts = new Map();
   for (const v of visits) {
+    const key = v.organisation_id ?? v.organisation;
+    if (!accounts.has(key)) {
+      const group = document.createElement("optgroup");
+      group.label = v.organisation;
+      accounts.set(key, group);
+      visitSelect.append(group);
+    }
     const option = new Option(`${v.visited_on} · ${v.organisation}`, v.id);
     option.dataset.short = v.organisation;  // for the one-line summary (context-summary.js)
-    visitSelect.add(option);
+    accounts.get(key).append(option);
   }
 
   const chosen = () => participants.get(chipValue(groups.participant_id)) || null;
@@ -67,6 +78,9 @@ export default async function captureForm(form) {
   const noPerson = () => Boolean(form.elements.no_person?.checked);
   const consent = watchConsent(form, { chosen, uses, noPerson });
   const summary = contextSummary(form);
+  // The role guide for whoever is observed (guide.js): their consent, their role's questions, the visit's plan.
+  const guide = roleGuide(app.querySelector("[data-guide]"), ctx.guide, recorderEl?.querySelector("[data-record]"));
+  const showGuide = () => guide.show(chosen(), visitSelect.value);
   // In the study's order (the server sorts pseudonyms naturally: P2 before P10), this visit's people only.
   function showParticipants(selected) {
     const visit = visits.find((v) => String(v.id) === visitSelect.value);
@@ -74,6 +88,7 @@ export default async function captureForm(form) {
     const ids = [...participants.keys()].filter((id) => !onVisit.size || onVisit.has(id));
     renderChips(groups.participant_id, ids.map((id) => ({ value: id, text: participants.get(id).pseudonym })), selected);
     consent.show();
+    showGuide();
     summary.show();
   }
   const remembered = await getMeta(`visit:${studyId}`, "");
@@ -100,6 +115,7 @@ export default async function captureForm(form) {
     const p = chosen();
     if (p?.role_id) setChip(groups.role_id, p.role_id);
     consent.show();
+    showGuide();
   });
   groups.kind.addEventListener("change", showExpected);
   form.addEventListener("input", markDirty);

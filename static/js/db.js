@@ -87,6 +87,19 @@ export async function deviceId(account) {
   return id;
 }
 
+// A store this phone has (indexedDB.databases() says; a browser without it is assumed to have it).
+export async function hasStore(name) {
+  return !indexedDB.databases || (await indexedDB.databases()).some((db) => db.name === name);
+}
+
+// `account`'s interviews the server does not hold yet, for every "not sent", sign-out and the export; their
+// store's module only where the store is: a phone that never recorded one loads nothing more.
+export async function unsentInterviews(account) {
+  if (account == null || !(await hasStore("fieldnotes-interviews"))) return [];
+  const { allInterviews } = await import("./interview-store.js");
+  return (await allInterviews()).filter((row) => row.account === account && row.state !== "sent");
+}
+
 export async function all(store, index = null, key = undefined) {
   const rows = await tx([store], "readonly", (stores) => {
     const source = index ? stores[store].index(index) : stores[store];

@@ -1,13 +1,14 @@
 // export.js: data-js="export" on the capture screen (and sign-out.js): download the notes not yet
-// sent, with their photos and audio as base64, as a JSON file (a copy in hand before clearing a
-// browser). Only the signed-in account's notes, and those saved before notes had an account
-// (legacy.js); never another account's. Photos leave without their location (strip-location.js).
-import { isLegacy, isMine } from "./account.js";
-import { all } from "./db.js";
+// sent, with their photos and audio as base64, and the interviews recorded here and not yet sent with
+// theirs, as a JSON file (a copy in hand before clearing a browser). Only the signed-in account's notes,
+// and those saved before notes had an account (legacy.js); never another account's. Photos leave without
+// their location (strip-location.js).
+import { currentAccount, isLegacy, isMine } from "./account.js";
+import { all, unsentInterviews } from "./db.js";
 
 const ours = (row) => isMine(row) || isLegacy(row);
 
-function base64(bytes) {
+export function base64(bytes) {
   let text = "";
   for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);
@@ -34,9 +35,9 @@ async function mediaEntry({ blob, ...meta }) {
 }
 
 export async function exportUnsent() {
-  const [outbox, records, blobs, attention] = await Promise.all(
-    [all("outbox"), all("records"), all("blobs"), all("attention")]).then((lists) => [
-    lists[0].filter(ours), lists[1], lists[2].filter(ours), lists[3].filter(ours)]);
+  const [outbox, records, blobs, attention, interviews] = await Promise.all(
+    [all("outbox"), all("records"), all("blobs"), all("attention"), unsentInterviews(currentAccount())])
+    .then((lists) => [lists[0].filter(ours), lists[1], lists[2].filter(ours), lists[3].filter(ours), lists[4]]);
   const ids = new Set([...outbox, ...attention].map((m) => m.entity_id).concat(blobs.map((b) => b.note_id)));
   const file = {
     exported_at: new Date().toISOString(),
@@ -45,7 +46,10 @@ export async function exportUnsent() {
     needs_attention: attention,
     media: await Promise.all(blobs.map(mediaEntry)),
   };
-  const url = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: "application/json" }));
+  // Interviews' audio (loaded only when one waits, interview-export.js) goes in without one string of it all.
+  const parts = interviews.length ? await (await import("./interview-export.js")).withInterviews(file, interviews)
+    : [JSON.stringify({ ...file, interviews }, null, 2)];
+  const url = URL.createObjectURL(new Blob(parts, { type: "application/json" }));
   const link = Object.assign(document.createElement("a"), {
     href: url, download: `fieldnotes-unsent-${file.exported_at.slice(0, 19).replace(/:/g, "-")}.json` });
   document.body.append(link);

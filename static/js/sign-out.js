@@ -1,7 +1,7 @@
 // sign-out.js: the header's "Sign out" (templates/base.html, form[data-sign-out]) on the capture
-// screen. With nothing left to send it signs out at once. With notes, photos or refusals still on
-// this phone it asks first: send now, export a copy, or keep them for this account (sent when it
-// signs in here again; never by anyone else). Signing out also forgets the capture pages this phone
+// screen. With nothing left to send it signs out at once. With notes, photos, interviews or refusals
+// still on this phone it asks first: send now, export a copy, or keep them for this account (sent when
+// it signs in here again; never by anyone else). Signing out also forgets the capture pages this phone
 // kept, so the next person offline cannot open a screen made for this account.
 import { setMeta } from "./db.js";
 import { exportUnsent } from "./export.js";
@@ -50,6 +50,11 @@ export default function signOut(dialog) {
     status.textContent = "Sending…";
     await flush();
     await navigator.locks?.request("outbox-flush", () => {});  // also waits for a flush already under way
+    if ((await waiting()).interviews.length) {
+      // The recorder's upload, loaded only when an interview waits; a tab already sending it is waited for.
+      await (await import("./interview-upload.js")).sendInterviews().catch(() => {});
+      await navigator.locks?.request("interview-upload", () => {});
+    }
     const left = await leftOver();
     if (!left) return leave();
     status.textContent = `Still not sent: ${left}. Export a copy, or keep them for you on this phone.`;

@@ -44,8 +44,10 @@ export default function syncBadge(bar) {
     }
     net.textContent = netText();
     const notes = now.notes.length === 1 ? "1 note" : `${now.notes.length} notes`;
-    signIn.hidden = !(state.signInNeeded && now.notes.length);
-    link.textContent = `Sign in to send ${notes}`;
+    const interviews = now.interviews.length === 1 ? "1 interview" : `${now.interviews.length} interviews`;
+    signIn.hidden = !(state.signInNeeded && (now.notes.length || now.interviews.length));
+    link.textContent = `Sign in to send ${[now.notes.length && notes, now.interviews.length && interviews]
+      .filter(Boolean).join(" and ")}`;
     button.disabled = state.flushing;
   }
 

@@ -1,6 +1,6 @@
 // waiting-panel.js: data-js="waiting-panel": the items behind the badge, opened by tapping it.
 // What needs attention comes first, each with what can be done about it on the phone; then what
-// is still waiting to be sent, with its photo or recording's progress.
+// is still waiting to be sent, with its photo or recording's progress, and the interviews recorded here.
 import { describeAttention } from "./attention-text.js";
 import { flush } from "./flush.js";
 import { emit, on } from "./status.js";
@@ -14,6 +14,12 @@ function el(tag, className, text) {
 }
 
 const about = (note) => (note?.text || "(photo or recording)").slice(0, 60);
+
+function interviewState(row) {
+  if (row.state === "recording") return "Interview: recording";
+  if (row.problem) return `Interview: not sent: ${row.problem}`;
+  return row.sent > 0 ? `Interview ${Math.floor((100 * row.sent) / row.size)}%` : "Interview: waiting to be sent";
+}
 
 function mediaState(items) {
   return items.map((m) => {
@@ -78,6 +84,11 @@ export default function waitingPanel(panel) {
       const state = [now.notes.includes(id) ? "Waiting to be sent" : "Sent", mediaState(media)].filter(Boolean);
       const li = el("li", "waiting-item state-local");
       li.append(el("p", "note-text", about(now.records.get(id))), el("p", "note-state", state.join(" · ")));
+      items.push(li);
+    }
+    for (const row of now.interviews) {
+      const li = el("li", "waiting-item state-local");
+      li.append(el("p", "note-text", row.title), el("p", "note-state", interviewState(row)));
       items.push(li);
     }
     empty.hidden = items.length > 0;

@@ -4,6 +4,7 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldnotes.extensions import db
@@ -49,7 +50,15 @@ def open_capture(page, live_server, field, signed_in=False):
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.get_by_role("radio", name=field["touchpoints"][0], exact=True, include_hidden=True).wait_for(state="attached")
     page.wait_for_function("async () => !!(await caches.match(location.pathname))")
+    ready(page)
     settle(page)
+
+
+def ready(page):
+    """Wait until the form has set itself up. It opens or folds the context once it has read the
+    phone's last choices, and only then enables Save: a tap on the summary before that could fold
+    what the form is about to open."""
+    expect(page.get_by_role("button", name="Save note")).to_be_enabled()
 
 
 def settle(page):
@@ -61,6 +70,7 @@ def choose(page, name, group=None):
     """Tap the chip called exactly `name` (in the fieldset whose legend is `group`, if given)."""
     scope = page.locator("fieldset", has=page.locator("legend", has_text=group)) if group else page
     chip = scope.locator("label.chip-label").filter(has_text=re.compile(f"^{re.escape(name)}$"))
+    ready(page)
     if chip.locator("xpath=ancestor::details[not(@open)]").count():
         page.locator("[data-context] > summary").click()  # the context is folded under the note box
     chip.click()

@@ -1,10 +1,13 @@
 """Real headless Chromium (Debian's, driven by Playwright) against the real app on a real port."""
 import shutil
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
 from werkzeug.wsgi import ClosingIterator
+
+from fieldnotes import live
 
 # Debian's Chromium when present; else Playwright's own (scripts/ensure-chromium).
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -69,12 +72,24 @@ class InFlight:
             self.answers.pop(key, None)
             self.idle.notify_all()
 
-    def wait(self, timeout=3):
+    def wait(self, timeout=3, nudge=None):
+        """`nudge` is called while waiting: it ends live streams (one may open just as the server stops)."""
+        deadline = time.monotonic() + timeout
         with self.idle:
-            self.idle.wait_for(lambda: not self.answers, timeout)
+            while self.answers and time.monotonic() < deadline:
+                if nudge:
+                    nudge()
+                self.idle.wait_for(lambda: not self.answers, 0.2)
             dropped = [answer for answer in self.answers.values() if answer is not None]
         for answer in dropped:  # the browser hung up mid-answer, and werkzeug did not close it
             answer.close()
+
+
+def flask_app(served):
+    """The Flask app under any test wrappers (a wire counter, a fault injector): each keeps it as .app."""
+    while not hasattr(served, "extensions"):
+        served = served.app
+    return served
 
 
 class LiveServer:
@@ -104,7 +119,8 @@ class LiveServer:
             self.server.shutdown()
             self.server.server_close()
             self.thread.join(5)
-            self.requests.wait()
+            # A page's open event stream would hold its request thread: end it (and any that opened late).
+            self.requests.wait(nudge=lambda: live.end_streams(flask_app(self.app)))
             self.server = None
 
     @property

@@ -73,7 +73,7 @@ def test_drag_and_keyboard_moves_show_up_for_a_colleague(browser, live_server, a
     expect(card(mine, insight_id)).to_contain_text("The ERP never sees")
     expect(card(mine, insight_id)).to_contain_text(re.compile(r"2 notes"))
 
-    # The colleague's page catches up by itself (polling), without a reload.
+    # The colleague's page catches up by itself (its live stream, polling as the fallback), without a reload.
     expect(card(theirs, insight_id)).to_contain_text("The ERP never sees", timeout=10_000)
     expect(card(theirs, insight_id)).to_contain_text("Types each portal order")
     expect(theirs.locator(".affinity-left")).not_to_contain_text("The ERP never sees")
@@ -86,6 +86,7 @@ def test_a_move_someone_made_meanwhile_is_reported_not_lost(browser, live_server
     study_id, insight_id = world(app)
     page = browser.new_context(**LAPTOP).new_page()
     page.clock.install()  # no polling unless the test lets time pass: the page stays out of date
+    page.route("**/insights/live*", lambda route: route.abort())  # nor a live stream
     sign_in(page, live_server, "dina@example.org", PASSWORD)
     page.goto(f"{live_server.url}/studies/{study_id}/affinity")
     with app.app_context():  # Dora files the note into a new insight of hers, after the page was drawn

@@ -1,0 +1,38 @@
+"""Reading the kept counts (explore: browse with no filter, the journey matrix)."""
+from collections import defaultdict
+from typing import NamedTuple
+
+from sqlalchemy import select
+
+from fieldnotes.extensions import db
+from fieldnotes.observations.models import NONE_ID, Kind, Slot
+from fieldnotes.observations.summaries.deltas import facet_table, journey_table
+
+
+class Cell(NamedTuple):
+    touchpoint_id: int | None
+    role_id: int | None
+    participant_id: int | None
+    visit_id: int | None
+    notes: int
+    pain: int
+    delight: int
+
+
+def journey_cells(study_id):
+    """The study's journey rows with notes, ids as the notes hold them (None for none)."""
+    t = journey_table
+    rows = db.session.execute(select(t.c.touchpoint_id, t.c.role_id, t.c.participant_id, t.c.visit_id,
+                                     t.c.notes, t.c.pain, t.c.delight)
+                              .where(t.c.study_id == study_id, t.c.notes > 0))
+    return [Cell(*(None if v == NONE_ID else v for v in r[:4]), *r[4:]) for r in rows]
+
+
+def facet_counts(study_id):
+    """{facet: {value: notes}} for kind (Kind), author and tag (ids), media (Slot) and attention ("")."""
+    found = defaultdict(dict)
+    read = {"kind": Kind, "media": Slot, "author": int, "tag": int, "attention": str}
+    for facet, value, n in db.session.execute(select(facet_table.c.facet, facet_table.c.value, facet_table.c.notes)
+                                              .where(facet_table.c.study_id == study_id, facet_table.c.notes > 0)):
+        found[facet][read[facet](value)] = n
+    return found

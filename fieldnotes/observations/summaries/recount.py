@@ -1,0 +1,67 @@
+"""Recounting a study from its notes: what the drift tests compare with, and the rebuild after a bulk load."""
+from sqlalchemy import case, delete, distinct, func, insert, literal, select
+
+from fieldnotes.extensions import db
+from fieldnotes.observations.models import NONE_ID, Attachment, Kind, observation_tag
+from fieldnotes.observations.summaries.deltas import FACET_KEY, JOURNEY_KEY, PAIN, facet_table, journey_table, note_table
+from fieldnotes.observations.summaries.note_states import attention_of, counted_states
+from fieldnotes.observations.summaries.upkeep import PENDING
+
+
+def recount(study_id):
+    """({journey key: (notes, pain, delight)}, {facet key: notes}) for the study, counted from its notes now."""
+    note = note_table
+    live = (note.c.study_id == study_id, note.c.deleted_at.is_(None))
+    cell = [func.coalesce(note.c[c], NONE_ID) for c in JOURNEY_KEY[1:]]
+    pain = func.sum(case((note.c.kind.in_([k.value for k in PAIN]), 1), else_=0))
+    delight = func.sum(case((note.c.kind == Kind.DELIGHT.value, 1), else_=0))
+    journey = {(study_id, *row[:4]): tuple(int(v) for v in row[4:]) for row in db.session.execute(
+        select(*cell, func.count(), pain, delight).where(*live).group_by(*cell))}
+    facets = {}
+    media, link = Attachment.__table__, observation_tag
+    for facet, query in (
+            ("kind", select(note.c.kind, func.count()).where(*live).group_by(note.c.kind)),
+            ("author", select(note.c.author_id, func.count()).where(*live).group_by(note.c.author_id)),
+            ("tag", select(link.c.tag_id, func.count()).join(note, note.c.id == link.c.observation_id)
+             .where(*live).group_by(link.c.tag_id)),
+            ("media", select(media.c.slot, func.count(distinct(note.c.id)))
+             .join(note, note.c.id == media.c.observation_id).where(*live).group_by(media.c.slot)),
+            ("attention", select(literal(""), func.count()).where(*live, attention_of(note)))):
+        for value, n in db.session.execute(query):
+            if n:
+                facets[(study_id, facet, value.value if hasattr(value, "value") else str(value))] = n
+    return journey, facets
+
+
+def stored(study_id):
+    """The kept counts in recount()'s shape, rows at zero left out."""
+    journey = {tuple(r[:5]): (r.notes, r.pain, r.delight) for r in db.session.execute(
+        select(journey_table).where(journey_table.c.study_id == study_id))
+        if (r.notes, r.pain, r.delight) != (0, 0, 0)}
+    facets = {tuple(r[:3]): r.notes for r in db.session.execute(
+        select(facet_table).where(facet_table.c.study_id == study_id)) if r.notes}
+    return journey, facets
+
+
+def rebuild(study_id):
+    """The study's summaries counted afresh (after a bulk load that wrote rows directly). Callers commit."""
+    db.session.flush()
+    pending = db.session.info.get(PENDING)
+    if pending is not None:
+        pending.finish(db.session.connection())
+    if pending is not None and pending.before:  # counted now: at commit only later changes move the counts
+        now = counted_states(db.session.connection(), pending.before)
+        for note_id, before in pending.before.items():
+            if getattr(now.get(note_id), "study_id", None) == study_id or getattr(before, "study_id", None) == study_id:
+                pending.before[note_id] = now.get(note_id)
+    if pending is not None:  # new rows not yet counted are in the recount below
+        for _, deltas in pending.new_rows:
+            deltas.forget_study(study_id)
+    for table in (journey_table, facet_table):
+        db.session.execute(delete(table).where(table.c.study_id == study_id))
+    journey, facets = recount(study_id)
+    if journey:
+        db.session.execute(insert(journey_table), [dict(zip(JOURNEY_KEY, k), notes=n, pain=p, delight=d)
+                                                   for k, (n, p, d) in journey.items()])
+    if facets:
+        db.session.execute(insert(facet_table), [dict(zip(FACET_KEY, k), notes=n) for k, n in facets.items()])
