@@ -1,0 +1,19 @@
+// A highlight's audio clip plays exactly its range: the media fragment (#t=start,end) starts it there and
+// asks the browser to stop at the end, and this guard pauses it at the end where a browser plays on
+// (after a seek, or one that ignores the fragment's end). Played again, it starts at its start.
+
+function guard(audio) {
+  const end = Number(audio.dataset.clipEnd);
+  const start = Number((audio.currentSrc || audio.src).split("#t=")[1]?.split(",")[0] || 0);
+  audio.addEventListener("timeupdate", () => {
+    if (audio.currentTime >= end) {
+      audio.pause();
+      audio.currentTime = end;
+    }
+  });
+  audio.addEventListener("play", () => {
+    if (audio.currentTime >= end - 0.05 || audio.currentTime < start) audio.currentTime = start;
+  });
+}
+
+for (const audio of document.querySelectorAll("audio[data-clip]")) guard(audio);
