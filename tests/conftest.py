@@ -5,7 +5,7 @@ import os
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from fieldnotes import create_app
+from fieldnotes import create_app, live
 from fieldnotes.extensions import db
 from tests.factories import PASSWORD, make_study, make_user
 
@@ -72,11 +72,12 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "MEDIA_ROOT": str(tmp_path / "media")})
+                      "MEDIA_ROOT": str(tmp_path / "media"), "ERASURE_LEDGER": str(tmp_path / "erasures.jsonl")})
     with app.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()
     yield app
+    live.close(app)  # its listener thread and connection, when a stream started one
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -7,7 +7,8 @@ adding its row. One entry per endpoint: a list with one request per HTTP method.
 A request is {"method", "url", "expect"[, "data" | "json", "headers"]}. The url
 fills placeholders from the world test_permissions builds: {study}, {touchpoint},
 {membership} (another researcher's), {invite}, {tag}, {visit}, {participant}, {note},
-{media} (a pending upload of a note by the researcher), {verified} (a stored photo).
+{media} (a pending upload of a note by the researcher), {verified} (a stored photo),
+{recording} (an interview recording the researcher added to {visit}, transcribed).
 "expect" maps each actor to a status. Empty forms are posted on purpose: a 422
 proves the role got past the permission check to validation.
 """
@@ -159,6 +160,8 @@ MATRIX = {
     "insights.api_state": [api("GET", "/api/studies/{study}/insights", only(200, NOTES, anonymous=401))],
     "insights.api_changes": [api("GET", "/api/studies/{study}/insights/changes?since=0",
                                  only(200, NOTES, anonymous=401))],
+    "insights.api_live": [api("GET", "/api/studies/{study}/insights/live?since=0",
+                              only(200, NOTES, anonymous=401))],
     "insights.api_create": [api("POST", "/api/studies/{study}/insights", only(422, BUILD, anonymous=401),
                                 **EMPTY_JSON)],
     "insights.api_statement": [api("POST", "/api/studies/{study}/insights/1/statement",
@@ -236,6 +239,81 @@ MATRIX = {
     "api.notes_json": [api("GET", "/api/v1/studies/{study}/exports/notes.json", only(200, NOTES, anonymous=401))],
     "api.openapi": [api("GET", "/api/v1/openapi.json", signed_in(200, anonymous=200))],
     "api.docs": [api("GET", "/api/v1/docs", signed_in(200, anonymous=200))],
+    # Transcripts: read as notes are; changed by those who may edit the note, or for an interview recording,
+    # who run fieldwork (a researcher: the recordings they added); added to a visit by those who run fieldwork.
+    "transcripts.recording_page": [get("/studies/{study}/recordings/{recording}", only(200, NOTES))],
+    "transcripts.recording_state": [get("/studies/{study}/recordings/{recording}/state", only(200, NOTES))],
+    "transcripts.recording_audio": [get("/studies/{study}/recordings/{recording}/audio", only(200, NOTES))],
+    "transcripts.transcript_versions": [get("/studies/{study}/recordings/{recording}/transcript/versions",
+                                            only(200, NOTES))],
+    "transcripts.edit_transcript": [get("/studies/{study}/recordings/{recording}/transcript/edit", only(200, FIELD)),
+                                    post("/studies/{study}/recordings/{recording}/transcript/edit",
+                                         only(400, FIELD))],  # no base version: 400
+    "transcripts.retry": [post("/studies/{study}/recordings/{recording}/retry", only(422, FIELD))],  # done: 422
+    "transcripts.delete_recording": [post("/studies/{study}/recordings/{recording}/delete", only(303, FIELD))],
+    "transcripts.add_recording_page": [get("/studies/{study}/visits/{visit}/recordings/new", only(200, FIELD))],
+    "transcripts.declare_recording": [api("POST", "/api/studies/{study}/visits/{visit}/recordings",
+                                          only(422, FIELD, anonymous=401), **EMPTY_JSON)],
+    # Only its uploader sends its bytes (the owner gets 404); this one wants its chunks typed: 415.
+    "transcripts.append_recording": [api("PATCH", "/api/studies/{study}/recordings/{recording}",
+                                         roles(owner=404, researcher=415, designer=403, viewer=403,
+                                               anonymous=401))],
+
+    # The visit kit (issue 15, helper "fieldkit"). An empty brief or plan is a valid one (every field may be
+    # blank), so the post saves it: 303. The world's visit has no interpretation session: marking or closing
+    # one is "not found" once past the role check, until someone starts it.
+    "fieldkit.brief": [get("/studies/{study}/brief", only(200, NOTES))],
+    "fieldkit.edit_brief": [get("/studies/{study}/brief/edit", only(200, BUILD)),
+                            post("/studies/{study}/brief/edit", only(303, BUILD))],
+    "fieldkit.plan": [get("/studies/{study}/visits/{visit}/plan", only(200, FIELD)),
+                      post("/studies/{study}/visits/{visit}/plan", only(303, FIELD))],
+    "fieldkit.interpretation": [get("/studies/{study}/visits/{visit}/interpretation", only(200, NOTES))],
+    "fieldkit.start": [post("/studies/{study}/visits/{visit}/interpretation/start", only(303, NOTES))],
+    "fieldkit.mark": [post("/studies/{study}/visits/{visit}/interpretation/marks", only(404, NOTES))],
+    "fieldkit.close": [post("/studies/{study}/visits/{visit}/interpretation/close", only(404, NOTES))],
+    "fieldkit.brief_file": [get("/studies/{study}/brief.md", only(200, NOTES))],
+    "fieldkit.sessions_file": [get("/studies/{study}/interpretation-sessions.csv", only(200, NOTES))],
+    # Highlights: whoever may edit notes makes them; an empty form is refused (422) past the check.
+    "highlights.new_highlight": [get("/studies/{study}/notes/{note}/highlights/new", only(200, NOTES))],
+    "highlights.create_highlight": [post("/studies/{study}/notes/{note}/highlights", only(422, NOTES))],
+    # Transcript 1 is the world's interview recording's (transcripts): members who read notes open the form;
+    # an empty one is refused (422) past the check.
+    "highlights.new_transcript_highlight": [get("/studies/{study}/transcripts/1/highlights/new", only(200, NOTES))],
+    "highlights.create_transcript_highlight": [post("/studies/{study}/transcripts/1/highlights", only(422, NOTES))],
+    # Accounts (issue 15, helper "accounts"): the world's visit made account 1. The account page shows
+    # notes (view_notes); the list what fieldwork shows; editing, merging as fieldwork is managed.
+    "accounts.index": [get("/studies/{study}/accounts", only(200, NOTES))],
+    "accounts.show": [get("/studies/{study}/accounts/1", only(200, NOTES))],
+    "accounts.edit": [get("/studies/{study}/accounts/1/edit", only(200, FIELD)),
+                      post("/studies/{study}/accounts/1/edit", only(422, FIELD))],
+    "accounts.merge": [get("/studies/{study}/accounts/merge", only(200, FIELD)),
+                       post("/studies/{study}/accounts/merge", only(422, FIELD))],
+    "accounts.undo_merge": [post("/studies/{study}/accounts/merges/1/undo", only(404, FIELD))],  # no merge yet
+    "api.accounts": [api("GET", "/api/v1/studies/{study}/accounts", only(200, NOTES, anonymous=401))],
+    # The roster import: owners, as the note import.
+    "imports.upload_roster": [get("/studies/{study}/import/roster", only(200, OWNER)),
+                              post("/studies/{study}/import/roster", only(422, OWNER))],
+    "imports.preview_roster": [get("/studies/{study}/import/roster/AAAAAAAAAAAAAAAAAAAAAAAA", only(404, OWNER))],
+    "imports.import_roster_page": [post("/studies/{study}/import/roster/AAAAAAAAAAAAAAAAAAAAAAAA",
+                                        only(404, OWNER))],
+    # Workshops (issue 16, helper "workshops"): designers and owners run them (they group notes); whoever may
+    # read the notes joins from a phone. {workshop} is the owner's, on the study; nobody has joined it.
+    "workshops.index": [get("/studies/{study}/workshops", only(200, BUILD))],
+    "workshops.start": [post("/studies/{study}/workshops", only(422, BUILD))],
+    "workshops.join_page": [get("/join", signed_in(200))],
+    "workshops.join_by_code": [post("/join", signed_in(422))],   # no code: a wrong one, counted as a guess
+    "workshops.phone": [get("/studies/{study}/workshops/{workshop}", only(200, NOTES))],
+    "workshops.join": [post("/studies/{study}/workshops/{workshop}/join", only(303, NOTES))],
+    "workshops.move_card": [post("/studies/{study}/workshops/{workshop}/cards", only(400, NOTES))],
+    # What the phone's and the wall's scripts read: JSON (and events) under /api/, as the workspace's are.
+    "workshops.feed_json": [api("GET", "/api/studies/{study}/workshops/{workshop}/feed",
+                                only(200, NOTES, anonymous=401))],
+    "workshops.live_feed": [api("GET", "/api/studies/{study}/workshops/{workshop}/live?since=999",
+                                only(200, NOTES, anonymous=401))],
+    # The world's photo is a note with no participant and no "no person" mark: no consent, so never shown.
+    "workshops.photo": [get("/studies/{study}/workshops/{workshop}/photos/{verified}", only(404, NOTES))],
+    "workshops.wall": [get("/studies/{study}/workshops/{workshop}/wall", only(200, BUILD))],
+    "workshops.facilitate": [post("/studies/{study}/workshops/{workshop}/wall", only(400, BUILD))],
 }
 
 # Test-only hooks (fault injection, simulated restore) take no session: they are

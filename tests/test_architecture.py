@@ -17,8 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "fieldnotes"
 
 # Lowest first; packages in one tuple are beside each other and may not import each other.
-LAYERS = [("auth",), ("studies",), ("visits",), ("observations",), ("sync", "explore", "pwa"),
-          ("insights",), ("boards",), ("exports",), ("imports",), ("api",), ("demo", "ops")]
+LAYERS = [("auth",), ("studies",), ("organisations",), ("visits",), ("observations",), ("transcripts",),
+          ("highlights",), ("fieldkit",), ("sync", "explore", "pwa"), ("insights",), ("accounts", "workshops"),
+          ("boards",), ("exports",), ("imports",), ("api",), ("demo", "ops")]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 APP_FACTORY = "fieldnotes"
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}

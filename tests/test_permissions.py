@@ -17,9 +17,11 @@ from fieldnotes.observations.models import Attachment, MediaStatus
 from fieldnotes.observations.storage import stored_path
 from fieldnotes.studies.models import Tag
 from fieldnotes.observations import changes
+from fieldnotes.workshops import service as workshops
 from tests.conftest import TEST_CONFIG, AuthActions, empty_postgres
 from tests.factories import make_observation, make_participant, make_study, make_user, make_visit
 from tests.permission_matrix import ACTORS, EXCLUDED_PREFIXES, LOGIN, MATRIX
+from tests.transcripts_world import interview_recording
 
 SIGN_IN_TABLES = {"login_session", "failed_login"}
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
@@ -53,9 +55,13 @@ def build_world(app):
         path = stored_path(stored.sha256)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(JPEG)
-        return {"study": study.id, "touchpoint": study.touchpoints[0].id, "membership": membership.id,
-                "invite": invite, "tag": tag.id, "visit": visit.id, "participant": participant.id,
-                "note": note.id, "media": pending, "verified": verified}
+        recording = interview_recording(study, visit, users["researcher"])
+        workshop = workshops.start(study.id, users["owner"].id, "Wall", "evenly", [note.id], {})
+        db.session.commit()
+        return {"workshop": workshop.id, "study": study.id, "touchpoint": study.touchpoints[0].id,
+                "membership": membership.id, "invite": invite, "tag": tag.id, "visit": visit.id,
+                "participant": participant.id, "note": note.id, "media": pending, "verified": verified,
+                "recording": recording}
 
 
 def routes(app):
@@ -77,8 +83,8 @@ CASES = [pytest.param(endpoint, i, id=f"{endpoint}-{request['method']}")
 
 def test_every_route_is_in_the_matrix():
     app = probe_app()
-    world = {name: 1 for name in ("study", "touchpoint", "membership", "tag", "visit", "participant")}
-    world.update(invite="token", note=uuid.uuid4(), media=uuid.uuid4(), verified=uuid.uuid4())
+    world = {name: 1 for name in ("study", "touchpoint", "membership", "tag", "visit", "participant", "workshop")}
+    world.update(invite="token", note=uuid.uuid4(), media=uuid.uuid4(), verified=uuid.uuid4(), recording=uuid.uuid4())
     adapter = app.url_map.bind("localhost")
     missing = []
     for endpoint, method, rule in routes(app):
