@@ -156,7 +156,7 @@ class Attachment(db.Model):
     verified_at: Mapped[datetime | None]
     # What is stored when it differs from what was sent (photos are re-encoded without EXIF); sha256 and
     # size stay the phone's, which its upload was verified against.
-    stored_sha256: Mapped[str | None] = mapped_column(String(64))
+    stored_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     stored_size: Mapped[int | None] = mapped_column(BigInteger)
 
     observation: Mapped[Observation] = relationship(back_populates="media")

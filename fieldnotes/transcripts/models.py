@@ -63,8 +63,8 @@ class Recording(db.Model):
         ForeignKey("participant.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(200), default="")
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    # The file of an interview recording (a note's audio is its attachment's file).
-    sha256: Mapped[str | None] = mapped_column(String(64))
+    # The file of an interview recording (a note's audio is its attachment's file); indexed for storage.held().
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     size: Mapped[int | None] = mapped_column(BigInteger)
     mime: Mapped[str | None] = mapped_column(String(100))
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
