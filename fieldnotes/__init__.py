@@ -1,4 +1,6 @@
 """Fieldnotes: contextual-inquiry field research, captured offline and synced."""
+from types import FunctionType
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
@@ -11,13 +13,37 @@ from fieldnotes.routing import IdConverter
 from fieldnotes.secret import load_secret_key
 
 
+class Fieldnotes(Flask):
+    """Flask, asking once per hook whether it is a coroutine rather than on every call.
+
+    Flask's ensure_sync runs inspect.iscoroutinefunction for the view and every before, after and
+    teardown function of every request, eleven times for a phone's pull with no changes (issue 11,
+    session 8). A function's kind never changes. Only plain functions are remembered, and only so
+    many: a bound method can be made anew per call (a class-based view's dispatch_request).
+    """
+
+    REMEMBERED = 1024
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._synced = {}
+
+    def ensure_sync(self, func):
+        synced = self._synced.get(func)
+        if synced is None:
+            synced = super().ensure_sync(func)
+            if type(func) is FunctionType and len(self._synced) < self.REMEMBERED:
+                self._synced[func] = synced
+        return synced
+
+
 def create_app(config=None):
     """Build the app; `config` (a mapping) overrides settings, as tests do.
 
     INSTANCE_PATH in it (absolute) moves instance/, where the development key lives.
     """
-    app = Flask(__name__, static_folder="../static", template_folder="../templates",
-                instance_path=(config or {}).get("INSTANCE_PATH"), instance_relative_config=True)
+    app = Fieldnotes(__name__, static_folder="../static", template_folder="../templates",
+                     instance_path=(config or {}).get("INSTANCE_PATH"), instance_relative_config=True)
     app.config.from_object(Config)
     if config:
         app.config.update(config)

@@ -35,11 +35,12 @@ def gzipped(response):
     if response.direct_passthrough or response.is_streamed or "Content-Encoding" in response.headers:
         return response
     # A shared cache must not give gzip to a client that did not ask. (Said without parsing Vary when it
-    # is not there yet, the usual case: every pull pays for this line, issue 11.)
+    # is not there yet, the usual case: every pull pays for this line, issue 11. Added, not set: a set
+    # walks the headers again for a Vary just found absent.)
     if "Vary" in response.headers:
         response.vary.add("Accept-Encoding")
     else:
-        response.headers["Vary"] = "Accept-Encoding"
+        response.headers.add("Vary", "Accept-Encoding")
     body = response.get_data()
     if len(body) < SMALLEST:
         return response

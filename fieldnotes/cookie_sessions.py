@@ -47,7 +47,7 @@ class VerifiedOnce(SecureCookieSessionInterface):
         max_age = int(app.permanent_session_lifetime.total_seconds())
         remembered = self._verified.get((app.secret_key, value))
         if remembered is not None and 0 <= time.time() - remembered[0] <= max_age:
-            return self.session_class(copy.deepcopy(remembered[1]))
+            return self.session_class(private_copy(remembered[1]))
         serializer = self.get_signing_serializer(app)
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
@@ -58,3 +58,16 @@ class VerifiedOnce(SecureCookieSessionInterface):
                 self._verified = {}
             self._verified[(app.secret_key, value)] = (signed_at.timestamp(), copy.deepcopy(data))
         return self.session_class(data)
+
+
+# Values a request cannot change in place: a signed-in session holds only these (Flask-Login's _user_id,
+# _id and _fresh), so its copy need not be deep.
+IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def private_copy(data):
+    """What a remembered cookie held, for one request to change as it likes. The session class copies the
+    dict itself; deepcopy walked every value of a signed-in session only to copy strings (issue 11, session 8)."""
+    if all(type(value) in IMMUTABLE for value in data.values()):
+        return data
+    return copy.deepcopy(data)

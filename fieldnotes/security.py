@@ -36,6 +36,8 @@ EVERY_RESPONSE = {
     "Permissions-Policy": "geolocation=(), camera=(self), microphone=(self)",
 }
 
+HEADER_LIST = "fieldnotes.header_list"
+HSTS = "max-age=31536000; includeSubDomains"
 
 # Tokens that are the whole key: a board share link opens the board to anyone, an invite sets a password,
 # a session token signs its browser in. A log keeps their first 4 characters (24 bits): enough to tell
@@ -57,6 +59,9 @@ def init_app(app, script_hashes=()):
     # Either setting asks for secure cookies; both cookies then follow.
     app.config.update(cookie_settings(app.config["SECURE_COOKIES"] or app.config["SESSION_COOKIE_SECURE"]))
     app.extensions["fieldnotes.headers"] = response_headers(script_hashes)
+    # The same with each name in lower case beside it, spelt once, not for every response.
+    app.extensions[HEADER_LIST] = [(name.lower(), name, value)
+                                   for name, value in app.extensions["fieldnotes.headers"].items()]
     app.session_interface = VerifiedOnce()
     app.before_request(refuse_cross_site_writes)
     app.after_request(add_security_headers)
@@ -103,16 +108,17 @@ def same_origin(origin):
 
 
 def add_security_headers(response):
-    # The names already set, read once: Headers.setdefault walks every header per name (issue 11).
+    # Added in one extend, none of them there yet: Headers.setdefault walks every header per name, and each
+    # `headers[name] =` walks them again to drop a copy that is not there (issue 11, sessions 6 and 8).
     headers = response.headers
     present = {name.lower() for name in headers.keys()}
-    headers.extend([(name, value) for name, value in current_app.extensions["fieldnotes.headers"].items()
-                    if name.lower() not in present])
+    added = [(name, value) for lower, name, value in current_app.extensions[HEADER_LIST] if lower not in present]
     if request.is_secure and "strict-transport-security" not in present:
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        added.append(("Strict-Transport-Security", HSTS))
     # Pages name participants and the API carries notes: never keep them in shared caches.
     if "cache-control" not in present and (request.path.startswith("/api/") or response.mimetype == "text/html"):
-        headers["Cache-Control"] = "no-store"
+        added.append(("Cache-Control", "no-store"))
+    headers.extend(added)
     return response
 
 

@@ -44,8 +44,10 @@ def takes_own_turns(view):
 
 
 def take_turn_for_writes():
-    view = current_app.view_functions.get(request.endpoint)
-    if request.method in UNSAFE_METHODS and on_sqlite() and not getattr(view, "takes_own_turns", False):
+    # The method first: most requests only read (a phone's pulls), and need no view looked up (issue 11).
+    if request.method not in UNSAFE_METHODS or not on_sqlite():
+        return
+    if not getattr(current_app.view_functions.get(request.endpoint), "takes_own_turns", False):
         local_writers.acquire()
         g.writer_turn = True
 

@@ -21,8 +21,11 @@ READ_ONLY = {"isolation_level": "AUTOCOMMIT"}
 
 @bp.before_request
 def read_pulls_without_a_transaction():
-    """Before Flask-Login reads the session: the session's connection is procured here, in autocommit."""
-    if request.endpoint == "sync.pull" and db.session.get_bind().dialect.name == "postgresql":
+    """Before Flask-Login reads the session: the session's connection is procured here, in autocommit.
+
+    The database is told by the app's engine, not by the session's get_bind(): the same dialect, without
+    going through the scoped session and Flask-SQLAlchemy's bind lookup on every pull (issue 11, session 8)."""
+    if request.endpoint == "sync.pull" and db.engine.dialect.name == "postgresql":
         db.session.connection(execution_options=READ_ONLY)
 
 
