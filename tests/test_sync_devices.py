@@ -3,14 +3,19 @@ import re
 import uuid
 
 import pytest
+from flask import g
 from sqlalchemy import event, func, select
 
+from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db
+from fieldnotes.sync import devices
+from fieldnotes.sync.devices import DeviceRead
 from fieldnotes.observations.models import Observation
 from fieldnotes.sync.models import Device, ProcessedMutation
 from tests.factories import add_member, make_study, make_user, note_mutation
 
 DEVICE_TABLE = re.compile(r'\b(FROM|INTO|UPDATE)\s+"?device"?(\s|$)', re.IGNORECASE)
+DEVICE_JOIN = re.compile(r'\bJOIN\s+"?device"?\s+ON\b', re.IGNORECASE)
 ANAS_PHONE = "3f1c6a8e-2b7d-4e51-9a0c-6d2e8b4f1a73"
 
 
@@ -107,22 +112,71 @@ def test_a_claimed_account_that_is_not_an_account_id_is_a_clear_422(app, client,
     assert stored(app) == (0, 0)
 
 
-def test_a_known_device_costs_one_read_per_push(app, client, study_id):
-    push(client, note_mutation(study_id))  # binds the device
+def device_reads(app, send):
+    """The statements that name the device table while `send()` runs (a join included)."""
     statements = []
 
     def record(conn, cursor, statement, *args):
-        if DEVICE_TABLE.search(statement):
-            statements.append(statement.split()[0].upper())
+        if DEVICE_TABLE.search(statement) or DEVICE_JOIN.search(statement):
+            statements.append(" ".join(statement.split()))
 
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", record)
     try:
-        push(client, note_mutation(study_id), note_mutation(study_id))
+        send()
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert statements == ["SELECT"]
+    return statements
+
+
+def test_a_known_device_is_read_with_the_sign_in(app, client, study_id):
+    push(client, note_mutation(study_id))  # binds the device
+
+    statements = device_reads(app, lambda: push(client, note_mutation(study_id), note_mutation(study_id)))
+
+    assert len(statements) == 1
+    assert statements[0].startswith("SELECT login_session.user_id") and DEVICE_JOIN.search(statements[0])
+
+
+def test_a_device_never_seen_is_bound_after_the_sign_in_found_none(app, client, study_id):
+    statements = device_reads(app, lambda: push(client, note_mutation(study_id)))
+
+    assert DEVICE_JOIN.search(statements[0])
+    assert [s.split()[0] for s in statements[1:]] == ["INSERT", "SELECT"]  # bind: insert-or-nothing, read
+    assert device(app)[0] == user_id(app, "ana@example.org")
+
+
+def posted(app, client, **request):
+    """(the statements naming the device table, the response) of one POST to the push endpoint."""
+    responses = []
+    statements = device_reads(app, lambda: responses.append(client.post("/api/sync/push", **request)))
+    return statements, responses[0]
+
+
+@pytest.mark.parametrize("body", [{"device_id": "not a device id"}, {"device_id": 7}, {"mutations": []}, [1]])
+def test_a_body_naming_no_device_signs_in_alone_and_answers_as_before(app, client, study_id, body):
+    statements, response = posted(app, client, json=body)
+    assert statements == [] and response.status_code in (400, 422)
+
+
+def test_a_body_that_is_not_json_signs_in_alone(app, client, study_id):
+    statements, response = posted(app, client, data=b'{"device_id": "' + ANAS_PHONE.encode(),
+                                  content_type="application/json")
+    assert statements == [] and response.status_code == 400
+
+
+def test_what_the_sign_in_read_is_used_only_for_the_same_device_and_account(app, study_id):
+    """A read kept for another device (or account) is not taken for this one's: owner_of reads it."""
+    ana = user_id(app, "ana@example.org")
+    with app.test_request_context():
+        devices.bind(uuid.UUID(ANAS_PHONE), ana)
+        for other in (DeviceRead(uuid.uuid4(), ana, None, None), DeviceRead(uuid.UUID(ANAS_PHONE), ana + 1, 99, None)):
+            g.push_device = other
+            assert devices.owner_of(uuid.UUID(ANAS_PHONE), ana) == ana
+            assert "push_device" not in g  # used once, whichever it was
+        g.push_device = DeviceRead(uuid.UUID(ANAS_PHONE), ana, ana + 1, utcnow())
+        assert devices.owner_of(uuid.UUID(ANAS_PHONE), ana) == ana + 1  # the kept read: another's phone
 
 
 def test_last_seen_moves_on_when_the_device_comes_back_later(app, client, study_id):

@@ -95,7 +95,9 @@ def write_new_notes(author_id, device_id, items, tag_cache=None, write_rows=None
     each, not ORM objects, since nothing in the request reads them back. The rows
     are those write_note would make. Raises IntegrityError when the database refuses
     a row; the caller's savepoint then undoes the lot. `write_rows(table, rows)` replaces
-    the executemany (a CSV import's driver-level bulk writer, imports/bulk.py).
+    the executemany (a CSV import's driver-level bulk writer, imports/bulk.py). `tag_cache`
+    (service.cache_tags' {(study id, name_key): tag}) may be filled by the caller: only the
+    tags' ids are read here, so a push's checks put light rows in it (service.TagId).
     """
     seqs = take_seqs(len(items))
     tag_cache = {} if tag_cache is None else tag_cache

@@ -5,6 +5,7 @@ than raising, so sync can answer per item.
 """
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -73,7 +74,7 @@ def tags_named(study_id, names, cache=None):
     """
     cache = {} if cache is None else cache
     keys = [(study_id, name_key(name)) for name in names]
-    if any(key not in cache for key in keys):  # else a dict lookup per name (an import's batch is cached)
+    if any(cache.get(key) is None for key in keys):  # else a dict lookup per name (an import's batch is cached)
         with tags_in_database():
             cache_tags(study_id, names, cache)
     return list({key: cache[key] for key in keys}.values())  # one tag per name_key, in the names' order
@@ -98,14 +99,18 @@ def cache_tags(study_id, names, cache):
     at this moment: insert-or-nothing on the unique (study, key), then read, so both end on the same row.
     Autoflush stays on: it runs once per call, not once per name, and a tag pending in the session
     must be in the database before we look for it.
+
+    A key cached as None was looked for in this transaction and not found (a push's checks read the tags
+    with the rest, sync/new_notes.py): it is inserted-or-nothing and read, not read first as well.
     """
     wanted = {}
     for name in names:
         wanted.setdefault(name_key(name), name)
-    missing = {key: name for key, name in wanted.items() if (study_id, key) not in cache}
+    missing = {key: name for key, name in wanted.items() if cache.get((study_id, key)) is None}
     if not missing:
         return
-    found = read_tags(study_id, missing)
+    unread = [key for key in missing if (study_id, key) not in cache]
+    found = read_tags(study_id, unread) if unread else {}
     new = [{"study_id": study_id, "name": name, "name_key": key, "created_at": utcnow()}
            for key, name in missing.items() if key not in found]
     if new:
@@ -113,6 +118,12 @@ def cache_tags(study_id, names, cache):
         db.session.execute(dialect.insert(Tag.__table__).on_conflict_do_nothing(), new)
         found |= read_tags(study_id, {row["name_key"] for row in new})
     cache.update({(study_id, key): tag for key, tag in found.items()})
+
+
+class TagId(NamedTuple):
+    """A tag as notes written as rows need it (their links, their counts): its id, not an ORM Tag.
+    Only caches handed to changes.write_new_notes hold these; fill() and the laptop's edits get ORM Tags."""
+    id: int
 
 
 # Built once: every push with tags reads them, and building the statement and its cache key each time cost

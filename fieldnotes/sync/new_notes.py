@@ -4,13 +4,13 @@ A note the server has never seen, from a mutation it has never processed, is
 the common case and the one worth making cheap. Everything else (edits,
 deletes, resends, conflicts) goes through push.py one item at a time.
 """
-from sqlalchemy import bindparam, insert, literal_column, select, union_all
+from sqlalchemy import Integer, String, bindparam, cast, insert, literal_column, null, select, type_coerce, union_all
 
 from fieldnotes.extensions import db
 from fieldnotes.observations import changes, service
 from fieldnotes.observations.models import Observation
-from fieldnotes.studies.models import Membership
-from fieldnotes.studies.permissions import allows
+from fieldnotes.studies.models import Membership, Tag, name_key
+from fieldnotes.studies.permissions import StudyRole, allows
 from fieldnotes.sync import new_rows
 from fieldnotes.sync.models import ProcessedMutation
 
@@ -23,15 +23,23 @@ KNOWN = union_all(
     .where(_processed.c.mutation_id.in_(bindparam("mutation_ids", expanding=True))),
     select(literal_column("'note'"), _notes.c.id).where(_notes.c.id.in_(bindparam("note_ids", expanding=True))))
 _scoped = {field: model.__table__ for field, model in service.SCOPED.items()}
-# The study's ids among those the new notes name, every kind in one statement (service.known_ids: one each).
 PROCESSED = insert(_processed)
-_members = Membership.__table__
-MEMBER_ROLE = select(_members.c.role).where(_members.c.study_id == bindparam("study_id"),
-                                            _members.c.user_id == bindparam("user_id"))
-STUDY_IDS = union_all(*(
-    select(literal_column(f"'{field}'").label("field"), table.c.id)  # our own names, not input
+# What a push's new notes are checked against in a study, in one statement where there were three (issue 11,
+# session 8): rows (kind, key, value) of the member's role ('role', role, -), the study's ids among those the
+# notes name (field, -, id; service.known_ids: one statement each) and its tags of the names they give
+# ('tag', name_key, id). Our own literals, not input. The role is read as text: the union's columns take the
+# first select's types, and the Enum's would convert the tags' keys too.
+_members, _tags = Membership.__table__, Tag.__table__
+ROLE = select(literal_column("'role'").label("kind"), type_coerce(_members.c.role, String).label("key"),
+              cast(null(), Integer).label("value")).where(_members.c.study_id == bindparam("study_id"),
+                                                          _members.c.user_id == bindparam("user_id"))
+STUDY_IDS = tuple(
+    select(literal_column(f"'{field}'"), cast(null(), String), table.c.id)
     .where(table.c.study_id == bindparam("study_id"), table.c.id.in_(bindparam(field, expanding=True)))
-    for field, table in _scoped.items()))
+    for field, table in _scoped.items())
+TAGS = select(literal_column("'tag'"), _tags.c.name_key, _tags.c.id).where(
+    _tags.c.study_id == bindparam("study_id"), _tags.c.name_key.in_(bindparam("tag_keys", expanding=True)))
+STUDY_CHECKS = union_all(ROLE, *STUDY_IDS, TAGS)
 
 
 def inserting(mutation):
@@ -77,44 +85,49 @@ def new_ones(mutations, known=None):
 
 class Checks:
     """What a push's new notes are checked against, read once for them all (the answers do not change
-    within the transaction): the user's membership and the ids each study has of those the notes name."""
+    within the transaction): per study, the user's role, the ids it has of those the notes name, and its
+    tags of the names they give, which `tags` keeps for changes.write_new_notes (its tag cache)."""
 
     def __init__(self, user, mutations):
-        self.user, self.members, self.known = user, {}, {}
+        self.user, self.studies, self.tags = user, {}, {}
         self.named = {}
         for mutation in mutations:
             self.named.setdefault(mutation["data"]["study_id"], []).append(mutation["data"])
         self.media = service.stored_media([item for m in mutations for item in m["data"]["media"]])
 
-    def may_capture(self, study_id):
-        if study_id not in self.members:  # the role only (None: not a member), no Membership object
-            self.members[study_id] = db.session.connection().execute(
-                MEMBER_ROLE, {"study_id": study_id, "user_id": self.user.id}).scalar()
-        role = self.members[study_id]
-        return role is not None and allows(role, "capture")
-
-    def known_ids(self, study_id):
-        if study_id not in self.known:
-            self.known[study_id] = known_ids(study_id, self.named[study_id])
-        return self.known[study_id]
+    def study(self, study_id):
+        """(role or None when not a member, {field: known ids}): one statement per study."""
+        if study_id not in self.studies:
+            self.studies[study_id] = read_study(study_id, self.user.id, self.named[study_id], self.tags)
+        return self.studies[study_id]
 
     def errors_of(self, mutation):
         """Field messages if this new note may not be written; reads only, so nothing to undo."""
         data = mutation["data"]
-        if not self.may_capture(data["study_id"]):
+        role, known = self.study(data["study_id"])
+        if role is None or not allows(role, "capture"):
             return {"study_id": ["You cannot add notes to this study."]}
-        return (service.scope_errors(data["study_id"], data, self.known_ids(data["study_id"]))
+        return (service.scope_errors(data["study_id"], data, known)
                 | service.media_errors(mutation["entity_id"], data["media"], self.media))
 
 
-def known_ids(study_id, datas):
-    """{field: the ids these notes name that are this study's}, as service.known_ids, in one statement."""
+def read_study(study_id, user_id, datas, tag_cache):
+    """(role, {field: the ids these notes name that are this study's}), as service.known_ids, and the
+    study's tags of the names they give put in `tag_cache`: found as service.TagId, looked for and not
+    found as None (service.cache_tags then inserts them without reading again)."""
     named = {field: list({data[field] for data in datas if data.get(field) is not None}) for field in _scoped}
-    known = {field: set() for field in _scoped}
-    if any(named.values()):
-        for field, id_ in db.session.connection().execute(STUDY_IDS, {"study_id": study_id, **named}):
-            known[field].add(id_)
-    return known
+    keys = list({name_key(name) for data in datas for name in data["tags"]})
+    role, known = None, {field: set() for field in _scoped}
+    tag_cache.update({(study_id, key): None for key in keys if tag_cache.get((study_id, key)) is None})
+    for kind, key, value in db.session.connection().execute(STUDY_CHECKS, {
+            "study_id": study_id, "user_id": user_id, "tag_keys": keys, **named}):
+        if kind == "role":
+            role = StudyRole(key)
+        elif kind == "tag":
+            tag_cache[(study_id, key)] = service.TagId(value)
+        else:
+            known[kind].add(value)
+    return role, known
 
 
 def first_write_is_bulk():
@@ -123,15 +136,15 @@ def first_write_is_bulk():
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def insert_all(user, device_id, mutations, answer):
+def insert_all(user, device_id, mutations, answer, tag_cache=None):
     """Write checked new notes (observations/changes.py) and their processed mutations; their answers.
 
     Raises IntegrityError when the database refuses a row (two new notes naming
-    the same media id): the caller undoes the lot and goes one by one.
+    the same media id): the caller undoes the lot and goes one by one. `tag_cache`: Checks.tags.
     """
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     rows = []  # PostgreSQL: every table's rows in one statement (new_rows.py), the processed mutations' too
-    notes = changes.write_new_notes(user.id, device_id, [(m["entity_id"], m["data"]) for m in mutations],
+    notes = changes.write_new_notes(user.id, device_id, [(m["entity_id"], m["data"]) for m in mutations], tag_cache,
                                     write_rows=(lambda table, written: rows.append((table, written)))
                                     if postgresql else None)
     answers, processed = [], []

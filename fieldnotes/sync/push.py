@@ -173,7 +173,7 @@ def check_and_insert(user, device_id, raw_mutations, loaded, indexes):
         else:
             good.append(index)
     if good:
-        written = new_notes.insert_all(user, device_id, [loaded[index][0] for index in good], answer)
+        written = new_notes.insert_all(user, device_id, [loaded[index][0] for index in good], answer, checks.tags)
         answers.update(zip(good, written))
     return answers
 
