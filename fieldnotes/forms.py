@@ -1,6 +1,6 @@
 """Reading what a request carries: form posts (with the same marshmallow schemas the API uses),
 JSON bodies, and numbers typed into URLs and forms."""
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from marshmallow import ValidationError
 
@@ -93,9 +93,24 @@ def json_body():
     if not request.is_json:
         abort(415, "Send JSON (Content-Type: application/json).")
     try:
-        body = current_app.json.loads(request.get_data(cache=True))
+        body = parsed_json()
     except ValueError as error:  # json's errors, UnicodeDecodeError and NestedTooDeep are all ValueErrors
         abort(400, f"The body is not valid JSON: {error}.")
     if not isinstance(body, dict):
         abort(400, "The body must be a JSON object.")
+    return body
+
+
+def parsed_json():
+    """The request's body as JSON, parsed once a request: a push's body is read before the view, to sign in
+    and read its device in one statement (sync/devices.py), and by the view. Raises ValueError (kept
+    too) when it is not JSON; the callers decide what that answers."""
+    if "parsed_json" not in g:
+        try:
+            g.parsed_json = (current_app.json.loads(request.get_data(cache=True)), None)
+        except ValueError as error:
+            g.parsed_json = (None, error)
+    body, error = g.parsed_json
+    if error is not None:
+        raise error
     return body

@@ -188,3 +188,14 @@ def test_last_seen_moves_on_when_the_device_comes_back_later(app, client, study_
     push(client, note_mutation(study_id))
     _, first_seen, last_seen = device(app)
     assert first_seen.year == 2025 and last_seen.year > 2025
+
+
+def test_a_push_body_is_parsed_once(app, client, study_id, monkeypatch):
+    """The sign-in's read of the device and the view take the same parse: a batch of 200 is not read twice."""
+    push(client, note_mutation(study_id))
+    parses = []
+    loads = app.json.loads
+    monkeypatch.setattr(app.json, "loads", lambda data, **kw: parses.append(len(data)) or loads(data, **kw))
+    answer = push(client, note_mutation(study_id), note_mutation(study_id))
+    assert len(parses) == 1
+    assert [result["status"] for result in answer.get_json()["results"]] == ["applied", "applied"]

@@ -3,13 +3,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from flask import current_app, g, request
+from flask import g, request
 from sqlalchemy import bindparam, select, update
 
 from fieldnotes.auth import service
 from fieldnotes.auth.models import utcnow
 from fieldnotes.errors import Conflict
 from fieldnotes.extensions import db, upsert
+from fieldnotes.forms import parsed_json
 from fieldnotes.sync.models import Device
 from fieldnotes.writers import writer_turn
 
@@ -77,7 +78,7 @@ SIGNED_IN_PUSH = (service.SESSION_ROW
 
 def push_params():
     """The device the push's body names, when it names one (else the sign-in reads alone and owner_of
-    reads as before). The view parses and validates the body again (forms.json_body, BatchSchema): this only
+    reads as before). The view checks and validates the body (forms.json_body, BatchSchema): this only
     picks the key to join on, and owner_of uses what was read only for the device id the view was given."""
     g.push_named_device = device_in(request)
     return None if g.push_named_device is None else {"device_id": g.push_named_device}
@@ -87,7 +88,7 @@ def device_in(push_request):
     if not push_request.is_json:
         return None
     try:
-        body = current_app.json.loads(push_request.get_data(cache=True))
+        body = parsed_json()  # kept for the view's json_body: the body is parsed once
     except ValueError:
         return None
     device_id = body.get("device_id") if isinstance(body, dict) else None
