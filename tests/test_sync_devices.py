@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 from flask import g
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db
@@ -13,6 +13,7 @@ from fieldnotes.sync.devices import DeviceRead
 from fieldnotes.observations.models import Observation
 from fieldnotes.sync.models import Device, ProcessedMutation
 from tests.factories import add_member, make_study, make_user, note_mutation
+from tests.statements import statements_during
 
 DEVICE_TABLE = re.compile(r'\b(FROM|INTO|UPDATE)\s+"?device"?(\s|$)', re.IGNORECASE)
 DEVICE_JOIN = re.compile(r'\bJOIN\s+"?device"?\s+ON\b', re.IGNORECASE)
@@ -114,20 +115,7 @@ def test_a_claimed_account_that_is_not_an_account_id_is_a_clear_422(app, client,
 
 def device_reads(app, send):
     """The statements that name the device table while `send()` runs (a join included)."""
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        if DEVICE_TABLE.search(statement) or DEVICE_JOIN.search(statement):
-            statements.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        send()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return statements
+    return statements_during(app, send, lambda statement: DEVICE_TABLE.search(statement) or DEVICE_JOIN.search(statement))
 
 
 def test_a_known_device_is_read_with_the_sign_in(app, client, study_id):

@@ -4,7 +4,7 @@ import re
 import uuid
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db
@@ -13,6 +13,7 @@ from fieldnotes.observations.models import Observation, observation_tag
 from fieldnotes.studies.models import Role, Tag, Touchpoint
 from fieldnotes.sync import new_notes
 from tests.factories import add_member, make_study, make_user, note_mutation
+from tests.statements import statements_during
 
 DEVICE = "5b0e9c7a-1d2f-4e3a-8b6c-7d8e9f0a1b2c"
 # Where the checks' three reads went: the role, the study's ids and the tags each read alone before.
@@ -60,20 +61,7 @@ def study_tags(app, study_id):
 
 def reads_during(app, send):
     """The statements that read the checked tables while `send()` runs."""
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        if CHECKED_TABLES.search(statement):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        send()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return statements
+    return statements_during(app, send, lambda statement: CHECKED_TABLES.search(statement))
 
 
 def test_the_role_the_ids_and_the_existing_tags_are_one_read_and_not_read_again(app, client, studies):
