@@ -1,6 +1,6 @@
 """Reading what a request carries: form posts (with the same marshmallow schemas the API uses),
 JSON bodies, and numbers typed into URLs and forms."""
-from flask import abort, current_app, g, request
+from flask import abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from marshmallow import ValidationError
 
@@ -8,6 +8,7 @@ DB_INT_MAX = 2_147_483_647  # the largest id or version an integer column holds 
 # Our deepest body is a push: batch, mutations, mutation, data, media, item. Past this it is not ours,
 # and Python's parser would hit its recursion limit (a 500) near 1,000.
 MAX_JSON_DEPTH = 32
+PARSED = "fieldnotes.parsed_json"  # the request's body as parsed once (parsed_json)
 
 
 def load_form(schema, **kwargs):
@@ -105,12 +106,14 @@ def parsed_json():
     """The request's body as JSON, parsed once a request: a push's body is read before the view, to sign in
     and read its device in one statement (sync/devices.py), and by the view. Raises ValueError (kept
     too) when it is not JSON; the callers decide what that answers."""
-    if "parsed_json" not in g:
+    # Kept in the request's environ, not in g: g belongs to the app context, which a request made inside
+    # another one (a CLI command's, a test's) shares with every other request made there.
+    if PARSED not in request.environ:
         try:
-            g.parsed_json = (current_app.json.loads(request.get_data(cache=True)), None)
+            request.environ[PARSED] = (current_app.json.loads(request.get_data(cache=True)), None)
         except ValueError as error:
-            g.parsed_json = (None, error)
-    body, error = g.parsed_json
+            request.environ[PARSED] = (None, error)
+    body, error = request.environ[PARSED]
     if error is not None:
         raise error
     return body

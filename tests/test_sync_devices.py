@@ -187,3 +187,13 @@ def test_a_push_body_is_parsed_once(app, client, study_id, monkeypatch):
     answer = push(client, note_mutation(study_id), note_mutation(study_id))
     assert len(parses) == 1
     assert [result["status"] for result in answer.get_json()["results"]] == ["applied", "applied"]
+
+
+def test_requests_made_inside_one_app_context_each_read_their_own_body(app, client, study_id):
+    """A CLI command (a backup) or a test can send requests inside its own app context, whose g they share:
+    each must still read its own body, not the first one's."""
+    with app.app_context():
+        first = push(client, note_mutation(study_id, text="First"))
+        second = push(client, note_mutation(study_id, text="Second"))
+    assert [first.get_json()["results"][0]["status"], second.get_json()["results"][0]["status"]] == [
+        "applied", "applied"]
