@@ -77,7 +77,8 @@ class Holds:
 
     @staticmethod
     def counter(statement):
-        return statement.lstrip().upper().startswith("UPDATE SYNC_STATE")
+        # Its own UPDATE, or a CTE of the statement that numbers (session 8) or writes (session 9) a push's notes.
+        return "UPDATE SYNC_STATE SET COUNTER" in statement[:200].upper()
 
     def asked(self, conn, cursor, statement, *args):
         if self.counter(statement) and getattr(self.local, "held", None) is None:

@@ -7,6 +7,7 @@ changes and a push of 5 new realistic notes (issue 11, session 5).
     BENCH_PROFILE=push .venv/bin/python bench/http_cpu_bench.py [url]       # where a push's time goes
     BENCH_PROFILE=pull .venv/bin/python bench/http_cpu_bench.py [url]       # the same for a no-change pull
     BENCH_PROFILE=trips .venv/bin/python bench/http_cpu_bench.py <pg url>   # a push of 5's round trips, listed
+    BENCH_PROFILE_OUT=/tmp/push.prof BENCH_PROFILE=push ...                  # the profile kept, for pstats
 
 The PostgreSQL database must exist; its tables are dropped and made again. The app under gunicorn as
 deployed (pull_bench.serve / counter_bench.serve), beside the same gunicorn serving the bare Flask
@@ -139,6 +140,8 @@ def profile(app, study_id, batch):
     for _ in range(REQUESTS):
         send()
     profiler.disable()
+    if os.environ.get("BENCH_PROFILE_OUT"):
+        profiler.dump_stats(os.environ["BENCH_PROFILE_OUT"])  # for pstats or snakeviz, by caller
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(40)

@@ -12,10 +12,12 @@ from sqlalchemy import event, select
 
 from fieldnotes.auth.models import User
 from fieldnotes.extensions import db
-from fieldnotes.observations.models import Attachment, Observation, Revision, observation_tag
+from fieldnotes.observations import summaries
+from fieldnotes.observations.models import Attachment, ChangeStream, Observation, Revision, observation_tag
 from fieldnotes.studies.models import Role, Tag, Touchpoint
 from fieldnotes.sync.models import ProcessedMutation
 from tests.factories import make_participant, make_study, make_user, make_visit, note_mutation
+from tests.statements import statements_during
 
 DEVICE = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"
 CAPTURED = datetime(2026, 3, 12, 10, 15, tzinfo=UTC)
@@ -112,6 +114,29 @@ def test_every_row_of_a_push_of_new_notes_is_what_the_phone_sent(app, client, fi
                 mutation["entity_id"], field["author"], result["seq"], result)
 
 
+# What an array literal or a JSON document must escape: quotes, backslashes, braces, commas, NULL spelled out,
+# line breaks, tabs, accents, right-to-left script, emoji (the bulk path carries them as one JSON document).
+AWKWARD = ['She said "no", then {quietly} \\ left.', "NULL", "", "line one\nline two\ttabbed",
+           "Zoë's café, 30 % off", "مرحبا بالعالم", "Printer jam again 🖨️🔥", '{"json": [1, 2]}', "back\\slash\\"]
+
+
+def test_awkward_words_and_tags_are_stored_exactly_as_the_phone_sent_them(app, client, field):
+    sent = [realistic(field, i, text=text or "(empty expected)", expected=text or None,
+                      tags=[f"tag, {i}", 'quote " tag'] if i % 2 else ["{braces}", "NULL"])
+            for i, text in enumerate(AWKWARD)]
+
+    assert {r["status"] for r in push(client, sent)} == {"applied"}
+
+    with app.app_context():
+        notes = {str(n.id): n for n in db.session.scalars(select(Observation))}
+        revisions = {str(r.observation_id): r.data for r in db.session.scalars(select(Revision))}
+        for mutation in sent:
+            note, data = notes[mutation["entity_id"]], mutation["data"]
+            assert (note.text, note.expected) == (data["text"], data["expected"])
+            assert revisions[mutation["entity_id"]]["text"] == data["text"]
+            assert sorted(t.name for t in note.tags) == sorted(data["tags"])
+
+
 def statements_of(app, client, mutations):
     with app.app_context():
         engine = db.engine
@@ -143,3 +168,29 @@ def test_a_push_takes_as_many_statements_for_200_new_notes_as_for_5(app, client,
     # and a batch naming two studies reads each one's ids once, not per note
     both = batch(100, 500) + [note_mutation(other_id, text=f"Other {i}") for i in range(100)]
     assert statements_of(app, client, both) <= small + 4
+
+
+def test_a_phones_push_of_new_notes_writes_each_note_once_numbered_and_counted(app, client, field):
+    """A push of only new notes (a phone's usual one) writes its rows in one statement that also takes the change
+    number and adds the study's counts: no second write of a note to number it, no statement of its own for the
+    counts. The numbers are those answered, in a row the next pull starts from, and the counts match a recount."""
+    push(client, [realistic(field, 0)])  # the counter's row and the summaries' rows exist: not measured
+    postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    sent = [realistic(field, i, tags=["Paper", "paper"]) for i in range(1, 6)]  # a tag the study has
+    results = []
+    writes = statements_during(app, lambda: results.extend(push(client, sent)),
+                               lambda s: s.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH", "DELETE")))
+
+    assert [r["status"] for r in results] == ["applied"] * 5
+    if postgresql:
+        assert len(writes) == 1, writes
+        assert "UPDATE observation" not in writes[0] and "UPDATE processed_mutation" not in writes[0]
+    with app.app_context():
+        seqs = {str(n.id): n.seq for n in db.session.scalars(select(Observation))}
+        marks = {str(p.mutation_id): (p.counter_at, p.result["seq"]) for p in db.session.scalars(
+            select(ProcessedMutation))}
+        counter = db.session.scalar(select(ChangeStream.counter))
+        assert summaries.stored(field["study"]) == summaries.recount(field["study"])
+    assert [seqs[m["entity_id"]] for m in sent] == [r["seq"] for r in results]
+    assert [marks[m["mutation_id"]] for m in sent] == [(r["seq"], r["seq"]) for r in results]
+    assert sorted(r["seq"] for r in results) == list(range(counter - 4, counter + 1))

@@ -25,8 +25,8 @@ from fieldnotes.extensions import db
 from fieldnotes.observations import service, summaries
 from fieldnotes.observations.content import loaded_content, note_content
 from fieldnotes.observations.counter import (  # noqa: F401  (the counter's names, offered here as ever)
-    ROW, Counter, counter_mark, current_counter, current_epoch, lock_counter, new_epoch, next_seq,
-    number_changes, number_late, numbered_epoch, restart_epoch, table, take_seqs)
+    ROW, Counter, counter_mark, counter_row, current_counter, current_epoch, lock_counter, new_epoch, next_seq,
+    number_as_written, number_changes, number_late, numbered_epoch, restart_epoch, shifted, table, take_seqs)
 from fieldnotes.observations.models import Attachment, Observation, Revision, RevisionKind, observation_tag
 
 

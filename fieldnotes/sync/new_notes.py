@@ -4,10 +4,12 @@ A note the server has never seen, from a mutation it has never processed, is
 the common case and the one worth making cheap. Everything else (edits,
 deletes, resends, conflicts) goes through push.py one item at a time.
 """
-from sqlalchemy import Integer, String, bindparam, cast, insert, literal_column, null, select, type_coerce, union_all
+from sqlalchemy import (
+    Integer, String, any_, bindparam, cast, insert, literal_column, null, select, type_coerce, union_all)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from fieldnotes.extensions import db
-from fieldnotes.observations import changes, service
+from fieldnotes.observations import changes, service, summaries
 from fieldnotes.observations.models import Observation
 from fieldnotes.studies.models import Membership, Tag, name_key
 from fieldnotes.studies.permissions import StudyRole, allows
@@ -16,30 +18,55 @@ from fieldnotes.sync.models import ProcessedMutation
 
 
 # Statements a push runs every time, built once: building one (and its cache key) cost more than
-# running it (issue 11, session 5). Expanding parameters take a list of any length.
+# running it (issue 11, session 5). A list of ids is matched as an array on PostgreSQL: the statement's text
+# is then the same for any number of ids, so psycopg prepares it and the server plans it once per connection,
+# where an expanding IN made a new text (parsed, planned, and rendered by SQLAlchemy) for each count of
+# touchpoints, roles, people, visits and tags a push names (issue 11, session 9). SQLite has no arrays.
 _processed, _notes = ProcessedMutation.__table__, Observation.__table__
-KNOWN = union_all(
-    select(literal_column("'mutation'").label("kind"), _processed.c.mutation_id.label("id"))
-    .where(_processed.c.mutation_id.in_(bindparam("mutation_ids", expanding=True))),
-    select(literal_column("'note'"), _notes.c.id).where(_notes.c.id.in_(bindparam("note_ids", expanding=True))))
 _scoped = {field: model.__table__ for field, model in service.SCOPED.items()}
-PROCESSED = insert(_processed)
-# What a push's new notes are checked against in a study, in one statement where there were three (issue 11,
-# session 8): rows (kind, key, value) of the member's role ('role', role, -), the study's ids among those the
-# notes name (field, -, id; service.known_ids: one statement each) and its tags of the names they give
-# ('tag', name_key, id). Our own literals, not input. The role is read as text: the union's columns take the
-# first select's types, and the Enum's would convert the tags' keys too.
 _members, _tags = Membership.__table__, Tag.__table__
-ROLE = select(literal_column("'role'").label("kind"), type_coerce(_members.c.role, String).label("key"),
-              cast(null(), Integer).label("value")).where(_members.c.study_id == bindparam("study_id"),
-                                                          _members.c.user_id == bindparam("user_id"))
-STUDY_IDS = tuple(
-    select(literal_column(f"'{field}'"), cast(null(), String), table.c.id)
-    .where(table.c.study_id == bindparam("study_id"), table.c.id.in_(bindparam(field, expanding=True)))
-    for field, table in _scoped.items())
-TAGS = select(literal_column("'tag'"), _tags.c.name_key, _tags.c.id).where(
-    _tags.c.study_id == bindparam("study_id"), _tags.c.name_key.in_(bindparam("tag_keys", expanding=True)))
-STUDY_CHECKS = union_all(ROLE, *STUDY_IDS, TAGS)
+PROCESSED = insert(_processed)
+
+
+def among(column, name, postgresql):
+    """`column` is one of the list given as parameter `name`."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def known_ids(postgresql):
+    """Which of a push's mutation ids were processed and which of its note ids the server has: rows (kind, id)."""
+    return union_all(
+        select(literal_column("'mutation'").label("kind"), _processed.c.mutation_id.label("id"))
+        .where(among(_processed.c.mutation_id, "mutation_ids", postgresql)),
+        select(literal_column("'note'"), _notes.c.id).where(among(_notes.c.id, "note_ids", postgresql)))
+
+
+def study_checks(postgresql):
+    """What a push's new notes are checked against in a study, in one statement where there were three (issue
+    11, session 8): rows (kind, key, value) of the member's role ('role', role, -), the study's ids among those
+    the notes name (field, -, id; service.known_ids: one statement each) and its tags of the names they give
+    ('tag', name_key, id). Our own literals, not input. The role is read as text: the union's columns take the
+    first select's types, and the Enum's would convert the tags' keys too."""
+    role = select(literal_column("'role'").label("kind"), type_coerce(_members.c.role, String).label("key"),
+                  cast(null(), Integer).label("value")).where(_members.c.study_id == bindparam("study_id"),
+                                                              _members.c.user_id == bindparam("user_id"))
+    study_ids = tuple(
+        select(literal_column(f"'{field}'"), cast(null(), String), table.c.id)
+        .where(table.c.study_id == bindparam("study_id"), among(table.c.id, field, postgresql))
+        for field, table in _scoped.items())
+    tags = select(literal_column("'tag'"), _tags.c.name_key, _tags.c.id).where(
+        _tags.c.study_id == bindparam("study_id"), among(_tags.c.name_key, "tag_keys", postgresql))
+    return union_all(role, *study_ids, tags)
+
+
+KNOWN = {True: known_ids(True), False: known_ids(False)}  # by "on PostgreSQL"
+STUDY_CHECKS = {True: study_checks(True), False: study_checks(False)}
+
+
+def on_postgresql():
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def inserting(mutation):
@@ -52,7 +79,7 @@ def already_stored(mutations):
     """(the ids of these mutations processed before, every id the server has of them and of the notes those
     that insert would make): one read, at the start of a push (sync/push.py answers its replays from it)."""
     processed, known = set(), set()
-    rows = db.session.connection().execute(KNOWN, {
+    rows = db.session.connection().execute(KNOWN[on_postgresql()], {
         "mutation_ids": list({m["mutation_id"] for m in mutations}),
         "note_ids": list({m["entity_id"] for m in mutations if inserting(m)})})
     for kind, id_ in rows:
@@ -119,7 +146,7 @@ def read_study(study_id, user_id, datas, tag_cache):
     keys = list({name_key(name) for data in datas for name in data["tags"]})
     role, known = None, {field: set() for field in _scoped}
     tag_cache.update({(study_id, key): None for key in keys if tag_cache.get((study_id, key)) is None})
-    for kind, key, value in db.session.connection().execute(STUDY_CHECKS, {
+    for kind, key, value in db.session.connection().execute(STUDY_CHECKS[on_postgresql()], {
             "study_id": study_id, "user_id": user_id, "tag_keys": keys, **named}):
         if kind == "role":
             role = StudyRole(key)
@@ -133,16 +160,18 @@ def read_study(study_id, user_id, datas, tag_cache):
 def first_write_is_bulk():
     """On PostgreSQL a push's new notes are its transaction's first write (the counter is taken at the end);
     on SQLite the counter's write comes first."""
-    return db.session.get_bind().dialect.name == "postgresql"
+    return on_postgresql()
 
 
-def insert_all(user, device_id, mutations, answer, tag_cache=None):
+def insert_all(user, device_id, mutations, answer, tag_cache=None, last=False):
     """Write checked new notes (observations/changes.py) and their processed mutations; their answers.
 
     Raises IntegrityError when the database refuses a row (two new notes naming
     the same media id): the caller undoes the lot and goes one by one. `tag_cache`: Checks.tags.
+    `last`: nothing after these writes in the transaction (a push of only new notes, a phone's usual one):
+    on PostgreSQL their statement takes the counter too and writes real numbers (changes.number_as_written).
     """
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    postgresql = on_postgresql()
     rows = []  # PostgreSQL: every table's rows in one statement (new_rows.py), the processed mutations' too
     notes = changes.write_new_notes(user.id, device_id, [(m["entity_id"], m["data"]) for m in mutations], tag_cache,
                                     write_rows=(lambda table, written: rows.append((table, written)))
@@ -154,7 +183,34 @@ def insert_all(user, device_id, mutations, answer, tag_cache=None):
                           "result": result, "counter_at": note.seq})
         answers.append(result)
     if postgresql:
-        new_rows.insert_together(db.session.connection(), [*rows, (_processed, processed)])
+        write_rows([*rows, (_processed, processed)], changes.number_as_written(len(notes)) if last else None)
     else:  # SQLite: in process, executemany costs no round trip; plain (of the table: the class would take
         db.session.execute(PROCESSED, processed)  # the ORM's bulk path) is cheaper than ORM objects
     return answers
+
+
+def write_rows(tables_rows, numbering):
+    """Every table's rows in one statement (PostgreSQL). Numbered as written when `numbering` says so: then
+    the same statement adds the notes' counts to the study's summaries, under the counter as at a commit."""
+    connection = db.session.connection()
+    if numbering is None:
+        new_rows.insert_together(connection, tables_rows)
+        return
+    counts = summaries.claim_new_rows_counts()
+    also = counts.as_written() if counts else None
+    if not numbering.written(new_rows.insert_together(connection, tables_rows, numbering, AS_WRITTEN, also)):
+        changes.counter_row()  # a database that never numbered anything: the statement wrote nothing
+        if not numbering.written(new_rows.insert_together(connection, tables_rows, numbering, AS_WRITTEN, also)):
+            raise RuntimeError("The change counter has no row.")  # the push undoes the lot (push.push_new)
+
+
+# Numbering as written: the columns holding a provisional number take the real one (the notes' seq, the
+# processed mutations' marks, and the seq in their stored answers, as PROCESSED_NUMBERS in push.py shifts them).
+AS_WRITTEN = {
+    _notes.name: {"seq": changes.shifted('r."seq"')},
+    _processed.name: {
+        "counter_at": changes.shifted('r."counter_at"'),
+        "result": "CASE WHEN (r.\"result\"->>'seq')::bigint BETWEEN :low AND :high"
+                  " THEN jsonb_set(r.\"result\"::jsonb, '{seq}', to_jsonb("
+                  + changes.shifted("(r.\"result\"->>'seq')::bigint") + "))::json ELSE r.\"result\" END"},
+}

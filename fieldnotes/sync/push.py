@@ -127,7 +127,9 @@ def push_group(user, device_id, raw_mutations, loaded, group, results, known=Non
     """
     positions = new_notes.new_ones([loaded[index][0] for index in group], known)
     fresh = [group[p] for p in positions]
-    if fresh and not push_new(user, device_id, raw_mutations, loaded, fresh, results):
+    # Only new notes (a phone's usual push): their statement numbers them too, nothing writes after it.
+    last = len(fresh) == len(group)
+    if fresh and not push_new(user, device_id, raw_mutations, loaded, fresh, results, last):
         fresh = []  # the database refused one of them: all go one by one, each in its savepoint
     done = set(fresh)
     for index in group:
@@ -135,7 +137,7 @@ def push_group(user, device_id, raw_mutations, loaded, group, results, known=Non
             results[index] = push_one(user, device_id, raw_mutations[index], loaded[index][0])
 
 
-def push_new(user, device_id, raw_mutations, loaded, indexes, results):
+def push_new(user, device_id, raw_mutations, loaded, indexes, results, last=False):
     """New notes: refuse the invalid ones (nothing written), insert the rest, all or none of them.
 
     False when the database (or anything else) refused one of them, say two new notes naming the same
@@ -146,7 +148,7 @@ def push_new(user, device_id, raw_mutations, loaded, indexes, results):
     """
     savepoint = None if new_notes.first_write_is_bulk() else db.session.begin_nested()
     try:
-        answers = check_and_insert(user, device_id, raw_mutations, loaded, indexes)
+        answers = check_and_insert(user, device_id, raw_mutations, loaded, indexes, last)
     except Exception as error:  # noqa: BLE001 (which item failed is found one by one, each in its savepoint)
         if is_outage(error):
             raise
@@ -163,7 +165,7 @@ def push_new(user, device_id, raw_mutations, loaded, indexes, results):
     return True
 
 
-def check_and_insert(user, device_id, raw_mutations, loaded, indexes):
+def check_and_insert(user, device_id, raw_mutations, loaded, indexes, last=False):
     """{index: answer}: the invalid new notes rejected, the others written in bulk."""
     checks, answers, good = new_notes.Checks(user, [loaded[index][0] for index in indexes]), {}, []
     for index in indexes:
@@ -173,7 +175,8 @@ def check_and_insert(user, device_id, raw_mutations, loaded, indexes):
         else:
             good.append(index)
     if good:
-        written = new_notes.insert_all(user, device_id, [loaded[index][0] for index in good], answer, checks.tags)
+        written = new_notes.insert_all(user, device_id, [loaded[index][0] for index in good], answer, checks.tags,
+                                       last)
         answers.update(zip(good, written))
     return answers
 

@@ -31,4 +31,5 @@ from fieldnotes.observations.summaries.deltas import (  # noqa: F401  (the packa
 from fieldnotes.observations.summaries.kept import Cell, facet_counts, journey_cells  # noqa: F401
 from fieldnotes.observations.summaries.note_states import attention_of, counted_states  # noqa: F401
 from fieldnotes.observations.summaries.recount import rebuild, recount, stored  # noqa: F401
-from fieldnotes.observations.summaries.upkeep import PENDING, count_new_notes, touched_in  # noqa: F401
+from fieldnotes.observations.summaries.upkeep import (  # noqa: F401
+    PENDING, claim_new_rows_counts, count_new_notes, touched_in)

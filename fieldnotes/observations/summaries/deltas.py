@@ -1,4 +1,5 @@
 """What a write adds to or takes from a study's kept counts, gathered and written in one statement per table."""
+import json
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
@@ -65,14 +66,29 @@ class Deltas:
         for key in [k for k in self.facets if k[0] == study_id]:
             del self.facets[key]
 
-    def apply(self, connection):
-        # Sorted, so two transactions touching the same rows take their locks in the same order.
+    def rows(self):
+        """(journey rows, facet rows) that move a count, sorted: two transactions touching the same rows take
+        their locks in the same order."""
         journey = [(*key, n, p, d) for key, (n, p, d) in sorted(self.journey.items()) if (n, p, d) != (0, 0, 0)]
         facets = [(*key, n) for key, n in sorted(self.facets.items()) if n]
+        return journey, facets
+
+    def as_written(self):
+        """(CTEs, params) adding these counts within another statement, after its `moved` (a push's notes,
+        numbered as written: sync/new_notes.py), so the summary rows' locks come after the counter's,
+        as at every other writer's commit. None when nothing moves."""
+        journey, facets = self.rows()
+        if not (journey or facets):
+            return None
+        return (f"journey_added AS ({adding_journey(', moved')}), facets_added AS ({adding_facets(', moved')})",
+                documents(journey, facets))
+
+    def apply(self, connection):
+        journey, facets = self.rows()
         if not (journey or facets):
             return
         if connection.dialect.name == "postgresql":  # both tables in one statement: one round trip
-            connection.execute(ADDING_BOTH, {**columns(JOURNEY_COLUMNS, journey), **columns(FACET_COLUMNS, facets)})
+            connection.execute(ADDING_BOTH, documents(journey, facets))
             return
         for table, keys, rows, added in ((journey_table, JOURNEY_KEY, journey, ("notes", "pain", "delight")),
                                          (facet_table, FACET_KEY, facets, ("notes",))):
@@ -93,26 +109,31 @@ def adding(table, keys, added):
 ADDING = {}
 
 
-def columns(names, rows):
-    """Rows as one array per column, for unnest (an empty list: no rows)."""
-    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+def documents(journey, facets):
+    """The rows as the statement's two JSON documents (one json.dumps each: psycopg escapes a text array
+    element by element, issue 11 session 9)."""
+    return {"journey": json.dumps([dict(zip(journey_table.c.keys(), row)) for row in journey]),
+            "facets": json.dumps([dict(zip(facet_table.c.keys(), row)) for row in facets])}
 
 
-JOURNEY_COLUMNS = (*(f"j_{c}" for c in JOURNEY_KEY), "j_notes", "j_pain", "j_delight")
-FACET_COLUMNS = ("f_study_id", "f_facet", "f_value", "f_notes")
-# PostgreSQL: both tables' rows as arrays, unnested in key order (the locks' order), added in one statement
-# instead of two executemany pipelines (a push's summaries were 2 of its round trips, issue 11 session 7).
-# Every writer runs this same statement, so every transaction takes the summary rows' locks in one order.
-ADDING_BOTH = text(
-    "WITH journey AS (INSERT INTO journey_count"
-    " (study_id, touchpoint_id, role_id, participant_id, visit_id, notes, pain, delight)"
-    " SELECT * FROM unnest(CAST(:j_study_id AS int[]), CAST(:j_touchpoint_id AS int[]), CAST(:j_role_id AS int[]),"
-    " CAST(:j_participant_id AS int[]), CAST(:j_visit_id AS int[]), CAST(:j_notes AS int[]),"
-    " CAST(:j_pain AS int[]), CAST(:j_delight AS int[])) ORDER BY 1, 2, 3, 4, 5"
-    " ON CONFLICT (study_id, touchpoint_id, role_id, participant_id, visit_id) DO UPDATE SET"
-    " notes = journey_count.notes + excluded.notes, pain = journey_count.pain + excluded.pain,"
-    " delight = journey_count.delight + excluded.delight)"
-    " INSERT INTO facet_count (study_id, facet, value, notes)"
-    " SELECT * FROM unnest(CAST(:f_study_id AS int[]), CAST(:f_facet AS text[]), CAST(:f_value AS text[]),"
-    " CAST(:f_notes AS int[])) ORDER BY 1, 2, 3"
-    " ON CONFLICT (study_id, facet, value) DO UPDATE SET notes = facet_count.notes + excluded.notes")
+# PostgreSQL: both tables' rows as JSON documents, expanded in key order (the locks' order), added in one
+# statement instead of two executemany pipelines (a push's summaries were 2 of its round trips, issue 11
+# session 7). Every writer runs these same upserts, so every transaction takes the summary rows' locks in one
+# order. `also`: more FROM items (", moved" when a push's statement numbers its notes as written).
+def adding_journey(also=""):
+    return ("INSERT INTO journey_count (study_id, touchpoint_id, role_id, participant_id, visit_id, notes, pain,"
+            " delight) SELECT j.study_id, j.touchpoint_id, j.role_id, j.participant_id, j.visit_id, j.notes, j.pain,"
+            f" j.delight FROM json_populate_recordset(NULL::journey_count, CAST(:journey AS json)) AS j{also}"
+            " ORDER BY 1, 2, 3, 4, 5"
+            " ON CONFLICT (study_id, touchpoint_id, role_id, participant_id, visit_id) DO UPDATE SET"
+            " notes = journey_count.notes + excluded.notes, pain = journey_count.pain + excluded.pain,"
+            " delight = journey_count.delight + excluded.delight")
+
+
+def adding_facets(also=""):
+    return ("INSERT INTO facet_count (study_id, facet, value, notes) SELECT f.study_id, f.facet, f.value, f.notes"
+            f" FROM json_populate_recordset(NULL::facet_count, CAST(:facets AS json)) AS f{also} ORDER BY 1, 2, 3"
+            " ON CONFLICT (study_id, facet, value) DO UPDATE SET notes = facet_count.notes + excluded.notes")
+
+
+ADDING_BOTH = text(f"WITH journey AS ({adding_journey()}) {adding_facets()}")
