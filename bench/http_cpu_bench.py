@@ -8,6 +8,7 @@ changes and a push of 5 new realistic notes (issue 11, session 5).
     BENCH_PROFILE=pull .venv/bin/python bench/http_cpu_bench.py [url]       # the same for a no-change pull
     BENCH_PROFILE=trips .venv/bin/python bench/http_cpu_bench.py <pg url>   # a push of 5's round trips, listed
     BENCH_PROFILE_OUT=/tmp/push.prof BENCH_PROFILE=push ...                  # the profile kept, for pstats
+    BENCH_PROFILE=split .venv/bin/python bench/http_cpu_bench.py <pg url>   # a push's CPU: app and PostgreSQL's
 
 The PostgreSQL database must exist; its tables are dropped and made again. The app under gunicorn as
 deployed (pull_bench.serve / counter_bench.serve), beside the same gunicorn serving the bare Flask
@@ -121,9 +122,42 @@ def round_trips(app, study_id, batch):
     print(f"a push of 5 new notes: {len(sent)} round trips: {', '.join(sent)}")
 
 
+def database_cpu():
+    """CPU seconds PostgreSQL's processes used so far (a local server: the postmaster's children, live and
+    reaped, from /proc; the oldest process named postgres is the postmaster)."""
+    postmaster = min((int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and
+                      (p / "comm").exists() and (p / "comm").read_text().strip() == "postgres"), default=None,
+                     key=lambda pid: int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]))
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rpartition(")")[2].split()
+    ticks = sum(int(f) for f in fields[11:15])  # its own and its reaped children's user and system time
+    for pid in Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split():
+        try:
+            ticks += sum(int(f) for f in Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[11:13])
+        except FileNotFoundError:  # ended between the listing and the read: counted among the reaped next time
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def split(app, study_id, batch):
+    """CPU per push of 5 in-process, the app's (this process) and PostgreSQL's, REQUESTS a round, 3 rounds."""
+    send, what = in_process(app, study_id, batch)
+    for _ in range(30):
+        send()
+    for _ in range(3):
+        database, began = database_cpu(), time.process_time()
+        for _ in range(REQUESTS):
+            send()
+        app_ms = (time.process_time() - began) / REQUESTS * 1000
+        print(f"{REQUESTS} {what}: app {app_ms:.2f} ms, database {(database_cpu() - database) / REQUESTS * 1000:.2f}"
+              f" ms CPU each; load {os.getloadavg()[0]:.1f}")
+
+
 def profile(app, study_id, batch):
     if os.environ["BENCH_PROFILE"] == "trips":
         return round_trips(app, study_id, batch)
+    if os.environ["BENCH_PROFILE"] == "split":
+        os.environ["BENCH_PROFILE"] = "push"
+        return split(app, study_id, batch)
     send, what = in_process(app, study_id, batch)
     for _ in range(30):
         send()
