@@ -1,6 +1,7 @@
 """A recording longer than one window: heard a window at a time, with time codes that run on, and the
 sentence that straddles a window's end heard whole, once: no word doubled or lost at the boundary."""
 import uuid
+from types import SimpleNamespace
 
 import numpy
 import pytest
@@ -34,37 +35,91 @@ def windows_seen(monkeypatch):
     return seen
 
 
-def test_a_sentence_straddling_a_window_end_is_heard_whole_once_with_time_codes_running_on(
-        app, client, study_id, windows_seen):
+# What was said in straddle.webm and when (ms): one phrase a sentence.
+SCRIPT = [(0, 4_000, "The finance league keeps a paper tray of invoices waiting for a signature."),
+          (4_600, 9_500, "The driver scans the pallet twice because the handheld loses the signal near the freezer.")]
+
+
+class ScriptedModel:
+    """Stands in for Whisper where the words must be known: hears SCRIPT's words whose middle lies in the window
+    it is given, a phrase a sentence, cut where the window cuts it, as Whisper hears a phrase cut short."""
+
+    def __init__(self, windows_seen):
+        self.windows_seen = windows_seen
+
+    def transcribe(self, audio, **options):
+        start, end = self.windows_seen[-1]
+        pieces = []
+        for first, last, sentence in SCRIPT:
+            said = sentence.split()
+            step = (last - first) / len(said)
+            inside = [word for n, word in enumerate(said) if start <= first + (n + 0.5) * step < end]
+            if inside:
+                pieces.append(SimpleNamespace(start=(max(first, start) - start) / 1000,
+                                              end=(min(last, end) - start) / 1000, text=" " + " ".join(inside)))
+        return iter(pieces), SimpleNamespace(language="en")
+
+
+@pytest.fixture
+def scripted(monkeypatch, windows_seen):
+    stand_in = engine.WhisperEngine.__new__(engine.WhisperEngine)
+    stand_in.name, stand_in.model = "scripted", ScriptedModel(windows_seen)
+    monkeypatch.setattr(engine, "engine_for", lambda app: stand_in)
+
+
+def transcribe_straddle(app, client, study_id):
+    """straddle.webm added to a visit and heard by the worker in 7-second windows: (segments, text, duration)."""
     app.config["TRANSCRIBE_WINDOW_SECONDS"] = WINDOW
     with app.app_context():
         from fieldnotes.studies.models import Study
         visit_id = make_visit(db.session.get(Study, study_id)).id
     recording_id = uuid.UUID(upload_interview(client, study_id, visit_id, STRADDLE, mime="audio/webm")["id"])
     assert run_jobs(app) == 1
-
     with app.app_context():
         recording = db.session.get(Recording, recording_id)
         assert recording.state == JobState.DONE, recording.failure
         [transcript] = db.session.scalars(db.select(Transcript)).all()
         segments = [(s.start_ms, s.end_ms, s.text) for s in transcript.versions[0].segments]
-        text, duration = transcript.text, recording.duration_ms
+        return segments, transcript.text, recording.duration_ms
 
-    # More than one window, the first cut inside the driver's sentence; the next window went back before it.
+
+def assert_cut_inside_the_drivers_sentence(windows_seen):
+    """More than one window, the first cut inside the driver's sentence; the next window went back before it."""
     assert len(windows_seen) >= 2, windows_seen
-    first_cut = windows_seen[0][1]
-    assert 5_250 <= first_cut <= 7_000 and windows_seen[1][0] < 4_700, windows_seen
-    # Each word once: nothing doubled by the window heard again, nothing lost at the cut.
-    heard = words(text)
-    for word in ("finance", "invoices", "signature", "pallet", "signal", "freezer"):
-        assert heard.count(word) == 1, (word, text)
-    # The driver's sentence is one segment spanning the cut, from its first words to its last.
-    [straddling] = [s for s in segments if "freezer" in s[2].lower()]
-    assert "driver" in straddling[2].lower() and straddling[0] < first_cut < straddling[1], segments
-    # Time codes run on across windows: in order, not overlapping, within the recording.
+    assert 5_250 <= windows_seen[0][1] <= 7_000 and windows_seen[1][0] < 4_700, windows_seen
+    return windows_seen[0][1]
+
+
+def assert_time_codes_run_on(segments, duration):
+    """In order, not overlapping, within the recording."""
     assert segments[0][0] < 1_000 and segments[-1][1] <= duration
     assert all(a_end <= b_start for (_, a_end, _), (b_start, _, _) in zip(segments, segments[1:])), segments
-    assert 4_000 <= straddling[0] <= 4_900, segments  # the sentence starts at 4.6 s of the recording
+
+
+def test_a_sentence_straddling_a_window_end_is_heard_whole_once_with_time_codes_running_on(
+        app, client, study_id, windows_seen, scripted):
+    segments, text, duration = transcribe_straddle(app, client, study_id)
+    first_cut = assert_cut_inside_the_drivers_sentence(windows_seen)
+    # Each word once, in order: nothing doubled by the window heard again, nothing lost at the cut. The
+    # driver's sentence is one segment from its first word to its last, spanning the cut.
+    assert [s[2] for s in segments] == [sentence for _, _, sentence in SCRIPT], segments
+    assert text == "\n".join(sentence for _, _, sentence in SCRIPT)
+    assert [s[:2] for s in segments] == [(0, 4_000), (4_600, 9_500)] and 4_600 < first_cut < 9_500
+    assert_time_codes_run_on(segments, duration)
+
+
+def test_the_speech_engine_hears_the_straddling_sentence_as_one_phrase_across_the_cut(
+        app, client, study_id, windows_seen):
+    # The real model, whose words vary with the CPU's arithmetic (espeak's voice is hard for Whisper base:
+    # CI once heard "finance league" as "fire and sleep"), so its shape is checked, not its words.
+    segments, text, duration = transcribe_straddle(app, client, study_id)
+    first_cut = assert_cut_inside_the_drivers_sentence(windows_seen)
+    [straddling] = [s for s in segments if s[0] < first_cut < s[1]]
+    assert 4_000 <= straddling[0] <= 4_900 and straddling[1] >= 9_000, segments  # 4.6 s to 9.5 s, heard whole
+    heard = words(text)
+    runs = [tuple(heard[n:n + 3]) for n in range(len(heard) - 2)]
+    assert len(runs) == len(set(runs)) and 20 <= len(heard) <= 40, text  # none heard twice; 29 were said
+    assert_time_codes_run_on(segments, duration)
 
 
 def pcm_file(path, pattern):
