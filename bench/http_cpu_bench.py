@@ -9,6 +9,7 @@ changes and a push of 5 new realistic notes (issue 11, session 5).
     BENCH_PROFILE=trips .venv/bin/python bench/http_cpu_bench.py <pg url>   # a push of 5's round trips, listed
     BENCH_PROFILE_OUT=/tmp/push.prof BENCH_PROFILE=push ...                  # the profile kept, for pstats
     BENCH_PROFILE=split .venv/bin/python bench/http_cpu_bench.py <pg url>   # a push's CPU: app and PostgreSQL's
+    BENCH_BATCH=50 BENCH_PROFILE=split ...                                   # the same for pushes of 50 notes
 
 The PostgreSQL database must exist; its tables are dropped and made again. The app under gunicorn as
 deployed (pull_bench.serve / counter_bench.serve), beside the same gunicorn serving the bare Flask
@@ -22,6 +23,7 @@ client, no gunicorn) under cProfile, prints the CPU time per request without the
 alternate with BENCH_TREE to compare trees) and the top functions by own and by total time.
 """
 import cProfile
+import functools
 import http.client
 import io
 import pstats
@@ -46,6 +48,9 @@ from http_pull_bench import server_cpu  # noqa: E402
 pull_bench.TREE = counter_bench.TREE = TREE
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 500))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+# Notes a push in the in-process profiles (BENCH_PROFILE): 5 as a phone sends after each note, up to 50 as
+# after a day offline (the torture run's batches). The gunicorn figures are for pushes of 5 only.
+BATCH = int(os.environ.get("BENCH_BATCH", 5))
 
 
 def cpu_per_request(master, send):
@@ -90,7 +95,7 @@ def in_process(app, study_id, batch):
             response = client.post("/api/sync/push", data=batch(), content_type="application/json")
             assert response.status_code == 200 and b'"applied"' in response.data, response.data[:200]
         send()
-        return send, "pushes of 5 new notes"
+        return send, f"pushes of {BATCH} new notes"
     cursor, more = "", True
     while more:
         page = client.get(f"/api/sync/pull?study_id={study_id}&limit=500&cursor={cursor}").get_json()
@@ -139,7 +144,7 @@ def database_cpu():
 
 
 def split(app, study_id, batch):
-    """CPU per push of 5 in-process, the app's (this process) and PostgreSQL's, REQUESTS a round, 3 rounds."""
+    """CPU per push in-process, the app's (this process) and PostgreSQL's, REQUESTS a round, 3 rounds."""
     send, what = in_process(app, study_id, batch)
     for _ in range(30):
         send()
@@ -189,10 +194,12 @@ def main():
     notes = iter(counter_bench.push_bench.mutations(study_id, terms) * 1000)
     device = str(uuid.uuid4())
 
-    def batch():
+    def batch(size=5):
         return json.dumps({"device_id": device, "mutations": [
-            {**next(notes), "mutation_id": str(uuid.uuid4()), "entity_id": str(uuid.uuid4())} for _ in range(5)]})
+            {**next(notes), "mutation_id": str(uuid.uuid4()), "entity_id": str(uuid.uuid4())} for _ in range(size)]})
     if os.environ.get("BENCH_PROFILE"):
+        if os.environ["BENCH_PROFILE"] != "trips":
+            batch = functools.partial(batch, BATCH)
         print(f"tree {TREE}; {'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}")
         profile(app, study_id, batch)
         return

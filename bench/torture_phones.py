@@ -180,7 +180,8 @@ class Device(Phone):
 
     def push_once(self):
         batch = self.next_batch()
-        answers = self.send_batch(batch)
+        answers = self.send_batch(batch, "new" if all(m["mutation_id"] not in self.answers for m in batch)
+                                  else "mixed")
         if answers is None:
             return
         self.record(batch, answers)
@@ -199,8 +200,9 @@ class Device(Phone):
             self.rng.shuffle(batch)
         return batch
 
-    def send_batch(self, batch):
-        """The per-item answers, or None when the batch got no answer (it stays in the outbox)."""
+    def send_batch(self, batch, kind):
+        """The per-item answers, or None when the batch got no answer (it stays in the outbox). `kind`: what
+        the batch holds (new: only unanswered mutations; mixed: answered ones too; replay: an answered batch)."""
         began = time.perf_counter()
         try:
             status, body = self.http.push(self.device_id, batch)
@@ -216,7 +218,7 @@ class Device(Phone):
             self.problems.append(f"push answered {status}: {body[:300]!r}")
             self.back_off()
             return None
-        self.latencies.append(time.perf_counter() - began)
+        self.latencies.append((time.perf_counter() - began, kind, len(batch), began))
         self.stats["pushes answered"] += 1
         self.failures = 0
         return json.loads(body)["results"]
@@ -242,7 +244,7 @@ class Device(Phone):
     def replay(self):
         """Send an answered batch again, as a phone that lost the answer would."""
         batch = self.rng.choice(self.answered_batches)
-        answers = self.send_batch(batch)
+        answers = self.send_batch(batch, "replay")
         if answers is not None:
             self.stats["batches replayed"] += 1
             self.record(batch, answers)
