@@ -16,7 +16,11 @@ Flask's test client, signed in as the demo owner (server time, no network):
 - floors: the bare GROUP BY the page ran before (touchpoint, role, kind over the study's live notes)
   and the matrix's (touchpoint, role), on the driver's own connection.
 Every size and action is timed once per round, round after round, so the sizes compare within a run.
+The objects loaded before the timing are frozen out of the garbage collector's full passes, as in each
+gunicorn worker (gunicorn.conf.py); BENCH_FREEZE=0 leaves them in (each full pass then walks ~150,000
+objects, ~40 ms, and lands on whichever request is running: the p95 spikes of session 10's first run).
 """
+import gc
 import os
 import statistics
 import sys
@@ -116,6 +120,8 @@ def main(url):
     answer = client.post("/login", data={"email": data.ACCOUNTS["owner"]["email"], "password": data.PASSWORD})
     assert answer.status_code == 303
     studies = {size: actions(app, client, size) for size in SIZES}
+    if os.environ.get("BENCH_FREEZE", "1") == "1":
+        gc.freeze()  # as a gunicorn worker does once the app is loaded (gunicorn.conf.py); BENCH_FREEZE=0: not
     times = {(size, name): [] for size, (_, named) in studies.items() for name, _ in named}
     # Round robin: every size and action once per round, so a swing in the machine's load (shared,
     # 2 cores) falls on all of them alike and the sizes compare within the run.
