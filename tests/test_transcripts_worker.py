@@ -111,8 +111,12 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_next_and_one_transcript_is_wri
     with app.app_context():
         [transcript] = db.session.scalars(db.select(Transcript)).all()
         assert transcript.recording_id == recording_id and transcript.version == 1
-        assert {"invoices", "pallet", "freezer"} <= set(words(transcript.text)), transcript.text
+        # Both clips' words, most of them: the model's words vary with the CPU's arithmetic ("scans the
+        # pallet" came out "car is the palli-t-wise" on one CI machine), so not every one of them.
+        invoices, forklift = {"invoices", "signature", "paper"}, {"driver", "pallet", "signal", "freezer"}
+        heard = (invoices | forklift) & set(words(transcript.text))
+        assert len(heard & invoices) >= 2 and len(heard & forklift) >= 2, transcript.text
         segments = transcript.versions[0].segments
         assert segments[-1].end_ms <= 12_000 and [s.start_ms for s in segments] == sorted(s.start_ms for s in segments)
     page = client.get(f"/studies/{study_id}/recordings/{recording_id}").get_data(as_text=True)
-    assert "freezer" in page and 'class="segment"' in page
+    assert all(word in page for word in heard) and 'class="segment"' in page
