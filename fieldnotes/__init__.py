@@ -76,10 +76,8 @@ def create_app(config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # Static files straight from WhiteNoise, no Flask request: fingerprinted, gzipped and cached for a
     # year (assets.py); the plain names too, for 60 s, for a browser without import maps.
-    every_response = app.extensions["fieldnotes.headers"]
-
     def static_headers(headers, path, url):
-        security.add_static_headers(headers, path, url, every_response)
+        security.add_static_headers(headers, path, url)
         static_files.add_cache_headers(headers, url)
 
     app.wsgi_app = WhiteNoise(app.wsgi_app, root=app.static_folder, prefix="static/",

@@ -26,8 +26,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
-# What every response carries, from Flask or from WhiteNoise (static files): one list, so they cannot drift.
-# The CSP governs what a file can do when a browser opens it as a document (an SVG, say) or runs it as a worker.
+# What every response from Flask carries: pages, the workers, the API, media. (Static files: STATIC_FILE below.)
 EVERY_RESPONSE = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -122,14 +121,27 @@ def add_security_headers(response):
     return response
 
 
-def add_static_headers(headers, path, url, every_response=EVERY_RESPONSE):
-    """WhiteNoise answers static files before Flask sees them: give them the pages' headers.
+# A static file is never a page. A browser runs a script of static/ only as a module or worker of ours (the
+# page's or worker's policy governs it: a module's own headers are ignored) and shows the rest as an image or
+# as text. So a static file's own policy need only forbid everything, should someone open it by its address:
+# nothing loads, nothing runs, nothing frames it (frame-ancestors does what X-Frame-Options did; a
+# Permissions-Policy means nothing without a page). ~130 bytes of them a file, not ~560: over HTTP/1.1 those were a
+# third of the capture screen's first load, its 48 modules each carrying a page's headers (issue 11).
+STATIC_FILE = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # a stylesheet's own fetches (its url()s) follow its policy
+}
+
+
+def add_static_headers(headers, path, url):
+    """WhiteNoise answers static files before Flask sees them: give them STATIC_FILE.
 
     And take away the `Access-Control-Allow-Origin: *` WhiteNoise adds: no other site needs
     to read our files. (HSTS is left to the pages: WhiteNoise sets these once per file,
     not per request, so it cannot tell HTTPS from HTTP; browsers keep HSTS from any page.)
     """
-    for name, value in every_response.items():
+    for name, value in STATIC_FILE.items():
         headers[name] = value
     del headers["Access-Control-Allow-Origin"]
 
