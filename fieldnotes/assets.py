@@ -2,7 +2,8 @@
 
 At start the app copies every file of static/ to a build folder under a name that carries a digest of
 its content (`js/app.js` becomes `js/app.3f2a9c1b7d4e.js`) and writes a `.gz` and a `.br` beside each
-text file.
+text file. Scripts and stylesheets are copied without their comments and indentation, line for line
+(slim.py): a third less to download, and a stack trace still names the source's lines.
 The names are content-addressed, so the copies are made once, never go stale, and many processes
 (gunicorn workers, test workers) can build into one folder at the same time. WhiteNoise then serves
 them with `Cache-Control: public, max-age=31536000, immutable`; `url_for('static', filename=...)`
@@ -31,6 +32,8 @@ import tempfile
 from pathlib import Path
 
 from markupsafe import Markup
+
+from fieldnotes import slim
 
 try:
     import brotli
@@ -87,26 +90,35 @@ def build(static_folder, build_folder):
     names = {plain: fingerprint(plain, digest_of(plain, sources)) for plain in sources}
     for plain, data in sources.items():
         target = build_folder / names[plain]
-        if plain.endswith(".js"):
-            data = with_fingerprinted_imports(plain, data, names)
-        if not target.exists():
-            write_once(target, data)
+        if not target.exists():  # made once per version of a file: slimming all of static/ takes ~0.3 s
+            write_once(target, served_copy(plain, data, names))
         if target.suffix in COMPRESSIBLE:
-            compress(target, data)
+            compress(target)
     return names
 
 
-def compress(target, data):
+def served_copy(plain, data, names):
+    """What a browser gets under the fingerprinted name: a module names its imports' fingerprinted copies,
+    and scripts and stylesheets come without their comments and indentation (slim.py)."""
+    if plain.endswith(".js"):
+        return with_fingerprinted_imports(plain, slim.javascript(data.decode()).encode(), names)
+    if plain.endswith(".css"):
+        return slim.css(data.decode()).encode()
+    return data
+
+
+def compress(target):
     """The .gz (every browser) and .br (15% smaller; every browser over HTTPS) that WhiteNoise serves.
 
     The strongest levels cost nothing per request: they run once per file version, not per download.
     """
-    packed = target.with_name(target.name + ".gz")
-    if not packed.exists():
-        write_once(packed, gzip.compress(data, 9, mtime=0))
-    packed = target.with_name(target.name + ".br")
-    if brotli and not packed.exists():
-        write_once(packed, brotli.compress(data, quality=11))
+    packers = {".gz": lambda body: gzip.compress(body, 9, mtime=0)}
+    if brotli:
+        packers[".br"] = lambda body: brotli.compress(body, quality=11)
+    for suffix, pack in packers.items():
+        packed = target.with_name(target.name + suffix)
+        if not packed.exists():
+            write_once(packed, pack(target.read_bytes()))
 
 
 # import x from "./x.js", import "./x.js", import("./x.js"), export {x} from "./x.js": same folder only.
@@ -120,8 +132,12 @@ def imported(plain, data, sources):
 
 
 def digest_of(plain, sources):
-    """A file's own content; for a module, also every module it reaches (its copy names their digests)."""
+    """A file's own content; for a module, also every module it reaches (its copy names their digests).
+
+    A script's or stylesheet's also names the slimming that made its copy, so a change to slim.py renames them."""
     digest = hashlib.sha256(sources[plain])
+    if plain.endswith((".js", ".css")):
+        digest.update(slim.VERSION)
     if plain.endswith(".js"):
         reached, todo = set(), imported(plain, sources[plain], sources)
         while todo:  # a walk, not a recursion: import cycles are legal in ES modules

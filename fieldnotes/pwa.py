@@ -9,6 +9,7 @@ import brotli
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from fieldnotes import slim
 from fieldnotes.compression import SMALLEST
 from fieldnotes.extensions import db
 from fieldnotes.studies.models import Membership
@@ -103,8 +104,14 @@ def packed(response):
     return response
 
 
-def worker_response(source):
-    response = Response(source, mimetype="text/javascript")
+@lru_cache(maxsize=8)
+def slimmed(source):
+    """The worker without comments and indentation, like every script in static/ (assets.py): once a version."""
+    return slim.javascript(source)
+
+
+def worker_response(source, version_comment=""):
+    response = Response(slimmed(source) + version_comment, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return packed(response)
@@ -133,7 +140,7 @@ def sync_worker():
     source = (Path(current_app.static_folder) / "sw-sync.js").read_text()
     # A worker has no import map: it names the fingerprinted files itself, the very ones the page loaded.
     source = WORKER_IMPORT.sub(lambda m: f'{m.group(1)}{url_for("static", filename=m.group(2))}"', source)
-    return worker_response(source + f"// version {worker_version()}\n")
+    return worker_response(source, version_comment=f"// version {worker_version()}\n")
 
 
 @bp.get("/manifest.webmanifest")

@@ -111,5 +111,5 @@ def test_the_worker_keeps_the_recorder_with_the_shell_it_installs(app, client):
     for name in ("interview", "interview-store", "interview-upload", "interview-export", "server-problem"):
         assert f"js/{name}.js" in shell
     worker = client.get("/sw.js").get_data(as_text=True)
-    shell_line = next(line for line in worker.splitlines() if line.startswith("const SHELL = "))
+    shell_line = next(line for line in worker.splitlines() if line.startswith("const SHELL"))
     assert "/static/js/interview." in shell_line and "LATER" not in worker

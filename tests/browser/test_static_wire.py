@@ -1,10 +1,10 @@
-"""What a phone downloads for the capture screen, counted at the server: under 60 kB the first time for the
-screen, and the interview recorder kept beside it for offline (counted apart: the screen does not run it),
-fingerprinted files only, nothing static again on a reload or when a new version of the app installs.
+"""What a phone downloads for the capture screen, counted at the server: under 60 kB the first time, the
+interview recorder kept beside it for offline included, fingerprinted files only, nothing static again on a
+reload or when a new version of the app installs.
 
 The budget counts the bodies as sent (compressed), as issue 11's 238 kB did. Headers are printed beside
-them: over HTTP/1.1 they add ~700 bytes an answer (the security headers every file carries); over
-HTTP/2, which a phone meets behind any HTTPS proxy, repeated headers are sent once (HPACK)."""
+them: over HTTP/1.1 a static file's are ~370 bytes; over HTTP/2 behind Caddy a repeated header costs a byte
+or two (HPACK), behind nginx as much as over HTTP/1.1 (bench/capture_wire_bench.py counts every byte)."""
 import re
 
 import pytest
@@ -14,7 +14,7 @@ from tests.browser.capture_support import capture_url, field, local, open_captur
 from tests.browser.conftest import PHONE, LiveServer, sign_in
 from tests.factories import PASSWORD
 
-FIRST_LOAD_BUDGET = 60_000  # bytes of bodies on the wire for the screen itself (issue 11's aim)
+FIRST_LOAD_BUDGET = 60_000  # bytes of bodies on the wire, the recorder kept for offline included (issue 11's aim)
 RECORDER_BUDGET = 10_000  # the interview recorder, kept with the shell for offline but not run by the screen
 FINGERPRINTED = re.compile(r"^/static/.+\.[0-9a-f]{12}\.\w+$")
 
@@ -79,7 +79,7 @@ def test_the_capture_screen_first_loads_in_under_60_kb_and_never_again(browser, 
     page = phone.new_page()
     problems = []
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
-    shell = re.search(r"const SHELL = \[(.*?)\];", app.test_client().get("/sw.js").get_data(as_text=True))
+    shell = re.search(r"const SHELL ?= ?\[(.*?)\];", app.test_client().get("/sw.js").get_data(as_text=True))
     counter.take()
     page.goto(capture_url(server, field))
     page.get_by_role("radio", name=field["touchpoints"][0], exact=True).wait_for(state="attached")
@@ -103,7 +103,7 @@ def test_the_capture_screen_first_loads_in_under_60_kb_and_never_again(browser, 
     static = [path for path, _, body in sent if path.startswith("/static/") and body]
     assert static and [path for path in static if not FINGERPRINTED.match(path)] == []
     assert len(static) == len(set(static))  # the worker took the page's downloads from the HTTP cache
-    assert bodies < FIRST_LOAD_BUDGET
+    assert bodies + recorder < FIRST_LOAD_BUDGET
 
     # The modules the page runs are the fingerprinted ones, whoever names them by the plain name.
     same = page.evaluate("""async () => {
