@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/capture_wire_bench.py                       # this tree
     BENCH_TREE=/tmp/before .venv/bin/python bench/capture_wire_bench.py # another checkout, same count
+    BENCH_VIA=h2 .venv/bin/python bench/capture_wire_bench.py          # through nginx, TLS and HTTP/2
+    BENCH_VIA=h2 BENCH_PROXY=caddy .venv/bin/python bench/capture_wire_bench.py   # through Caddy
+
+BENCH_VIA=h2 puts a TLS proxy speaking HTTP/2 in front of the app, as a deployment does, and counts every byte
+the phone receives on its TCP connections (bench/wire_proxies.py; `apt-get install nginx-light caddy`).
 
 The app on a real port (werkzeug, threaded), counted at the server: status line, headers and body of
 every answer as sent. Headless Chromium as a 360 px phone signs in in one browser context, then a
@@ -15,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,6 +33,9 @@ from werkzeug.serving import make_server  # noqa: E402
 from fieldnotes import create_app  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from tests.factories import PASSWORD, make_participant, make_study, make_user, make_visit  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wire_proxies import ByteRelay, start_proxy  # noqa: E402
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -65,8 +74,10 @@ def kind(path):
 
 def main():
     workdir = tempfile.mkdtemp(prefix="capture-wire-")
+    proxy = os.environ.get("BENCH_PROXY", "nginx") if os.environ.get("BENCH_VIA") == "h2" else None
+    behind_tls = {"PROXIES": 1, "SECURE_COOKIES": True} if proxy else {}
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/bench.sqlite", "SECRET_KEY": "bench",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "MEDIA_ROOT": f"{workdir}/media"})
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "MEDIA_ROOT": f"{workdir}/media", **behind_tls})
     with app.app_context():
         db.create_all()
         researcher = make_user("rosa@example.org", name="Rosa Lindqvist")
@@ -75,15 +86,20 @@ def main():
         for name in ("P1", "P2"):
             make_participant(study, visits=[visit], pseudonym=name)
         study_id, first_touchpoint = study.id, study.touchpoints[0].name
-        shell = re.search(r"const SHELL = \[(.*?)\];", app.test_client().get("/sw.js").get_data(as_text=True))
+        shell = re.search(r"const SHELL ?= ?\[(.*?)\];", app.test_client().get("/sw.js").get_data(as_text=True))
         shell_size = shell.group(1).count(",") + 1
     counter = WireCount(app)
     server = make_server("127.0.0.1", 0, counter, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    base, args, relay = f"http://127.0.0.1:{server.server_port}", ARGS, None
+    if proxy:
+        front, front_port, authority_key = start_proxy(proxy, workdir, server.server_port)
+        relay = ByteRelay(front_port)
+        base = f"https://localhost:{relay.port}"
+        args = ARGS + [f"--ignore-certificate-errors-spki-list={authority_key}"]
     with sync_playwright() as playwright:
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=args)
         signing_in = browser.new_context(**PHONE)
         page = signing_in.new_page()
         page.goto(f"{base}/login")
@@ -93,6 +109,8 @@ def main():
         page.wait_for_url(lambda url: "/login" not in url)
         cookies = signing_in.storage_state()
         signing_in.close()
+        time.sleep(0.5)  # its connections closed: the phone's own are those opened from here
+        first_connection = len(relay.connections) if relay else 0
 
         phone = browser.new_context(**PHONE, storage_state=cookies)
         page = phone.new_page()
@@ -107,7 +125,12 @@ def main():
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1000)
         sent = list(counter.sent)
+        connections = relay.since(first_connection) if relay else []
         browser.close()
+    if proxy:
+        handshake = relay.handshake()
+        front.terminate()
+        front.wait()
     server.shutdown()
 
     by_kind = defaultdict(lambda: [0, 0, 0])
@@ -122,6 +145,11 @@ def main():
     bodies, heads = sum(b for _, _, b in sent), sum(h for _, h, _ in sent)
     print(f"| total | {len(sent)} | {bodies:,} | {heads:,} |")
     print(f"on the wire: {bodies + heads:,} bytes (bodies {bodies:,} + HTTP/1.1 headers {heads:,})")
+    if proxy:
+        each = [c["received"] for c in connections]
+        print(f"through {proxy}, TLS and HTTP/2: the phone received {sum(each):,} bytes on {len(each)} "
+              f"connections ({', '.join(f'{n:,}' for n in each)}); a TLS handshake alone is {handshake:,} of them "
+              "a connection")
 
 
 if __name__ == "__main__":
