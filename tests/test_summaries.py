@@ -10,6 +10,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from fieldnotes.explore.facets import counts, matched_counts, organisations
+from fieldnotes.explore.filters import Filters
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
 from fieldnotes.observations.models import FacetCount, JourneyCount, Observation
@@ -284,3 +286,24 @@ def test_one_push_that_changes_the_same_notes_several_ways_keeps_the_counts(app,
         assert summaries.facet_counts(study)["attention"] == {"": 1}  # the fourth: the third deleted, the fifth edited
         kinds = summaries.facet_counts(study)["kind"]
     assert sum(kinds.values()) == live_count(app, study) == 11
+
+
+@pytest.mark.parametrize("facet", ["touchpoint", "role", "kind", "tag", "visit", "organisation", "participant",
+                                   "author", "media"])
+def test_a_facet_filtered_alone_counts_its_own_options_from_the_kept_counts_as_a_recount_does(app, client, world,
+                                                                                            facet):
+    """With one filter on, its own facet's options count under no filter: the kept counts, which must say what
+    counting the notes says, value for value (touchpoint=none and the like included); the other facets are
+    counted over the matching notes as before."""
+    push(client, *varied_notes(world, 30))
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        everything = Filters(world["study"])
+        options = [v for v, n in counts(everything, facet, dialect).items() if n]
+        assert options
+        for value in [getattr(v, "value", v) for v in options if v is not None or facet in ("touchpoint", "role")]:
+            filters = Filters(world["study"], values={facet: [value]})
+            found, total, _ = matched_counts(filters, dialect, organisations(world["study"]))
+            for name in found:
+                assert {v: n for v, n in found[name].items() if n} == counts(filters, name, dialect), (value, name)
+            assert total > 0

@@ -26,6 +26,7 @@ from fieldnotes.visits.models import Participant, SiteVisit
 FACETS = [("touchpoint", "Touchpoint"), ("role", "Role"), ("kind", "Kind"), ("tag", "Tag"),
           ("visit", "Visit"), ("organisation", "Organisation"), ("participant", "Participant"),
           ("author", "Author"), ("media", "Media")]
+FACET_NAMES = {name for name, _ in FACETS}
 COLUMNS = {"touchpoint": Observation.touchpoint_id, "role": Observation.role_id, "kind": Observation.kind,
            "visit": Observation.visit_id, "participant": Observation.participant_id,
            "author": Observation.author_id}
@@ -173,11 +174,26 @@ def kept_counts(study_id, orgs):
 
 
 def matched_counts(filters, dialect_name, orgs):
-    """Every facet's counts under the filters (each facet without its own), the total, the attention count."""
+    """Every facet's counts under the filters (each facet without its own), the total, the attention count.
+
+    A facet whose filter is the only one on is counted under no filter at all: the study's kept counts, not a
+    count over every note of the study (the largest of a filter's first counts: at 1M, all the notes against
+    the filter's tenth or so).
+    """
     shared, total = shared_counts(filters, dialect_name, orgs)
-    found = {name: shared[name] if name in shared and not filters.values.get(name) else
+    only = sole_filter(filters)
+    whole = kept_counts(filters.study_id, orgs)[0] if only else {}
+    found = {name: whole[name] if name == only else
+             shared[name] if name in shared and not filters.values.get(name) else
              counts(filters, name, dialect_name) for name, _ in FACETS}
     return found, total, attention_count(filters, dialect_name)
+
+
+def sole_filter(filters):
+    """The facet whose filter is the only one on (no dates, search or attention beside it), else None."""
+    on = [name for name, values in filters.values.items() if values]
+    alone = not (filters.date_from or filters.date_to or filters.attention or filters.parts)
+    return on[0] if alone and len(on) == 1 and on[0] in FACET_NAMES else None
 
 
 def counted(filters, dialect_name):
