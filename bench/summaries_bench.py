@@ -10,7 +10,8 @@ The PostgreSQL database must exist; its tables are dropped and made again. Studi
 size in the same database, then ANALYZE. Each figure is p50/p95 over BENCH_RUNS requests through
 Flask's test client, signed in as the demo owner (server time, no network):
 - browse: the whole page with no filter (notes, facets, the attention count), and its next page;
-- filtered, first view: a touchpoint filter never asked before (counted over the matching notes);
+- filtered, first view: a touchpoint filter and a date range never asked before (counted over the matching
+  notes); and one touchpoint alone with the counts' cache emptied, as after any write in the study;
 - filtered, again: the same filter with nothing written since (the cached counts);
 - matrix: the journey-matrix page, and cells.build() alone;
 - floors: the bare GROUP BY the page ran before (touchpoint, role, kind over the study's live notes)
@@ -36,6 +37,7 @@ from fieldnotes import create_app  # noqa: E402
 from fieldnotes.demo import data  # noqa: E402
 from fieldnotes.demo.large import find_large_study  # noqa: E402
 from fieldnotes.explore.cells import build  # noqa: E402
+from fieldnotes.explore.facets import FacetCache  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.observations.models import FacetCount, JourneyCount  # noqa: E402
 from fieldnotes.studies.models import Touchpoint  # noqa: E402
@@ -94,10 +96,18 @@ def actions(app, client, size):
     first = client.get(browse).get_data(as_text=True)
     after = first.split("?after=", 1)[1].split('"', 1)[0].replace("&amp;", "&")
     fresh = iter(range(10**6))
+    others = touchpoints[1:]  # the first is "the same filter again"
 
     def cold():  # a filter never asked before (the date range makes each one new): counted, not cached
         number = next(fresh)
         page(client, f"{browse}?touchpoint={touchpoints[number % len(touchpoints)]}&to={2030 + number}-01-01")()
+
+    def alone():  # one filter, its counts not cached: as after any write in the study (a new change number)
+        touchpoint = others[next(fresh) % len(others)]
+        cache = app.extensions.get("fieldnotes.facet_cache", FacetCache())
+        for key in [key for key in cache.entries if key[1] == (("touchpoint", touchpoint),)]:
+            del cache.entries[key]  # this filter's counts only: "the same filter again" keeps its own
+        page(client, f"{browse}?touchpoint={touchpoint}")()
 
     def cells():
         with app.app_context():
@@ -105,7 +115,8 @@ def actions(app, client, size):
     return study_id, [
         ("browse, no filter", page(client, browse)),
         ("browse, next page", page(client, f"{browse}?after={after}")),
-        ("browse, a filter first viewed", cold),
+        ("browse, a filter and a date first viewed", cold),
+        ("browse, one filter first viewed", alone),
         ("browse, the same filter again", page(client, f"{browse}?touchpoint={touchpoints[0]}")),
         ("journey matrix page", page(client, f"/studies/{study_id}/journey-matrix")),
         ("journey matrix cells (cells.build)", cells),
