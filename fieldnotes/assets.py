@@ -3,7 +3,7 @@
 At start the app copies every file of static/ to a build folder under a name that carries a digest of
 its content (`js/app.js` becomes `js/app.3f2a9c1b7d4e.js`) and writes a `.gz` and a `.br` beside each
 text file. Scripts and stylesheets are copied without their comments and indentation, line for line
-(slim.py): a third less to download, and a stack trace still names the source's lines.
+(slim.py): about 30 % less to download, and a stack trace still names the source's lines.
 The names are content-addressed, so the copies are made once, never go stale, and many processes
 (gunicorn workers, test workers) can build into one folder at the same time. WhiteNoise then serves
 them with `Cache-Control: public, max-age=31536000, immutable`; `url_for('static', filename=...)`
