@@ -90,7 +90,7 @@ def build(static_folder, build_folder):
     names = {plain: fingerprint(plain, digest_of(plain, sources)) for plain in sources}
     for plain, data in sources.items():
         target = build_folder / names[plain]
-        if not target.exists():  # made once per version of a file: slimming all of static/ takes ~0.3 s
+        if not target.exists():  # made once per version of a file: the whole build takes ~0.3 s, slimming ~0.07 s of it
             write_once(target, served_copy(plain, data, names))
         if target.suffix in COMPRESSIBLE:
             compress(target)

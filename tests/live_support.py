@@ -24,8 +24,8 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start_gunicorn(database_url, workdir, workers=2, threads=64, extra_env=None):
-    """The app under gunicorn with the project's gunicorn.conf.py (gthread); (process, port)."""
+def start_gunicorn(database_url, workdir, workers=2, threads=64, extra_env=None, app="wsgi:app"):
+    """The app (module:name) under gunicorn with the project's gunicorn.conf.py (gthread); (process, port)."""
     port = free_port()
     env = {**os.environ, "FIELDNOTES_DATABASE_URL": database_url, "FIELDNOTES_SECRET_KEY": SECRET,
            "FIELDNOTES_ENV": "production", "FIELDNOTES_SECURE_COOKIES": "0",
@@ -34,7 +34,7 @@ def start_gunicorn(database_url, workdir, workers=2, threads=64, extra_env=None)
     with open(Path(workdir) / f"gunicorn-{port}.log", "ab") as log:  # the server keeps its own copy open
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(TREE / "gunicorn.conf.py"), "--workers", str(workers),
-             "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--chdir", str(TREE), "wsgi:app"],
+             "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--chdir", str(TREE), app],
             env=env, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
