@@ -152,7 +152,7 @@ def shared_counts(filters, dialect_name, orgs=None):
     return found, total
 
 
-def journey_counts(filters, dialect_name, orgs, only):
+def journey_counts(filters, dialect_name, orgs, only, cells):
     """What shared_counts gives, for a filter on one of a journey cell's own facets and nothing else.
 
     The study's journey cells, kept on write (a few hundred rows at 1M notes), hold the notes per touchpoint,
@@ -163,7 +163,7 @@ def journey_counts(filters, dialect_name, orgs, only):
     found = {name: Counter() for name in (*SHARED, "organisation")}
     visit_org, person_org = orgs
     total = 0
-    for cell in summaries.journey_cells(filters.study_id):
+    for cell in cells:
         if getattr(cell, f"{only}_id") not in chosen:
             continue
         for name in CELL_FACETS:
@@ -178,13 +178,14 @@ def journey_counts(filters, dialect_name, orgs, only):
     return found, total
 
 
-def kept_counts(study_id, orgs):
+def kept_counts(study_id, orgs, cells=None):
     """Every facet's counts, the total and the attention count of a whole study, from the counts kept
-    on write (observations/summaries.py): a few hundred rows, however many notes the study has."""
+    on write (observations/summaries): a few hundred rows, however many notes the study has.
+    cells: the study's journey cells, when the caller has read them already."""
     found = {name: Counter() for name, _ in FACETS}
     visit_org, person_org = orgs
     total = 0
-    for cell in summaries.journey_cells(study_id):
+    for cell in summaries.journey_cells(study_id) if cells is None else cells:
         n = cell.notes
         found["touchpoint"][cell.touchpoint_id] += n
         found["role"][cell.role_id] += n
@@ -207,11 +208,12 @@ def matched_counts(filters, dialect_name, orgs):
     count over every note of the study (at 1M, all the notes against the filter's tenth or so).
     """
     only = sole_filter(filters)
+    cells = summaries.journey_cells(filters.study_id) if only else None
     if only in CELL_FACETS:
-        shared, total = journey_counts(filters, dialect_name, orgs, only)
+        shared, total = journey_counts(filters, dialect_name, orgs, only, cells)
     else:
         shared, total = shared_counts(filters, dialect_name, orgs)
-    whole = kept_counts(filters.study_id, orgs)[0] if only else {}
+    whole = kept_counts(filters.study_id, orgs, cells)[0] if only else {}
     found = {name: whole[name] if name == only else
              shared[name] if name in shared and not filters.values.get(name) else
              counts(filters, name, dialect_name) for name, _ in FACETS}
