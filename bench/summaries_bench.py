@@ -39,7 +39,7 @@ from fieldnotes.demo.large import find_large_study  # noqa: E402
 from fieldnotes.explore.cells import build  # noqa: E402
 from fieldnotes.explore.facets import FacetCache  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
-from fieldnotes.observations.models import FacetCount, JourneyCount  # noqa: E402
+from fieldnotes.observations.models import CellFacetCount, FacetCount, JourneyCount  # noqa: E402
 from fieldnotes.studies.models import Touchpoint  # noqa: E402
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
@@ -147,7 +147,7 @@ def main(url):
     for size, (study_id, named) in studies.items():
         with app.app_context():
             kept = sum(db.session.scalar(select(func.count()).select_from(model).where(model.study_id == study_id))
-                       for model in (JourneyCount, FacetCount))
+                       for model in (JourneyCount, FacetCount, CellFacetCount))
         print(f"\n{size:,} notes ({kept} summary rows), p50 / p95 ms:")
         for name, _ in named:
             runs = times[(size, name)]

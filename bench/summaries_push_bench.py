@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 import push_bench  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.observations import summaries  # noqa: E402
-from fieldnotes.observations.models import FacetCount, JourneyCount, Observation, Revision, observation_tag  # noqa: E402
+from fieldnotes.observations.models import (CellFacetCount, FacetCount, JourneyCount, Observation, Revision,  # noqa: E402
+                                            observation_tag)
 from fieldnotes.sync.models import ProcessedMutation  # noqa: E402
 
 UPDATES = int(os.environ.get("BENCH_UPDATES", 2_000))
@@ -35,7 +36,7 @@ KEPT = summaries.count_new_notes
 def empty(app):
     with app.app_context():
         for table in (observation_tag, Revision.__table__, ProcessedMutation.__table__, Observation.__table__,
-                      JourneyCount.__table__, FacetCount.__table__):
+                      JourneyCount.__table__, FacetCount.__table__, CellFacetCount.__table__):
             db.session.execute(delete(table))
         db.session.commit()
 

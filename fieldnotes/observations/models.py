@@ -204,3 +204,18 @@ class FacetCount(db.Model):
     facet: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String(40), primary_key=True)
     notes: Mapped[int] = mapped_column(default=0)
+
+
+class CellFacetCount(db.Model):
+    """FacetCount's facets per journey cell: a study's live notes per (touchpoint, role, participant, visit,
+    facet, value). A filter on the journey's own facets (touchpoint, role, visit, participant, organisation)
+    takes every facet's counts from these rows and JourneyCount's, not from its notes (explore/facets.py)."""
+
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), primary_key=True)
+    touchpoint_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    role_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    participant_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    visit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    facet: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    notes: Mapped[int] = mapped_column(default=0)

@@ -6,12 +6,14 @@ from typing import NamedTuple
 from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 
-from fieldnotes.observations.models import NONE_ID, FacetCount, JourneyCount, Kind, Observation, Slot
+from fieldnotes.observations.models import NONE_ID, CellFacetCount, FacetCount, JourneyCount, Kind, Observation, Slot
 
 PAIN = (Kind.BREAKDOWN, Kind.WORKAROUND)
 note_table, journey_table, facet_table = Observation.__table__, JourneyCount.__table__, FacetCount.__table__
+cell_facet_table = CellFacetCount.__table__
 JOURNEY_KEY = ("study_id", "touchpoint_id", "role_id", "participant_id", "visit_id")
 FACET_KEY = ("study_id", "facet", "value")
+CELL_FACET_KEY = (*JOURNEY_KEY, "facet", "value")
 
 
 class Counted(NamedTuple):
@@ -35,6 +37,7 @@ class Deltas:
     def __init__(self):
         self.journey = defaultdict(lambda: [0, 0, 0])
         self.facets = Counter()
+        self.cell_facets = Counter()
 
     def add(self, counted, sign=1):
         kind = Kind(counted.kind)
@@ -42,15 +45,20 @@ class Deltas:
         cell[0] += sign
         cell[1] += sign * (kind in PAIN)
         cell[2] += sign * (kind == Kind.DELIGHT)
-        study = counted.study_id
-        self.facets[(study, "kind", kind.value)] += sign
-        self.facets[(study, "author", str(counted.author_id))] += sign
+        study, where = counted.study_id, counted.cell
+        self.count(study, where, "kind", kind.value, sign)
+        self.count(study, where, "author", str(counted.author_id), sign)
         for tag_id in counted.tags:
-            self.facets[(study, "tag", str(tag_id))] += sign
+            self.count(study, where, "tag", str(tag_id), sign)
         for slot in counted.slots:
-            self.facets[(study, "media", Slot(slot).value)] += sign
+            self.count(study, where, "media", Slot(slot).value, sign)
         if counted.attention:
-            self.facets[(study, "attention", "")] += sign
+            self.count(study, where, "attention", "", sign)
+
+    def count(self, study, cell, facet, value, n=1):
+        """A note of journey cell `cell` with this facet value: the study's count and the cell's."""
+        self.facets[(study, facet, value)] += n
+        self.cell_facets[(study, *cell, facet, value)] += n
 
     def merge(self, other):
         for key, (n, p, d) in other.journey.items():
@@ -59,39 +67,41 @@ class Deltas:
             cell[1] += p
             cell[2] += d
         self.facets.update(other.facets)
+        self.cell_facets.update(other.cell_facets)
 
     def forget_study(self, study_id):
-        for key in [k for k in self.journey if k[0] == study_id]:
-            del self.journey[key]
-        for key in [k for k in self.facets if k[0] == study_id]:
-            del self.facets[key]
+        for counts in (self.journey, self.facets, self.cell_facets):
+            for key in [k for k in counts if k[0] == study_id]:
+                del counts[key]
 
     def rows(self):
-        """(journey rows, facet rows) that move a count, sorted: two transactions touching the same rows take
-        their locks in the same order."""
+        """(journey rows, facet rows, cell facet rows) that move a count, sorted: two transactions touching the
+        same rows take their locks in the same order."""
         journey = [(*key, n, p, d) for key, (n, p, d) in sorted(self.journey.items()) if (n, p, d) != (0, 0, 0)]
         facets = [(*key, n) for key, n in sorted(self.facets.items()) if n]
-        return journey, facets
+        cells = [(*key, n) for key, n in sorted(self.cell_facets.items()) if n]
+        return journey, facets, cells
 
     def as_written(self):
         """(CTEs, params) adding these counts within another statement, after its `moved` (a push's notes,
         numbered as written: sync/new_notes.py), so the summary rows' locks come after the counter's,
         as at every other writer's commit. None when nothing moves."""
-        journey, facets = self.rows()
-        if not (journey or facets):
+        rows = self.rows()
+        if not any(rows):
             return None
-        return (f"journey_added AS ({adding_journey(', moved')}), facets_added AS ({adding_facets(', moved')})",
-                documents(journey, facets))
+        return (f"journey_added AS ({adding_journey(', moved')}), facets_added AS ({adding_facets(', moved')}),"
+                f" cell_facets_added AS ({adding_cell_facets(', moved')})", documents(*rows))
 
     def apply(self, connection):
-        journey, facets = self.rows()
-        if not (journey or facets):
+        journey, facets, cells = rows = self.rows()
+        if not any(rows):
             return
-        if connection.dialect.name == "postgresql":  # both tables in one statement: one round trip
-            connection.execute(ADDING_BOTH, documents(journey, facets))
+        if connection.dialect.name == "postgresql":  # the three tables in one statement: one round trip
+            connection.execute(ADDING_ALL, documents(*rows))
             return
         for table, keys, rows, added in ((journey_table, JOURNEY_KEY, journey, ("notes", "pain", "delight")),
-                                         (facet_table, FACET_KEY, facets, ("notes",))):
+                                         (facet_table, FACET_KEY, facets, ("notes",)),
+                                         (cell_facet_table, CELL_FACET_KEY, cells, ("notes",))):
             if rows:
                 connection.execute(adding(table, keys, added), [dict(zip(table.c.keys(), row)) for row in rows])
 
@@ -109,11 +119,12 @@ def adding(table, keys, added):
 ADDING = {}
 
 
-def documents(journey, facets):
-    """The rows as the statement's two JSON documents (one json.dumps each: psycopg escapes a text array
+def documents(journey, facets, cells):
+    """The rows as the statement's JSON documents (one json.dumps each: psycopg escapes a text array
     element by element, issue 11 session 9)."""
     return {"journey": json.dumps([dict(zip(journey_table.c.keys(), row)) for row in journey]),
-            "facets": json.dumps([dict(zip(facet_table.c.keys(), row)) for row in facets])}
+            "facets": json.dumps([dict(zip(facet_table.c.keys(), row)) for row in facets]),
+            "cells": json.dumps([dict(zip(cell_facet_table.c.keys(), row)) for row in cells])}
 
 
 # PostgreSQL: both tables' rows as JSON documents, expanded in key order (the locks' order), added in one
@@ -136,4 +147,13 @@ def adding_facets(also=""):
             " ON CONFLICT (study_id, facet, value) DO UPDATE SET notes = facet_count.notes + excluded.notes")
 
 
-ADDING_BOTH = text(f"WITH journey AS ({adding_journey()}) {adding_facets()}")
+def adding_cell_facets(also=""):
+    return ("INSERT INTO cell_facet_count (study_id, touchpoint_id, role_id, participant_id, visit_id, facet, value,"
+            " notes) SELECT c.study_id, c.touchpoint_id, c.role_id, c.participant_id, c.visit_id, c.facet, c.value,"
+            f" c.notes FROM json_populate_recordset(NULL::cell_facet_count, CAST(:cells AS json)) AS c{also}"
+            " ORDER BY 1, 2, 3, 4, 5, 6, 7"
+            " ON CONFLICT (study_id, touchpoint_id, role_id, participant_id, visit_id, facet, value) DO UPDATE SET"
+            " notes = cell_facet_count.notes + excluded.notes")
+
+
+ADDING_ALL = text(f"WITH journey AS ({adding_journey()}), facets AS ({adding_facets()}) {adding_cell_facets()}")

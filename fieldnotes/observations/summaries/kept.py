@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import NONE_ID, Kind, Slot
-from fieldnotes.observations.summaries.deltas import facet_table, journey_table
+from fieldnotes.observations.summaries.deltas import cell_facet_table, facet_table, journey_table
 
 
 class Cell(NamedTuple):
@@ -28,11 +28,26 @@ def journey_cells(study_id):
     return [Cell(*(None if v == NONE_ID else v for v in r[:4]), *r[4:]) for r in rows]
 
 
+READ = {"kind": Kind, "media": Slot, "author": int, "tag": int, "attention": str}  # a facet's values as stored
+
+
 def facet_counts(study_id):
     """{facet: {value: notes}} for kind (Kind), author and tag (ids), media (Slot) and attention ("")."""
     found = defaultdict(dict)
-    read = {"kind": Kind, "media": Slot, "author": int, "tag": int, "attention": str}
+    read = READ
     for facet, value, n in db.session.execute(select(facet_table.c.facet, facet_table.c.value, facet_table.c.notes)
                                               .where(facet_table.c.study_id == study_id, facet_table.c.notes > 0)):
         found[facet][read[facet](value)] = n
     return found
+
+
+def cell_facets(study_id, chosen):
+    """[(Cell of the journey key, facet, value as facet_counts gives it, notes)] of the study's journey cells whose
+    ids are among `chosen` ({"touchpoint" | "role" | "visit" | "participant": [ids, None for none]})."""
+    t = cell_facet_table
+    query = select(t.c.touchpoint_id, t.c.role_id, t.c.participant_id, t.c.visit_id, t.c.facet, t.c.value,
+                   t.c.notes).where(t.c.study_id == study_id, t.c.notes > 0)
+    for name, ids in chosen.items():
+        query = query.where(t.c[f"{name}_id"].in_([NONE_ID if i is None else i for i in ids]))
+    return [(tuple(None if v == NONE_ID else v for v in r[:4]), r.facet, READ[r.facet](r.value), r.notes)
+            for r in db.session.execute(query)]

@@ -1,15 +1,17 @@
 """Recounting a study from its notes: what the drift tests compare with, and the rebuild after a bulk load."""
-from sqlalchemy import case, delete, distinct, func, insert, literal, select
+from sqlalchemy import case, delete, distinct, func, insert, select
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import NONE_ID, Attachment, Kind, observation_tag
-from fieldnotes.observations.summaries.deltas import FACET_KEY, JOURNEY_KEY, PAIN, facet_table, journey_table, note_table
+from fieldnotes.observations.summaries.deltas import (CELL_FACET_KEY, FACET_KEY, JOURNEY_KEY, PAIN, cell_facet_table,
+                                                      facet_table, journey_table, note_table)
 from fieldnotes.observations.summaries.note_states import attention_of, counted_states
 from fieldnotes.observations.summaries.upkeep import PENDING
 
 
 def recount(study_id):
-    """({journey key: (notes, pain, delight)}, {facet key: notes}) for the study, counted from its notes now."""
+    """({journey key: (notes, pain, delight)}, {facet key: notes}, {cell facet key: notes}) for the study,
+    counted from its notes now."""
     note = note_table
     live = (note.c.study_id == study_id, note.c.deleted_at.is_(None))
     cell = [func.coalesce(note.c[c], NONE_ID) for c in JOURNEY_KEY[1:]]
@@ -17,20 +19,21 @@ def recount(study_id):
     delight = func.sum(case((note.c.kind == Kind.DELIGHT.value, 1), else_=0))
     journey = {(study_id, *row[:4]): tuple(int(v) for v in row[4:]) for row in db.session.execute(
         select(*cell, func.count(), pain, delight).where(*live).group_by(*cell))}
-    facets = {}
+    facets, cells = {}, {}
     media, link = Attachment.__table__, observation_tag
-    for facet, query in (
-            ("kind", select(note.c.kind, func.count()).where(*live).group_by(note.c.kind)),
-            ("author", select(note.c.author_id, func.count()).where(*live).group_by(note.c.author_id)),
-            ("tag", select(link.c.tag_id, func.count()).join(note, note.c.id == link.c.observation_id)
-             .where(*live).group_by(link.c.tag_id)),
-            ("media", select(media.c.slot, func.count(distinct(note.c.id)))
-             .join(note, note.c.id == media.c.observation_id).where(*live).group_by(media.c.slot)),
-            ("attention", select(literal(""), func.count()).where(*live, attention_of(note)))):
-        for value, n in db.session.execute(query):
-            if n:
-                facets[(study_id, facet, value.value if hasattr(value, "value") else str(value))] = n
-    return journey, facets
+    for facet, values, source, only in (
+            ("kind", [note.c.kind], note, ()),
+            ("author", [note.c.author_id], note, ()),
+            ("tag", [link.c.tag_id], note.join(link, note.c.id == link.c.observation_id), ()),
+            ("media", [media.c.slot], note.join(media, note.c.id == media.c.observation_id), ()),
+            ("attention", [], note, (attention_of(note),))):  # one value: ""
+        counted = (select(*cell, *values, func.count(distinct(note.c.id))).select_from(source)
+                   .where(*live, *only).group_by(*cell, *values))
+        for row in db.session.execute(counted):
+            value = "" if not values else row[4].value if hasattr(row[4], "value") else str(row[4])
+            facets[(study_id, facet, value)] = facets.get((study_id, facet, value), 0) + row[-1]
+            cells[(study_id, *row[:4], facet, value)] = row[-1]
+    return journey, facets, cells
 
 
 def stored(study_id):
@@ -40,7 +43,9 @@ def stored(study_id):
         if (r.notes, r.pain, r.delight) != (0, 0, 0)}
     facets = {tuple(r[:3]): r.notes for r in db.session.execute(
         select(facet_table).where(facet_table.c.study_id == study_id)) if r.notes}
-    return journey, facets
+    cells = {tuple(r[:7]): r.notes for r in db.session.execute(
+        select(cell_facet_table).where(cell_facet_table.c.study_id == study_id)) if r.notes}
+    return journey, facets, cells
 
 
 def rebuild(study_id):
@@ -57,11 +62,13 @@ def rebuild(study_id):
     if pending is not None:  # new rows not yet counted are in the recount below
         for _, deltas in pending.new_rows:
             deltas.forget_study(study_id)
-    for table in (journey_table, facet_table):
+    for table in (journey_table, facet_table, cell_facet_table):
         db.session.execute(delete(table).where(table.c.study_id == study_id))
-    journey, facets = recount(study_id)
+    journey, facets, cells = recount(study_id)
     if journey:
         db.session.execute(insert(journey_table), [dict(zip(JOURNEY_KEY, k), notes=n, pain=p, delight=d)
                                                    for k, (n, p, d) in journey.items()])
     if facets:
         db.session.execute(insert(facet_table), [dict(zip(FACET_KEY, k), notes=n) for k, n in facets.items()])
+    if cells:
+        db.session.execute(insert(cell_facet_table), [dict(zip(CELL_FACET_KEY, k), notes=n) for k, n in cells.items()])

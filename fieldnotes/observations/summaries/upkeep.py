@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import NONE_ID, Attachment, Kind, Observation, Revision, Slot
-from fieldnotes.observations.summaries.deltas import JOURNEY_KEY, PAIN, Deltas, facet_table
+from fieldnotes.observations.summaries.deltas import JOURNEY_KEY, PAIN, Deltas, cell_facet_table, facet_table
 from fieldnotes.observations.summaries.locked_notes import partial_of
 from fieldnotes.observations.summaries.note_states import counted_states, read_parts
 from fieldnotes.studies.models import Tag
@@ -41,22 +41,23 @@ def count_new_notes(notes, links, media):
 
     Added up straight from the rows (an import passes 5,000 at a time), not a Counted per note."""
     deltas = Deltas()
-    journey, facets = deltas.journey, deltas.facets
-    study_of = {}
+    journey = deltas.journey
+    where = {}  # note id -> (study, journey cell)
     for row in notes:
-        study = study_of[row["id"]] = row["study_id"]
+        study, key = where[row["id"]] = row["study_id"], tuple(
+            NONE_ID if row[c] is None else row[c] for c in JOURNEY_KEY[1:])
         kind = Kind(row["kind"])
-        cell = journey[(study, *(NONE_ID if row[c] is None else row[c] for c in JOURNEY_KEY[1:]))]
+        cell = journey[(study, *key)]
         cell[0] += 1
         cell[1] += kind in PAIN
         cell[2] += kind == Kind.DELIGHT
-        facets[(study, "kind", kind.value)] += 1
-        facets[(study, "author", str(row["author_id"]))] += 1
+        deltas.count(study, key, "kind", kind.value)
+        deltas.count(study, key, "author", str(row["author_id"]))
     for link in links:
-        facets[(study_of[link["observation_id"]], "tag", str(link["tag_id"]))] += 1
+        deltas.count(*where[link["observation_id"]], "tag", str(link["tag_id"]))
     slots = {(row["observation_id"], Slot(row["slot"]).value) for row in media}  # a slot counts a note once
     for note_id, slot in slots:
-        facets[(study_of[note_id], "media", slot)] += 1
+        deltas.count(*where[note_id], "media", slot)
     # Written at commit with the rest, not now: a summary row is shared by every writer of the study, so
     # holding its lock from here to commit would queue every other push behind this one (issue 11, item 5).
     session = db.session()
@@ -234,8 +235,9 @@ def before_commit(session):
         deltas.merge(added)
     deltas.apply(connection)
     if pending.dropped_tags:  # the database dropped the tag's links with it (ON DELETE CASCADE)
-        connection.execute(delete(facet_table).where(facet_table.c.facet == "tag", facet_table.c.value.in_(
-            [str(t) for t in sorted(pending.dropped_tags)])))
+        dropped = [str(t) for t in sorted(pending.dropped_tags)]
+        for table in (facet_table, cell_facet_table):
+            connection.execute(delete(table).where(table.c.facet == "tag", table.c.value.in_(dropped)))
 
 
 @event.listens_for(Session, "after_soft_rollback")
