@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from fieldnotes.explore.facets import counts, matched_counts, organisations
+from fieldnotes.explore.facets import attention_count, counts, journey_filtered, matched_counts, organisations
 from fieldnotes.explore.filters import Filters
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
@@ -308,3 +308,34 @@ def test_a_facet_filtered_alone_counts_its_own_options_from_the_kept_counts_as_a
                 assert {v: n for v, n in found[name].items() if n} == counts(filters, name, dialect), (value, name)
             one_each = "touchpoint" if facet == "kind" else "kind"  # a facet every note has one value of
             assert total == sum(counts(filters, one_each, dialect).values()) > 0
+
+
+def test_filters_on_the_journeys_facets_count_every_facet_from_kept_counts_as_counting_the_notes_does(
+        app, client, world):
+    """Touchpoint, role, visit, participant and organisation filters, alone and together (a matrix cell's
+    touchpoint and role, "none" values, several values of one): every facet's options, the total and the
+    attention count from the kept counts, value for value as counting the matching notes says."""
+    pushed = [*varied_notes(world, 30), *varied_notes(world, 30)]
+    push(client, *pushed)
+    for mutation in pushed[:4]:  # conflicts kept: the attention count has something to count
+        push(client, note_mutation(world["study"], op="update", entity_id=mutation["entity_id"], base_version=0,
+                                   text="An older edit"))
+    tp, roles, visits, people = world["touchpoints"], world["roles"], world["visits"], world["people"]
+    combinations = [{"touchpoint": [tp[1]], "role": [roles[1]]}, {"touchpoint": [None], "role": [None]},
+                    {"touchpoint": [tp[1], tp[2], None]}, {"role": [roles[2]], "participant": [people[1]]},
+                    {"visit": [visits[0]], "organisation": ["Halloran Regional Logistics"]},
+                    {"organisation": ["Meridian", "Brightwater Marinas"]},
+                    {"touchpoint": [tp[3]], "visit": [visits[1]], "organisation": ["Meridian Dental Supply"]},
+                    {"participant": [people[2]], "role": [roles[1], roles[3]]}]
+    with app.app_context():
+        dialect, orgs = db.engine.dialect.name, organisations(world["study"])
+        assert attention_count(Filters(world["study"]), dialect) == 4
+        for values in combinations:
+            filters = Filters(world["study"], values=values)
+            assert journey_filtered(filters)
+            found, total, attention = matched_counts(filters, dialect, orgs)
+            for name in found:
+                assert {v: n for v, n in found[name].items() if n} == counts(filters, name, dialect), (values, name)
+            assert total == sum(counts(filters, "kind", dialect).values()), values
+            assert attention == attention_count(filters, dialect), values
+        assert any(matched_counts(Filters(world["study"], values=v), dialect, orgs)[1] for v in combinations)

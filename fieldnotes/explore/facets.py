@@ -32,6 +32,7 @@ COLUMNS = {"touchpoint": Observation.touchpoint_id, "role": Observation.role_id,
            "author": Observation.author_id}
 SHARED = tuple(COLUMNS)  # counted together in one pass when their own filter is off
 CELL_FACETS = ("touchpoint", "role", "visit", "participant")  # what a journey cell's notes are kept by
+JOURNEY_FILTERS = {*CELL_FACETS, "organisation"}  # filters a journey cell's notes all pass or all fail
 
 
 @dataclass
@@ -152,49 +153,14 @@ def shared_counts(filters, dialect_name, orgs=None):
     return found, total
 
 
-def journey_counts(filters, dialect_name, orgs, only, cells):
-    """What shared_counts gives, for a filter on one of a journey cell's own facets and nothing else.
-
-    The study's journey cells, kept on write (a few hundred rows at 1M notes), hold the notes per touchpoint,
-    role, visit and participant together: the cells of the chosen values give those facets, the organisations
-    and the total. Only kind and author are counted over the matching notes, in one grouped pass, not two.
-    """
-    chosen = set(filters.values[only])
-    found = {name: Counter() for name in (*SHARED, "organisation")}
-    visit_org, person_org = orgs
-    total = 0
-    for cell in cells:
-        if getattr(cell, f"{only}_id") not in chosen:
-            continue
-        for name in CELL_FACETS:
-            found[name][getattr(cell, f"{name}_id")] += cell.notes
-        org = visit_org.get(cell.visit_id) if cell.visit_id is not None else person_org.get(cell.participant_id)
-        if org:
-            found["organisation"][org] += cell.notes
-        total += cell.notes
-    for kind, author, n in grouped(filters, dialect_name, ("kind", "author")):
-        found["kind"][kind] += n
-        found["author"][author] += n
-    return found, total
-
-
-def kept_counts(study_id, orgs, cells=None):
+def kept_counts(study_id, orgs):
     """Every facet's counts, the total and the attention count of a whole study, from the counts kept
-    on write (observations/summaries): a few hundred rows, however many notes the study has.
-    cells: the study's journey cells, when the caller has read them already."""
+    on write (observations/summaries): a few hundred rows, however many notes the study has."""
     found = {name: Counter() for name, _ in FACETS}
-    visit_org, person_org = orgs
     total = 0
-    for cell in summaries.journey_cells(study_id) if cells is None else cells:
-        n = cell.notes
-        found["touchpoint"][cell.touchpoint_id] += n
-        found["role"][cell.role_id] += n
-        found["visit"][cell.visit_id] += n
-        found["participant"][cell.participant_id] += n
-        org = visit_org.get(cell.visit_id) if cell.visit_id is not None else person_org.get(cell.participant_id)
-        if org:
-            found["organisation"][org] += n
-        total += n
+    for cell in summaries.journey_cells(study_id):
+        count_cell(found, journey_values(cell[:4], *orgs), JOURNEY_FILTERS, cell.notes)
+        total += cell.notes
     kept = summaries.facet_counts(study_id)
     for name in ("kind", "author", "tag", "media"):
         found[name].update(kept.get(name, {}))
@@ -204,21 +170,77 @@ def kept_counts(study_id, orgs, cells=None):
 def matched_counts(filters, dialect_name, orgs):
     """Every facet's counts under the filters (each facet without its own), the total, the attention count.
 
-    A facet whose filter is the only one on is counted under no filter at all: the study's kept counts, not a
-    count over every note of the study (at 1M, all the notes against the filter's tenth or so).
+    Filters on the journey's own facets alone are answered from counts kept on write (journey_filtered_counts).
+    Otherwise the notes are counted; a facet whose filter is the only one on is counted under no filter at all:
+    the study's kept counts, not a count over every note of the study (at 1M, all the notes against the filter's
+    tenth or so).
     """
+    if journey_filtered(filters):
+        return journey_filtered_counts(filters, orgs)
     only = sole_filter(filters)
-    cells = summaries.journey_cells(filters.study_id) if only else None
-    if only in CELL_FACETS:
-        shared, total = journey_counts(filters, dialect_name, orgs, only, cells)
-    else:
-        shared, total = shared_counts(filters, dialect_name, orgs)
-    whole = kept_counts(filters.study_id, orgs, cells)[0] if only else {}
+    shared, total = shared_counts(filters, dialect_name, orgs)
+    whole = kept_counts(filters.study_id, orgs)[0] if only else {}
     found = {name: whole[name] if name == only else
              shared[name] if name in shared and not filters.values.get(name) else
              counts(filters, name, dialect_name) for name, _ in FACETS}
     attention = attention_count(filters, dialect_name) if attention_anywhere(filters.study_id) else 0
     return found, total, attention
+
+
+def journey_filtered(filters):
+    """Are the filters on the journey's own facets (touchpoint, role, visit, participant, organisation), one or
+    more of them, and nothing else (no other facet, dates, search or attention)?"""
+    on = {name for name, values in filters.values.items() if values}
+    alone = not (filters.date_from or filters.date_to or filters.attention or filters.parts)
+    return alone and bool(on) and on <= JOURNEY_FILTERS
+
+
+def journey_filtered_counts(filters, orgs):
+    """matched_counts for filters on the journey's own facets only, from counts kept on write: the study's
+    journey cells (a few hundred rows at 1M notes) and the facet counts of the cells the filters keep.
+
+    A cell every filter keeps counts in every journey facet and the total; a cell one filter turns away counts
+    only in that filter's own facet, which is counted without it. Kind, author, tag, media and attention, whose
+    filters are off, sum the facet counts of the cells every filter keeps.
+    """
+    chosen = {name: set(filters.values[name]) for name in JOURNEY_FILTERS if filters.values.get(name)}
+    found = {name: Counter() for name, _ in FACETS}
+    total, kept = 0, set()
+    for cell in summaries.journey_cells(filters.study_id):
+        values = journey_values(cell[:4], *orgs)
+        turned_away = [name for name, allowed in chosen.items() if values[name] not in allowed]
+        if len(turned_away) > 1:
+            continue
+        count_cell(found, values, turned_away or JOURNEY_FILTERS, cell.notes)
+        if not turned_away:
+            total += cell.notes
+            kept.add(cell[:4])
+    attention = 0
+    by_id = {name: ids for name, ids in chosen.items() if name != "organisation"}  # the rows to read, narrowed
+    for ids, facet, value, notes in summaries.cell_facets(filters.study_id, by_id):
+        if ids not in kept:
+            continue
+        if facet == "attention":
+            attention += notes
+        else:
+            found[facet][value] += notes
+    return found, total, attention
+
+
+def count_cell(found, values, names, notes):
+    """A journey cell's notes counted under its values of the journey facets `names`."""
+    for name in names:
+        if values[name] is not None or name != "organisation":  # a note with no organisation has none to show
+            found[name][values[name]] += notes
+
+
+def journey_values(ids, visit_org, person_org):
+    """Each journey facet's value for a journey cell's (touchpoint, role, participant, visit) ids; the organisation
+    as its filter reads it: the visit's, else the participant's."""
+    touchpoint, role, participant, visit = ids
+    org = visit_org.get(visit) if visit is not None else person_org.get(participant)
+    return {"touchpoint": touchpoint, "role": role, "visit": visit, "participant": participant,
+            "organisation": org or None}
 
 
 def attention_anywhere(study_id):
@@ -237,12 +259,15 @@ def sole_filter(filters):
 def counted(filters, dialect_name):
     """(found counts per facet, total, attention count) for the browse page.
 
-    No filter: the kept counts. A filter or a search: counted over the matching notes, once per
-    (study, filter, change number, ...): see cache_key for why such an entry cannot go stale.
+    No filter, or filters on the journey's own facets alone: the kept counts. Any other filter or a search:
+    counted over the matching notes, once per (study, filter, change number, ...): see cache_key for why such
+    an entry cannot go stale.
     """
     orgs = organisations(filters.study_id)
     if not filters.active():
         return kept_counts(filters.study_id, orgs)
+    if journey_filtered(filters):  # from kept counts too: a few ms, nothing to keep
+        return journey_filtered_counts(filters, orgs)
     return facet_cache().get_or_count(cache_key(filters, orgs),
                                       lambda: matched_counts(filters, dialect_name, orgs))
 
