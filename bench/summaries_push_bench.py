@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 import push_bench  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.observations import summaries  # noqa: E402
-from fieldnotes.observations.models import (CellFacetCount, FacetCount, JourneyCount, Observation, Revision,  # noqa: E402
-                                            observation_tag)
+from fieldnotes.observations.models import (  # noqa: E402
+    CellFacetCount, FacetCount, JourneyCount, Observation, Revision, observation_tag)
 from fieldnotes.sync.models import ProcessedMutation  # noqa: E402
 
 UPDATES = int(os.environ.get("BENCH_UPDATES", 2_000))

@@ -45,6 +45,12 @@ def test_tap_a_cell_then_bulk_tag_the_notes_it_opens(page, live_server, app):
     page.wait_for_url(re.compile(rf"/studies/{study_id}/notes\?touchpoint={ids['Use']}&role={ids['End user']}"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Notes")
     expect(page.locator(".note-row")).to_have_count(2)
+    # The cell's facets count its notes: both breakdowns, nothing at Purchase under the End user filter.
+    page.get_by_text("Filters (2 chosen)").click()
+    expect(page.get_by_label("Breakdown (2)")).to_be_visible()
+    touchpoints = page.get_by_role("group", name="Touchpoint")
+    expect(touchpoints.get_by_label(re.compile(r"^Use \(2\)"))).to_be_checked()
+    expect(touchpoints.get_by_label(re.compile("^Purchase"))).to_have_count(0)
 
     for box in page.get_by_role("checkbox", name=re.compile("invoice|Approvals")).all():
         box.check()
@@ -53,6 +59,8 @@ def test_tap_a_cell_then_bulk_tag_the_notes_it_opens(page, live_server, app):
     expect(page.get_by_role("status")).to_contain_text("Added tag “approval delays” to 2 notes.")
     assert f"touchpoint={ids['Use']}" in page.url  # back on the same filtered list
     expect(page.locator(".note-row .chip", has_text="approval delays")).to_have_count(2)
+    page.get_by_text("Filters (2 chosen)").click()
+    expect(page.get_by_label("approval delays (2)")).to_be_visible()  # the new tag counted at once in its facet
 
 
 def test_note_page_edit_and_tag_pages_are_accessible(page, live_server, app):

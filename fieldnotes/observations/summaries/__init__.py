@@ -2,8 +2,8 @@
 within each journey cell (issue 11).
 
 Browse with no filter or with filters on the journey's own facets, and the journey matrix, read these
-rows instead of grouping every note, so they cost the same at 10,000 notes as at a million. They are kept right in the same
-transaction as every write:
+rows instead of grouping every note, so they cost the same at 10,000 notes as at a million. They are
+kept right in the same transaction as every write:
 
 - notes written as rows (`changes.write_new_notes`) add their counts from those rows (count_new_notes);
 - every other write changes notes as ORM objects (a push's update or delete, an edit, a tag,

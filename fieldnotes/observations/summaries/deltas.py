@@ -127,8 +127,8 @@ def documents(journey, facets, cells):
             "cells": json.dumps([dict(zip(cell_facet_table.c.keys(), row)) for row in cells])}
 
 
-# PostgreSQL: both tables' rows as JSON documents, expanded in key order (the locks' order), added in one
-# statement instead of two executemany pipelines (a push's summaries were 2 of its round trips, issue 11
+# PostgreSQL: each table's rows as a JSON document, expanded in key order (the locks' order), added in one
+# statement instead of an executemany pipeline per table (a push's summaries were 2 of its round trips, issue 11
 # session 7). Every writer runs these same upserts, so every transaction takes the summary rows' locks in one
 # order. `also`: more FROM items (", moved" when a push's statement numbers its notes as written).
 def adding_journey(also=""):

@@ -34,10 +34,9 @@ READ = {"kind": Kind, "media": Slot, "author": int, "tag": int, "attention": str
 def facet_counts(study_id):
     """{facet: {value: notes}} for kind (Kind), author and tag (ids), media (Slot) and attention ("")."""
     found = defaultdict(dict)
-    read = READ
     for facet, value, n in db.session.execute(select(facet_table.c.facet, facet_table.c.value, facet_table.c.notes)
                                               .where(facet_table.c.study_id == study_id, facet_table.c.notes > 0)):
-        found[facet][read[facet](value)] = n
+        found[facet][READ[facet](value)] = n
     return found
 
 
