@@ -1,12 +1,16 @@
-"""A filter's first view on the browse page: its facet counts, with one filter on, counted over the notes.
+"""A filter's first view on the browse page: its facet counts, with filters on the journey's own facets.
 
     .venv/bin/python bench/filter_first_view_bench.py <postgresql url> [size]
 
 On a database `flask seed-demo --notes <size>` seeded (bench/summaries_bench.py and `make bench-browse-1m` seed
-one), in one process: `facets.matched_counts` for three touchpoints and two roles, each filtered alone,
-"now" (the filter's own facet from the counts kept on write, and no attention count when no note of the study
-needs attention) alternated with "before" (that facet counted over every note of the study, and the attention
-count probing each matching note, as before session 11), BENCH_ROUNDS rounds (default 7).
+one), in one process: `facets.matched_counts` for three touchpoints and two roles, each filtered alone, and
+three matrix cells (a touchpoint and a role together, as the journey matrix links to them), three ways in turn,
+BENCH_ROUNDS rounds (default 7):
+- "counted": every facet counted over the matching notes, the attention count probing each (before session 11);
+- "sole filter": a filter alone takes its own facet from the study's kept counts, and no attention count when
+  no note of the study needs attention (session 11); a matrix cell's two filters are still counted;
+- "kept cells": filters on the journey's own facets take every facet from the counts kept per journey cell
+  (journey_count and cell_facet_count, session 12).
 Prints p50 and p95 in ms of each. The cache in front of these counts (facets.FacetCache) is not used: this is
 what a filter costs the first time after a write.
 """
@@ -30,32 +34,47 @@ from fieldnotes.studies.models import Role, Touchpoint  # noqa: E402
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 7))
 
 
+def ways():
+    """(label, (sole_filter, attention_anywhere, journey_filtered)) as each way of counting had them."""
+    now = facets.sole_filter, facets.attention_anywhere, facets.journey_filtered
+    never = lambda filters: False  # noqa: E731
+    return [("counted", (lambda filters: None, lambda study: True, never)),
+            ("sole filter", (now[0], now[1], never)), ("kept cells", now)]
+
+
+def picks_of(study_id):
+    touchpoints = db.session.scalars(select(Touchpoint.id).where(Touchpoint.study_id == study_id)
+                                     .order_by(Touchpoint.id)).all()
+    roles = db.session.scalars(select(Role.id).where(Role.study_id == study_id).order_by(Role.id)).all()
+    alone = [{"touchpoint": [t]} for t in touchpoints[:3]] + [{"role": [r]} for r in roles[:2]]
+    return alone + [{"touchpoint": [touchpoints[4]], "role": [roles[0]]},
+                    {"touchpoint": [touchpoints[1]], "role": [roles[3]]},
+                    {"touchpoint": [touchpoints[5]], "role": [roles[3]]}]
+
+
 def main(url, size):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    shortcuts = facets.sole_filter, facets.attention_anywhere
-    times = {"before": [], "now": []}
+    kinds = ways()
+    times = {(label, alone): [] for label, _ in kinds for alone in (True, False)}
     with app.app_context():
         study_id = find_large_study(size).id
         orgs = facets.organisations(study_id)
-        picks = [("touchpoint", t) for t in db.session.scalars(
-            select(Touchpoint.id).where(Touchpoint.study_id == study_id).order_by(Touchpoint.id)).all()[:3]]
-        picks += [("role", r) for r in db.session.scalars(
-            select(Role.id).where(Role.study_id == study_id).order_by(Role.id)).all()[:2]]
+        picks = picks_of(study_id)
         try:
             for _ in range(ROUNDS):
-                for label, (sole, anywhere) in (("before", (lambda filters: None, lambda study: True)),
-                                                ("now", shortcuts)):
-                    facets.sole_filter, facets.attention_anywhere = sole, anywhere
-                    for name, value in picks:
+                for label, (sole, anywhere, journey) in kinds:
+                    facets.sole_filter, facets.attention_anywhere, facets.journey_filtered = sole, anywhere, journey
+                    for values in picks:
                         began = time.perf_counter()
-                        facets.matched_counts(Filters(study_id, values={name: [value]}), db.engine.dialect.name, orgs)
-                        times[label].append((time.perf_counter() - began) * 1000)
+                        facets.matched_counts(Filters(study_id, values=values), db.engine.dialect.name, orgs)
+                        times[(label, len(values) == 1)].append((time.perf_counter() - began) * 1000)
         finally:
-            facets.sole_filter, facets.attention_anywhere = shortcuts
+            facets.sole_filter, facets.attention_anywhere, facets.journey_filtered = kinds[-1][1]
     print(f"{size:,} notes, {len(picks)} filters x {ROUNDS} rounds, ms:")
-    for label, taken in times.items():
+    for (label, alone), taken in times.items():
         taken.sort()
-        print(f"  {label}: p50 {statistics.median(taken):.1f}, p95 {taken[int(len(taken) * 0.95)]:.1f}")
+        what = "one filter" if alone else "a matrix cell (touchpoint and role)"
+        print(f"  {label:12} {what:36} p50 {statistics.median(taken):6.1f}, p95 {taken[int(len(taken) * 0.95)]:6.1f}")
 
 
 if __name__ == "__main__":
