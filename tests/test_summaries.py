@@ -10,6 +10,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from fieldnotes.auth.models import User
+from fieldnotes.explore import facets as facets_module
 from fieldnotes.explore.facets import attention_count, counts, journey_filtered, matched_counts, organisations
 from fieldnotes.explore.filters import Filters
 from fieldnotes.extensions import db
@@ -339,3 +341,21 @@ def test_filters_on_the_journeys_facets_count_every_facet_from_kept_counts_as_co
             assert total == sum(counts(filters, "kind", dialect).values()), values
             assert attention == attention_count(filters, dialect), values
         assert any(matched_counts(Filters(world["study"], values=v), dialect, orgs)[1] for v in combinations)
+
+
+def test_a_filtered_browses_counts_stay_kept_through_writes_in_other_studies_only(app, client, world, monkeypatch):
+    """Counted once per change to the study's own notes: a push to another study leaves them kept (100 teams
+    share one database), a push to this one has them counted again, with the new note."""
+    with app.app_context():
+        ana = db.session.scalar(select(User).where(User.email == "ana@example.org"))
+        other = make_study(ana, name="Renewals at small accounts").id
+    push(client, *varied_notes(world, 14))
+    countings = []
+    counted_for_real = facets_module.matched_counts
+    monkeypatch.setattr(facets_module, "matched_counts", lambda *a: countings.append(a) or counted_for_real(*a))
+    query = "?kind=quote&kind=breakdown"
+    first = browse_numbers(client, world["study"], query)
+    push(client, note_mutation(other, kind="quote"))
+    assert browse_numbers(client, world["study"], query) == first and len(countings) == 1
+    push(client, note_mutation(world["study"], kind="quote"))
+    assert browse_numbers(client, world["study"], query) == (first[0] + 1, first[1]) and len(countings) == 2

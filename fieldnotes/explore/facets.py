@@ -275,11 +275,14 @@ def counted(filters, dialect_name):
 def cache_key(filters, orgs):
     """What the counts of a filtered browse depend on, so an entry is found again only while it is right.
 
-    Every change to a note takes a new change number (observations/changes.py), and a restore a
-    new epoch. What changes without one: a conflict kept (moves the attention count, kept on
-    write, in the key) and a visit's or participant's organisation (the organisations, in the key).
+    Every change to a note takes a new change number, greater than any before and committed in their order
+    (observations/changes.py), and a restore a new epoch: the study's greatest change number moves with every
+    change to its notes, and only with theirs, so a write in another study leaves this study's entries in place.
+    What changes without one: a conflict kept (moves the attention count, kept on write, in the key) and a
+    visit's or participant's organisation (the organisations, in the key).
     """
-    epoch, counter = db.session.execute(select(ChangeStream.epoch, ChangeStream.counter)).first() or (None, 0)
+    latest = select(func.max(Observation.seq)).where(Observation.study_id == filters.study_id).scalar_subquery()
+    epoch, counter = db.session.execute(select(ChangeStream.epoch, latest)).first() or (None, None)
     attention = summaries.facet_counts(filters.study_id).get("attention", {}).get("", 0)
     visit_org, person_org = orgs
     return (filters.study_id, tuple(sorted(map(tuple, filters.params()))), epoch, counter, attention,
