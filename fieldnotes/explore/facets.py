@@ -205,26 +205,27 @@ def journey_filtered_counts(filters, orgs):
     """
     chosen = {name: set(filters.values[name]) for name in JOURNEY_FILTERS if filters.values.get(name)}
     found = {name: Counter() for name, _ in FACETS}
-    total, kept = 0, set()
+    total = 0
     for cell in summaries.journey_cells(filters.study_id):
         values = journey_values(cell[:4], *orgs)
         turned_away = [name for name, allowed in chosen.items() if values[name] not in allowed]
         if len(turned_away) > 1:
             continue
         count_cell(found, values, turned_away or JOURNEY_FILTERS, cell.notes)
-        if not turned_away:
-            total += cell.notes
-            kept.add(cell[:4])
-    attention = 0
-    by_id = {name: ids for name, ids in chosen.items() if name != "organisation"}  # the rows to read, narrowed
-    for ids, facet, value, notes in summaries.cell_facets(filters.study_id, by_id):
-        if ids not in kept:
-            continue
-        if facet == "attention":
-            attention += notes
-        else:
-            found[facet][value] += notes
-    return found, total, attention
+        total += 0 if turned_away else cell.notes
+    by_id = {name: ids for name, ids in chosen.items() if name != "organisation"}
+    kept = summaries.cell_facets(filters.study_id, by_id, organisation_cells(chosen.get("organisation"), orgs))
+    for name in ("kind", "author", "tag", "media"):
+        found[name].update(kept.get(name, {}))
+    return found, total, kept.get("attention", {}).get("", 0)
+
+
+def organisation_cells(names, orgs):
+    """(visit ids, participant ids) whose organisation is one of `names`, or None with no organisation filter."""
+    if names is None:
+        return None
+    visit_org, person_org = orgs
+    return ([v for v, org in visit_org.items() if org in names], [p for p, org in person_org.items() if org in names])
 
 
 def count_cell(found, values, names, notes):
