@@ -47,6 +47,7 @@ def test_an_upgrade_counts_each_cells_facets_as_a_recount_of_the_notes_does(empt
         upgrade(directory=MIGRATIONS)
         kept, recounted = summaries.stored(study_id), summaries.recount(study_id)
         facets = {row.facet for row in db.session.scalars(select(CellFacetCount))}
+        db.session.remove()  # its connection back to the pool, closed with it: none left open for the drop
         db.engine.dispose()
     assert kept == recounted
     assert facets == {"kind", "author", "tag", "media", "attention"}  # every facet was filled, not an empty table
