@@ -36,8 +36,7 @@ class Deltas:
 
     def __init__(self):
         self.journey = defaultdict(lambda: [0, 0, 0])
-        self.facets = Counter()
-        self.cell_facets = Counter()
+        self.cell_facets = Counter()  # the study-wide facet counts are their sums (rows())
 
     def add(self, counted, sign=1):
         kind = Kind(counted.kind)
@@ -56,8 +55,7 @@ class Deltas:
             self.count(study, where, "attention", "", sign)
 
     def count(self, study, cell, facet, value, n=1):
-        """A note of journey cell `cell` with this facet value: the study's count and the cell's."""
-        self.facets[(study, facet, value)] += n
+        """A note of journey cell `cell` with this facet value."""
         self.cell_facets[(study, *cell, facet, value)] += n
 
     def merge(self, other):
@@ -66,11 +64,10 @@ class Deltas:
             cell[0] += n
             cell[1] += p
             cell[2] += d
-        self.facets.update(other.facets)
         self.cell_facets.update(other.cell_facets)
 
     def forget_study(self, study_id):
-        for counts in (self.journey, self.facets, self.cell_facets):
+        for counts in (self.journey, self.cell_facets):
             for key in [k for k in counts if k[0] == study_id]:
                 del counts[key]
 
@@ -78,7 +75,10 @@ class Deltas:
         """(journey rows, facet rows, cell facet rows) that move a count, sorted: two transactions touching the
         same rows take their locks in the same order."""
         journey = [(*key, n, p, d) for key, (n, p, d) in sorted(self.journey.items()) if (n, p, d) != (0, 0, 0)]
-        facets = [(*key, n) for key, n in sorted(self.facets.items()) if n]
+        study_wide = Counter()
+        for (study, *_, facet, value), n in self.cell_facets.items():
+            study_wide[(study, facet, value)] += n
+        facets = [(*key, n) for key, n in sorted(study_wide.items()) if n]
         cells = [(*key, n) for key, n in sorted(self.cell_facets.items()) if n]
         return journey, facets, cells
 
