@@ -7,7 +7,7 @@
 // time (Web Locks). The phone frees its copy only when the server has checked the whole file's SHA-256.
 import { currentAccount } from "./account.js";
 import { allInterviews, markSent, putInterview, recordingBlob } from "./interview-store.js";
-import { post, Refused, send } from "./net.js";
+import { post, Refused, send, TryLater } from "./net.js";
 import { problemOf } from "./server-problem.js";
 
 // Small enough to go through in the 30 s net.js allows on a weak signal (256 KB at 70 kbit/s).
@@ -46,6 +46,7 @@ async function upload(row, progress) {
   await markSent({ ...row, offset: row.size, problem: null, url: answer.url });
 }
 
+// "later" when a network error or a busy server stopped it: the caller tries again soon.
 async function sendAll(progress) {
   const mine = (await allInterviews()).filter((row) => row.state === "queued" && row.account === currentAccount());
   for (const row of mine) {
@@ -56,7 +57,7 @@ async function sendAll(progress) {
       // Refused: the server read it and said no (a deleted visit, a damaged copy): said, kept, tried again later.
       if (error instanceof Refused) await putInterview({ ...row, problem: error.message });
       progress(null);
-      if (!(error instanceof Refused)) return;  // offline, unreachable or signed out: later, all of them
+      if (!(error instanceof Refused)) return error instanceof TryLater ? "later" : null;  // later, all of them
       continue;
     }
     progress(null);
@@ -64,6 +65,7 @@ async function sendAll(progress) {
 }
 
 // Send every queued interview of the signed-in account; a tab that finds another tab sending leaves it to it.
+// Answers "later" when the network or the server stopped it (offline, unreachable, 503).
 export function sendInterviews(progress = () => {}) {
   if (!navigator.locks) return sendAll(progress);
   return navigator.locks.request("interview-upload", { ifAvailable: true }, (lock) => lock && sendAll(progress));

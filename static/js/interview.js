@@ -95,8 +95,25 @@ function setup(section) {
     }));
   }
 
+  // The "online" event often comes before the signal carries anything, and a server may answer 503 once: a
+  // failed attempt is tried again after 1 s, 2 s, 4 s... up to the steady RETRY_MS, not left for half a minute.
+  // A call while an attempt runs (this tab's "online" during an offline attempt) runs again right after it.
+  let running = false;
+  let again = false;
+  let attempt = 0;
+  let retry = null;
   function send() {
-    sendInterviews((row) => { sending = row; render(); }).finally(render).catch(() => {});
+    if (running) { again = true; return; }
+    running = true;
+    clearTimeout(retry);
+    sendInterviews((row) => { sending = row; render(); }).then((outcome) => {
+      attempt = outcome === "later" && navigator.onLine ? attempt + 1 : 0;
+      if (attempt) retry = setTimeout(send, Math.min(RETRY_MS, 1000 * 2 ** (attempt - 1)));
+    }).catch(() => {}).finally(() => {
+      running = false;
+      render();
+      if (again) { again = false; send(); }
+    });
   }
 
   const elapsed = () => (active ? active.before + (active.since ? performance.now() - active.since : 0) : 0);
