@@ -118,7 +118,7 @@ class Touched:
     def __init__(self):
         self.before = {}   # note id -> Counted, or None: counted nothing (new, deleted, or not there)
         self.taken_in = {}  # note id -> the (nested) transaction whose flush read `before`
-        self.dropped_tags = set()
+        self.dropped_tags = set()  # (study id, tag id) of the tags deleted
         self.new_rows = []  # (the (nested) transaction that wrote them, Deltas) from count_new_notes
         self.locked = {}  # note id -> the (nested) transaction that loaded it with its row lock
         self.partials = {}  # note id -> Partial: taken from its loaded state, parts still to gather
@@ -202,7 +202,7 @@ def before_flush(session, flush_context, instances):
     new_notes = [obj.id for obj in session.new if isinstance(obj, Observation)]
     touched, by_items = touched_notes(session)
     touched |= set(new_notes)
-    dropped_tags = {obj.id for obj in session.deleted if isinstance(obj, Tag)}
+    dropped_tags = {(obj.study_id, obj.id) for obj in session.deleted if isinstance(obj, Tag)}
     if touched or dropped_tags:
         pending = touched_in(session)
         pending.take(session, touched - set(new_notes), by_items)
@@ -235,9 +235,19 @@ def before_commit(session):
         deltas.merge(added)
     deltas.apply(connection)
     if pending.dropped_tags:  # the database dropped the tag's links with it (ON DELETE CASCADE)
-        dropped = [str(t) for t in sorted(pending.dropped_tags)]
+        forget_dropped_tags(connection, pending.dropped_tags)
+
+
+def forget_dropped_tags(connection, dropped_tags):
+    """Each study's counts for its dropped tags: looked up under the study (the keys' first column), not by a
+    scan of every study's rows for the tag's id."""
+    by_study = {}
+    for study_id, tag_id in dropped_tags:
+        by_study.setdefault(study_id, []).append(str(tag_id))
+    for study_id, dropped in sorted(by_study.items()):
         for table in (facet_table, cell_facet_table):
-            connection.execute(delete(table).where(table.c.facet == "tag", table.c.value.in_(dropped)))
+            connection.execute(delete(table).where(
+                table.c.study_id == study_id, table.c.facet == "tag", table.c.value.in_(sorted(dropped))))
 
 
 @event.listens_for(Session, "after_soft_rollback")
