@@ -12,12 +12,12 @@ import { deviceId, getMeta, request, setMeta, tx } from "./db.js";
 import { emit, setState } from "./status.js";
 import { uploadMedia } from "./media.js";
 import { acknowledged, heldForReset, pull } from "./pull.js";
-import { AuthNeeded, Refused, TryLater } from "./net.js";
+import { AuthNeeded, backoff, Refused, TryLater } from "./net.js";
 import { recordFrom } from "./outbox.js";
 
 const BATCH = 200;  // the server's limit
 let studyId = null;
-let attempt = 0;
+const retry = backoff();  // made at import: its "online" reset runs before app.js's flush on "online"
 let timer = null;
 let queued = false;
 
@@ -131,7 +131,7 @@ async function run() {
     await pushAll(held);  // a reset re-queues what the server acknowledged
     const refusal = [...held.values()].find((r) => !r.parked);  // tried again after a back-off
     if (refusal) throw new Refused(`The server refused to take notes (${refusal.status}). ${refusal.description}`.trim());
-    attempt = 0;
+    retry.reset();
     setState({ unreachable: false, signInNeeded: false, refused: null, lastError: null, otherAccount: null });
   } catch (error) {
     if (error instanceof AuthNeeded) {
@@ -152,9 +152,7 @@ async function run() {
 
 function retryLater() {
   clearTimeout(timer);
-  const delay = Math.min(60000, 1000 * 2 ** attempt) * (0.5 + Math.random());
-  attempt = Math.min(attempt + 1, 6);
-  timer = setTimeout(() => flush(), delay);
+  timer = setTimeout(() => flush(), retry.next());
 }
 
 // Flush now, or right after the flush that is running (in this tab or another) ends.

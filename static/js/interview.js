@@ -9,10 +9,12 @@ import { getMeta } from "./db.js";
 import { mayRecord } from "./guide.js";
 import { allInterviews, addChunk, forget, putInterview, recordingBlob } from "./interview-store.js";
 import { sendInterviews } from "./interview-upload.js";
+import { backoff } from "./net.js";
 import { recordingType } from "./recorder.js";
 
 const TIMESLICE_MS = 1000;
 const RETRY_MS = 30000;
+const retry = backoff(RETRY_MS);
 
 export function clock(ms) {
   const s = Math.floor(ms / 1000);
@@ -95,20 +97,19 @@ function setup(section) {
     }));
   }
 
-  // The "online" event often comes before the signal carries anything, and a server may answer 503 once: a
-  // failed attempt is tried again after 1 s, 2 s, 4 s... up to the steady RETRY_MS, not left for half a minute.
-  // A call while an attempt runs (this tab's "online" during an offline attempt) runs again right after it.
+  // A failed attempt (the signal not yet carrying after "online", a 503) is tried again soon (net.js backoff),
+  // not left to the steady RETRY_MS. A call while an attempt runs (this tab's "online" during an offline
+  // attempt) runs again right after it.
   let running = false;
   let again = false;
-  let attempt = 0;
-  let retry = null;
+  let timer = null;
   function send() {
     if (running) { again = true; return; }
     running = true;
-    clearTimeout(retry);
+    clearTimeout(timer);
     sendInterviews((row) => { sending = row; render(); }).then((outcome) => {
-      attempt = outcome === "later" && navigator.onLine ? attempt + 1 : 0;
-      if (attempt) retry = setTimeout(send, Math.min(RETRY_MS, 1000 * 2 ** (attempt - 1)));
+      if (outcome === "later" && navigator.onLine) timer = setTimeout(send, retry.next());
+      else retry.reset();
     }).catch(() => {}).finally(() => {
       running = false;
       render();

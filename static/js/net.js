@@ -25,6 +25,23 @@ export async function send(url, options = {}, { answerErrors = false } = {}) {
   return response;
 }
 
+// When to try again after a failed send (flush.js, interview.js): 1 s, 2 s, 4 s... up to `ceiling`, each
+// +-50 % so a room of phones back in signal together does not retry in step. Back to 1 s when the browser goes
+// online again: the failures counted while there was no signal say nothing about now, and the first try after
+// "online" often fails (the signal not yet carrying, a server busy for a moment): its retry must come soon.
+export function backoff(ceiling = 60000) {
+  let attempt = 0;
+  addEventListener("online", () => { attempt = 0; });
+  return {
+    next() {
+      const delay = Math.min(ceiling, 1000 * 2 ** attempt) * (0.5 + Math.random());
+      attempt = Math.min(attempt + 1, 6);
+      return delay;
+    },
+    reset() { attempt = 0; },
+  };
+}
+
 export function post(url, body, method = "POST", how = {}) {
   return send(url, { method, body: JSON.stringify(body),
     headers: { "Content-Type": "application/json", Accept: "application/json" } }, how);

@@ -2,9 +2,10 @@
 from playwright.sync_api import expect
 
 from tests.browser.capture_support import (
-    field, local, open_capture, save_note, server_notes, settle, unsent_badge,
+    capture_url, field, local, open_capture, ready, save_note, server_notes, settle, unsent_badge,
     wait_for_server)
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import PHONE, assert_accessible, sign_in
+from tests.factories import PASSWORD
 
 __all__ = ["field"]
 
@@ -88,3 +89,38 @@ def test_a_new_version_takes_over_without_losing_waiting_notes(page, context, li
     wait_for_server(page, app, field["study_id"], ["Keeps two spreadsheets for the same stock",
                                                   "Calls support twice a week"])
     page.get_by_text("All notes sent").wait_for()
+
+
+def test_back_in_signal_a_push_the_server_turns_away_is_tried_again_in_seconds(browser, live_server, app, field):
+    """However long the phone was without signal, once it is back a failed push is tried again within seconds,
+    not after the minute its retries had backed off to. No worker here: Safari has no Background Sync, so on an
+    iPhone the page's own retry is all that sends the notes."""
+    context = browser.new_context(**PHONE, service_workers="block")
+    page = context.new_page()
+    page.clock.install()  # the page's timers run only as the test lets time pass
+    sign_in(page, live_server, field["email"], PASSWORD)
+    page.goto(capture_url(live_server, field))
+    ready(page)
+    context.set_offline(True)
+    save_note(page, "Keeps the delivery notes in a shoebox")
+    for _ in range(30):  # two minutes without signal: each try finds none, and the next waits longer
+        page.clock.run_for(4000)
+        page.wait_for_timeout(20)
+    turned_away = []
+
+    def busy_once(route):
+        turned_away.append(route.request.url)
+        if len(turned_away) > 1:
+            return route.continue_()
+        return route.fulfill(status=503, content_type="application/problem+json", body='{"title": "Busy"}')
+    context.route("**/api/sync/push", busy_once)
+    context.set_offline(False)  # "online": the page pushes at once, and the server is busy for that one push
+    expect(page.locator("[data-badge-net]")).to_contain_text("not reachable")
+    for _ in range(10):  # five seconds
+        page.clock.run_for(500)
+        page.wait_for_timeout(100)
+        if "Keeps the delivery notes in a shoebox" in server_notes(app, field["study_id"]):
+            break
+    assert len(turned_away) == 2
+    assert len(server_notes(app, field["study_id"])["Keeps the delivery notes in a shoebox"]) == 1
+    context.close()
