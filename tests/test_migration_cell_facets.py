@@ -1,5 +1,6 @@
-"""0020: the facet counts per journey cell are filled from the notes already there, as a recount counts them
-(kinds, authors, tags, media, a kept conflict; a deleted note left out), on both databases."""
+"""0020: the facet counts per journey cell and day are filled from the notes already there, as a recount counts
+them (kinds, authors, tags, media, a kept conflict; a deleted note left out; UTC days, notes captured in other
+time zones across midnight among them), on both databases."""
 import uuid
 
 from flask_migrate import downgrade, upgrade
@@ -47,7 +48,9 @@ def test_an_upgrade_counts_each_cells_facets_as_a_recount_of_the_notes_does(empt
         upgrade(directory=MIGRATIONS)
         kept, recounted = summaries.stored(study_id), summaries.recount(study_id)
         facets = {row.facet for row in db.session.scalars(select(CellFacetCount))}
+        days = {str(row.day) for row in db.session.scalars(select(CellFacetCount))}
         db.session.remove()  # its connection back to the pool, closed with it: none left open for the drop
         db.engine.dispose()
     assert kept == recounted
     assert facets == {"kind", "author", "tag", "media", "attention"}  # every facet was filled, not an empty table
+    assert days == {"2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13"}  # UTC days (test_summaries.CAPTURED)

@@ -1,7 +1,7 @@
 """Notes (observations), their tags, revisions and media, their indexes, and the change counter."""
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text,
@@ -207,15 +207,17 @@ class FacetCount(db.Model):
 
 
 class CellFacetCount(db.Model):
-    """FacetCount's facets per journey cell: a study's live notes per (touchpoint, role, participant, visit,
-    facet, value). A filter on the journey's own facets (touchpoint, role, visit, participant, organisation)
-    takes every facet's counts from these rows and JourneyCount's, not from its notes (explore/facets.py)."""
+    """FacetCount's facets per journey cell and day: a study's live notes per (touchpoint, role, participant,
+    visit, the UTC day they were captured on, facet, value). A filter on the journey's own facets (touchpoint,
+    role, visit, participant, organisation) and dates takes every facet's counts from these rows, not from its
+    notes (explore/facets.py). The day costs few rows: a visit's notes are mostly taken on its one day."""
 
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), primary_key=True)
     touchpoint_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     role_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     participant_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     visit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(primary_key=True)
     facet: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String(40), primary_key=True)
     notes: Mapped[int] = mapped_column(default=0)

@@ -1,6 +1,7 @@
 """What a write adds to or takes from a study's kept counts, gathered and written in one statement per table."""
 import json
 from collections import Counter, defaultdict
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import text
@@ -13,7 +14,7 @@ note_table, journey_table, facet_table = Observation.__table__, JourneyCount.__t
 cell_facet_table = CellFacetCount.__table__
 JOURNEY_KEY = ("study_id", "touchpoint_id", "role_id", "participant_id", "visit_id")
 FACET_KEY = ("study_id", "facet", "value")
-CELL_FACET_KEY = (*JOURNEY_KEY, "facet", "value")
+CELL_FACET_KEY = (*JOURNEY_KEY, "day", "facet", "value")
 
 
 class Counted(NamedTuple):
@@ -25,10 +26,16 @@ class Counted(NamedTuple):
     tags: frozenset
     slots: frozenset
     attention: bool
+    day: date  # captured on, in UTC
 
 
 def key_id(value):
     return NONE_ID if value is None else value
+
+
+def utc_day(captured_at: datetime) -> date:
+    """The day a note was captured on, in UTC: the days of the browse date filters (explore/filters.py)."""
+    return captured_at.astimezone(UTC).date()
 
 
 class Deltas:
@@ -44,7 +51,7 @@ class Deltas:
         cell[0] += sign
         cell[1] += sign * (kind in PAIN)
         cell[2] += sign * (kind == Kind.DELIGHT)
-        study, where = counted.study_id, counted.cell
+        study, where = counted.study_id, (*counted.cell, counted.day)
         self.count(study, where, "kind", kind.value, sign)
         self.count(study, where, "author", str(counted.author_id), sign)
         for tag_id in counted.tags:
@@ -55,7 +62,8 @@ class Deltas:
             self.count(study, where, "attention", "", sign)
 
     def count(self, study, cell, facet, value, n=1):
-        """A note of journey cell `cell` with this facet value."""
+        """A note of `cell` (its journey cell and day: touchpoint, role, participant, visit, day) with this
+        facet value."""
         self.cell_facets[(study, *cell, facet, value)] += n
 
     def merge(self, other):
@@ -124,7 +132,7 @@ def documents(journey, facets, cells):
     element by element, issue 11 session 9)."""
     return {"journey": json.dumps([dict(zip(journey_table.c.keys(), row)) for row in journey]),
             "facets": json.dumps([dict(zip(facet_table.c.keys(), row)) for row in facets]),
-            "cells": json.dumps([dict(zip(cell_facet_table.c.keys(), row)) for row in cells])}
+            "cells": json.dumps([dict(zip(cell_facet_table.c.keys(), row)) for row in cells], default=str)}
 
 
 # PostgreSQL: each table's rows as a JSON document, expanded in key order (the locks' order), added in one
@@ -148,12 +156,12 @@ def adding_facets(also=""):
 
 
 def adding_cell_facets(also=""):
-    return ("INSERT INTO cell_facet_count (study_id, touchpoint_id, role_id, participant_id, visit_id, facet, value,"
-            " notes) SELECT c.study_id, c.touchpoint_id, c.role_id, c.participant_id, c.visit_id, c.facet, c.value,"
-            f" c.notes FROM json_populate_recordset(NULL::cell_facet_count, CAST(:cells AS json)) AS c{also}"
-            " ORDER BY 1, 2, 3, 4, 5, 6, 7"
-            " ON CONFLICT (study_id, touchpoint_id, role_id, participant_id, visit_id, facet, value) DO UPDATE SET"
-            " notes = cell_facet_count.notes + excluded.notes")
+    return ("INSERT INTO cell_facet_count (study_id, touchpoint_id, role_id, participant_id, visit_id, day, facet,"
+            " value, notes) SELECT c.study_id, c.touchpoint_id, c.role_id, c.participant_id, c.visit_id, c.day,"
+            f" c.facet, c.value, c.notes FROM json_populate_recordset(NULL::cell_facet_count, CAST(:cells AS json))"
+            f" AS c{also} ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
+            " ON CONFLICT (study_id, touchpoint_id, role_id, participant_id, visit_id, day, facet, value) DO UPDATE"
+            " SET notes = cell_facet_count.notes + excluded.notes")
 
 
 ADDING_ALL = text(f"WITH journey AS ({adding_journey()}), facets AS ({adding_facets()}) {adding_cell_facets()}")

@@ -3,11 +3,11 @@ from sqlalchemy import inspect
 from sqlalchemy.orm.base import NO_VALUE
 
 from fieldnotes.observations.models import Kind, RevisionKind, Slot
-from fieldnotes.observations.summaries.deltas import JOURNEY_KEY, Counted, key_id
+from fieldnotes.observations.summaries.deltas import JOURNEY_KEY, Counted, key_id, utc_day
 
 UNKNOWN = object()  # not loaded (or expired): only the database can say
 SCALARS = ("study_id", "touchpoint_id", "role_id", "participant_id", "visit_id", "kind", "author_id",
-           "deleted_at", "updated_at")
+           "deleted_at", "updated_at", "captured_at")
 PARTS = {"tags": "tags", "media": "media", "attention": "revisions"}  # part -> the note's collection
 
 
@@ -75,7 +75,7 @@ class Partial:
             attention = attention is not None and attention >= self.scalars["updated_at"]
         return Counted(self.scalars["study_id"], tuple(key_id(self.scalars[c]) for c in JOURNEY_KEY[1:]),
                        Kind(self.scalars["kind"]), self.scalars["author_id"], self.parts["tags"],
-                       self.parts["media"], attention)
+                       self.parts["media"], attention, utc_day(self.scalars["captured_at"]))
 
 
 def partial_of(note):

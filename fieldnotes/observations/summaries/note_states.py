@@ -1,10 +1,10 @@
-"""A note's counted state (its cell, kind, author, tags, media slots, attention) as the database holds it."""
+"""A note's counted state (its cell, kind, author, tags, media slots, attention, day) as the database holds it."""
 from collections import defaultdict
 
 from sqlalchemy import bindparam, exists, func, select
 
 from fieldnotes.observations.models import Attachment, Kind, Revision, RevisionKind, Slot, observation_tag
-from fieldnotes.observations.summaries.deltas import Counted, key_id, note_table
+from fieldnotes.observations.summaries.deltas import Counted, key_id, note_table, utc_day
 
 CHUNK = 500  # ids per IN list
 
@@ -38,7 +38,7 @@ def counted_chunk(connection, ids, lock):
     return {r.id: Counted(r.study_id, tuple(key_id(v) for v in (r.touchpoint_id, r.role_id, r.participant_id,
                                                                  r.visit_id)),
                           Kind(r.kind), r.author_id, frozenset(tags[r.id]), frozenset(slots[r.id]),
-                          bool(r.attention))
+                          bool(r.attention), utc_day(r.captured_at))
             for r in rows}
 
 
@@ -46,7 +46,8 @@ def counted_chunk(connection, ids, lock):
 _ids = bindparam("ids", expanding=True)
 STATE = select(note_table.c.id, note_table.c.study_id, note_table.c.touchpoint_id, note_table.c.role_id,
                note_table.c.participant_id, note_table.c.visit_id, note_table.c.kind, note_table.c.author_id,
-               note_table.c.deleted_at, attention_of(note_table).label("attention")).where(note_table.c.id.in_(_ids))
+               note_table.c.captured_at, note_table.c.deleted_at,
+               attention_of(note_table).label("attention")).where(note_table.c.id.in_(_ids))
 LOCKED_STATE = STATE.with_for_update(of=note_table)
 TAGS_OF = select(observation_tag.c.observation_id, observation_tag.c.tag_id).where(
     observation_tag.c.observation_id.in_(_ids))

@@ -1,4 +1,6 @@
 """Recounting a study from its notes: what the drift tests compare with, and the rebuild after a bulk load."""
+from datetime import date
+
 from sqlalchemy import case, delete, distinct, func, insert, select
 
 from fieldnotes.extensions import db
@@ -21,19 +23,28 @@ def recount(study_id):
         select(*cell, func.count(), pain, delight).where(*live).group_by(*cell))}
     facets, cells = {}, {}
     media, link = Attachment.__table__, observation_tag
+    day = captured_day(note.c.captured_at)
     for facet, values, source, only in (
             ("kind", [note.c.kind], note, ()),
             ("author", [note.c.author_id], note, ()),
             ("tag", [link.c.tag_id], note.join(link, note.c.id == link.c.observation_id), ()),
             ("media", [media.c.slot], note.join(media, note.c.id == media.c.observation_id), ()),
             ("attention", [], note, (attention_of(note),))):  # one value: ""
-        counted = (select(*cell, *values, func.count(distinct(note.c.id))).select_from(source)
-                   .where(*live, *only).group_by(*cell, *values))
+        counted = (select(*cell, day, *values, func.count(distinct(note.c.id))).select_from(source)
+                   .where(*live, *only).group_by(*cell, day, *values))
         for row in db.session.execute(counted):
-            value = "" if not values else row[4].value if hasattr(row[4], "value") else str(row[4])
+            value = "" if not values else row[5].value if hasattr(row[5], "value") else str(row[5])
             facets[(study_id, facet, value)] = facets.get((study_id, facet, value), 0) + row[-1]
-            cells[(study_id, *row[:4], facet, value)] = row[-1]
+            cells[(study_id, *row[:4], date.fromisoformat(str(row[4])), facet, value)] = row[-1]
     return journey, facets, cells
+
+
+def captured_day(captured_at):
+    """The UTC day of a note's capture, in SQL (deltas.utc_day's day): PostgreSQL's date() would take the
+    session's time zone; SQLite holds the UTC time (extensions.UTCDateTime) and answers the day as text."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", captured_at))
+    return func.date(captured_at)
 
 
 def stored(study_id):
@@ -43,7 +54,7 @@ def stored(study_id):
         if (r.notes, r.pain, r.delight) != (0, 0, 0)}
     facets = {tuple(r[:3]): r.notes for r in db.session.execute(
         select(facet_table).where(facet_table.c.study_id == study_id)) if r.notes}
-    cells = {tuple(r[:7]): r.notes for r in db.session.execute(
+    cells = {tuple(r[:8]): r.notes for r in db.session.execute(
         select(cell_facet_table).where(cell_facet_table.c.study_id == study_id)) if r.notes}
     return journey, facets, cells
 

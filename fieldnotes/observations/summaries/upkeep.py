@@ -4,7 +4,8 @@ from sqlalchemy.orm import Session
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import NONE_ID, Attachment, Kind, Observation, Revision, Slot
-from fieldnotes.observations.summaries.deltas import JOURNEY_KEY, PAIN, Deltas, cell_facet_table, facet_table
+from fieldnotes.observations.summaries.deltas import (JOURNEY_KEY, PAIN, Deltas, cell_facet_table, facet_table,
+                                                      utc_day)
 from fieldnotes.observations.summaries.locked_notes import partial_of
 from fieldnotes.observations.summaries.note_states import counted_states, read_parts
 from fieldnotes.studies.models import Tag
@@ -42,17 +43,17 @@ def count_new_notes(notes, links, media):
     Added up straight from the rows (an import passes 5,000 at a time), not a Counted per note."""
     deltas = Deltas()
     journey = deltas.journey
-    where = {}  # note id -> (study, journey cell)
+    where = {}  # note id -> (study, (journey cell, day))
     for row in notes:
-        study, key = where[row["id"]] = row["study_id"], tuple(
-            NONE_ID if row[c] is None else row[c] for c in JOURNEY_KEY[1:])
+        key = tuple(NONE_ID if row[c] is None else row[c] for c in JOURNEY_KEY[1:])
+        study, cell_day = where[row["id"]] = row["study_id"], (*key, utc_day(row["captured_at"]))
         kind = Kind(row["kind"])
         cell = journey[(study, *key)]
         cell[0] += 1
         cell[1] += kind in PAIN
         cell[2] += kind == Kind.DELIGHT
-        deltas.count(study, key, "kind", kind.value)
-        deltas.count(study, key, "author", str(row["author_id"]))
+        deltas.count(study, cell_day, "kind", kind.value)
+        deltas.count(study, cell_day, "author", str(row["author_id"]))
     for link in links:
         deltas.count(*where[link["observation_id"]], "tag", str(link["tag_id"]))
     slots = {(row["observation_id"], Slot(row["slot"]).value) for row in media}  # a slot counts a note once
