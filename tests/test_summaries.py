@@ -6,6 +6,7 @@ browse page and the journey matrix, which read them, must say what the notes say
 import hashlib
 import re
 import uuid
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -64,14 +65,21 @@ def photo(slot="photo"):
             "size": len(content), "mime": "image/jpeg" if slot == "photo" else "audio/webm"}
 
 
+# Capture times over four UTC days, two of them given in other zones across midnight: the 11th at 23:30 in UTC-2
+# is the 12th in UTC, the 12th at 00:10 in UTC+1 is the 11th (the days kept per journey cell are UTC days).
+CAPTURED = ["2026-03-10T09:00:00+00:00", "2026-03-11T23:30:00-02:00", "2026-03-12T00:10:00+01:00",
+            "2026-03-13T16:45:00+00:00", "2026-03-12T10:15:00+00:00"]
+
+
 def varied_notes(world, count):
-    """Notes spread over touchpoints, roles, kinds, visits, people, tags and media (some with none)."""
+    """Notes spread over touchpoints, roles, kinds, visits, people, tags, media (some with none) and days."""
     kinds = ["observation", "quote", "breakdown", "workaround", "delight", "artifact", "idea"]
     notes = []
     for i in range(count):
         person = i % 4
         notes.append(note_mutation(
             world["study"], kind=kinds[i % len(kinds)], text=f"Note {i} about the invoice queue",
+            captured_at=CAPTURED[(i // 2) % len(CAPTURED)],
             touchpoint_id=None if i % 5 == 0 else world["touchpoints"][i % len(world["touchpoints"])],
             role_id=None if i % 6 == 0 else world["roles"][i % len(world["roles"])],
             participant_id=None if person == 3 else world["people"][person],
@@ -341,6 +349,50 @@ def test_filters_on_the_journeys_facets_count_every_facet_from_kept_counts_as_co
             assert total == sum(counts(filters, "kind", dialect).values()), values
             assert attention == attention_count(filters, dialect), values
         assert any(matched_counts(Filters(world["study"], values=v), dialect, orgs)[1] for v in combinations)
+
+
+def test_date_filters_alone_or_with_the_journeys_facets_count_from_kept_counts_as_counting_the_notes_does(
+        app, client, world):
+    """A date filter (UTC days, as the browse page reads them), alone or beside touchpoint, role, visit,
+    participant and organisation filters: every facet's options, the total and the attention count from the
+    counts kept per cell and day, value for value as counting the matching notes says. Then edits move notes
+    to other days and the counts follow."""
+    pushed = varied_notes(world, 40)
+    push(client, *pushed)
+    for mutation in pushed[:3]:  # conflicts kept: the attention count has something to count
+        push(client, note_mutation(world["study"], op="update", entity_id=mutation["entity_id"], base_version=0,
+                                   text="An older edit"))
+    tp, roles, visits = world["touchpoints"], world["roles"], world["visits"]
+    days = [{"date_from": date(2026, 3, 12), "date_to": date(2026, 3, 12)},
+            {"date_from": date(2026, 3, 11)}, {"date_to": date(2026, 3, 11)},
+            {"date_from": date(2026, 3, 11), "date_to": date(2026, 3, 12)}]
+    facets = [{}, {"touchpoint": [tp[1], None]}, {"role": [roles[2]], "visit": [visits[1]]},
+              {"organisation": ["Meridian", "Brightwater Marinas"]}]
+
+    def check():
+        with app.app_context():
+            dialect, orgs = db.engine.dialect.name, organisations(world["study"])
+            seen = 0
+            for when in days:
+                for values in facets:
+                    filters = Filters(world["study"], values=values, **when)
+                    assert journey_filtered(filters)
+                    found, total, attention = matched_counts(filters, dialect, orgs)
+                    for name in found:
+                        assert ({v: n for v, n in found[name].items() if n} == counts(filters, name, dialect)), (
+                            when, values, name)
+                    assert total == sum(counts(filters, "kind", dialect).values()), (when, values)
+                    assert attention == attention_count(filters, dialect), (when, values)
+                    seen += total
+            return seen
+    assert check()
+    moved = [note_mutation(world["study"], op="update", entity_id=m["entity_id"], base_version=1,
+                           **{**m["data"], "captured_at": "2026-03-12T23:59:00-05:00"}) for m in pushed[10:16]]
+    push(client, *moved)  # to the 13th in UTC: out of three of the date filters, into one
+    with app.app_context():
+        assert {str(n.captured_at.date()) for n in db.session.scalars(select(Observation).where(
+            Observation.id.in_([uuid.UUID(m["entity_id"]) for m in moved])))} == {"2026-03-13"}
+    assert check()
 
 
 def test_a_filtered_browses_counts_stay_kept_through_writes_in_other_studies_only(app, client, world, monkeypatch):

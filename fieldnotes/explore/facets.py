@@ -5,6 +5,7 @@ filter or a search they are counted over the matching notes, and kept a while (F
 """
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from datetime import date
 from threading import Lock
 
 from flask import current_app
@@ -170,10 +171,10 @@ def kept_counts(study_id, orgs):
 def matched_counts(filters, dialect_name, orgs):
     """Every facet's counts under the filters (each facet without its own), the total, the attention count.
 
-    Filters on the journey's own facets alone are answered from counts kept on write (journey_filtered_counts).
-    Otherwise the notes are counted; a facet whose filter is the only one on is counted under no filter at all:
-    the study's kept counts, not a count over every note of the study (at 1M, all the notes against the filter's
-    tenth or so).
+    Filters on the journey's own facets and dates alone are answered from counts kept on write
+    (journey_filtered_counts). Otherwise the notes are counted; a facet whose filter is the only one on is
+    counted under no filter at all: the study's kept counts, not a count over every note of the study (at 1M,
+    all the notes against the filter's tenth or so).
     """
     if journey_filtered(filters):
         return journey_filtered_counts(filters, orgs)
@@ -188,25 +189,36 @@ def matched_counts(filters, dialect_name, orgs):
 
 
 def journey_filtered(filters):
-    """Are the filters on the journey's own facets (touchpoint, role, visit, participant, organisation), one or
-    more of them, and nothing else (no other facet, dates, search or attention)?"""
+    """Are the filters on the journey's own facets (touchpoint, role, visit, participant, organisation) or dates,
+    one or more of them, and nothing else (no other facet, search or attention)?"""
     on = {name for name, values in filters.values.items() if values}
-    alone = not (filters.date_from or filters.date_to or filters.attention or filters.parts)
-    return alone and bool(on) and on <= JOURNEY_FILTERS
+    alone = not (filters.attention or filters.parts)
+    return alone and bool(on or filters.date_from or filters.date_to) and on <= JOURNEY_FILTERS
+
+
+def days_of(filters):
+    """(first, last) UTC day of a date filter, inclusive, or None with no date filter."""
+    if not (filters.date_from or filters.date_to):
+        return None
+    return filters.date_from or date.min, filters.date_to or date.max
 
 
 def journey_filtered_counts(filters, orgs):
-    """matched_counts for filters on the journey's own facets only, from counts kept on write: the study's
-    journey cells (a few hundred rows at 1M notes) and the facet counts of the cells the filters keep.
+    """matched_counts for filters on the journey's own facets and dates only, from counts kept on write: the
+    study's journey cells (a few hundred rows at 1M notes) and the facet counts of the cells the filters keep.
 
     A cell every filter keeps counts in every journey facet and the total; a cell one filter turns away counts
     only in that filter's own facet, which is counted without it. Kind, author, tag, media and attention, whose
-    filters are off, sum the facet counts of the cells every filter keeps.
+    filters are off, sum the facet counts of the cells every filter keeps. A date filter has no facet of its
+    own: its days are every count's, the cells' notes counted on those days only.
     """
     chosen = {name: set(filters.values[name]) for name in JOURNEY_FILTERS if filters.values.get(name)}
     found = {name: Counter() for name, _ in FACETS}
     total = 0
-    for cell in summaries.journey_cells(filters.study_id):
+    days = days_of(filters)
+    cells = summaries.journey_cells(filters.study_id) if days is None else summaries.journey_cells_between(
+        filters.study_id, days)
+    for cell in cells:
         values = journey_values(cell[:4], *orgs)
         turned_away = [name for name, allowed in chosen.items() if values[name] not in allowed]
         if len(turned_away) > 1:
@@ -214,7 +226,8 @@ def journey_filtered_counts(filters, orgs):
         count_cell(found, values, turned_away or JOURNEY_FILTERS, cell.notes)
         total += 0 if turned_away else cell.notes
     by_id = {name: ids for name, ids in chosen.items() if name != "organisation"}
-    kept = summaries.cell_facets(filters.study_id, by_id, organisation_cells(chosen.get("organisation"), orgs))
+    organisation = organisation_cells(chosen.get("organisation"), orgs)
+    kept = summaries.cell_facets(filters.study_id, by_id, organisation, days)
     for name in ("kind", "author", "tag", "media"):
         found[name].update(kept.get(name, {}))
     return found, total, kept.get("attention", {}).get("", 0)
@@ -260,9 +273,9 @@ def sole_filter(filters):
 def counted(filters, dialect_name):
     """(found counts per facet, total, attention count) for the browse page.
 
-    No filter, or filters on the journey's own facets alone: the kept counts. Any other filter or a search:
-    counted over the matching notes, once per (study, filter, change number, ...): see cache_key for why such
-    an entry cannot go stale.
+    No filter, or filters on the journey's own facets and dates alone: the kept counts. Any other filter or a
+    search: counted over the matching notes, once per (study, filter, change number, ...): see cache_key for why
+    such an entry cannot go stale.
     """
     orgs = organisations(filters.study_id)
     if not filters.active():

@@ -30,7 +30,8 @@ note loaded with its row lock), upkeep (the listeners that keep the counts on ev
 from fieldnotes.observations.summaries.deltas import (  # noqa: F401  (the package's names, as ever)
     CELL_FACET_KEY, FACET_KEY, JOURNEY_KEY, PAIN, Counted, Deltas, cell_facet_table, facet_table, journey_table,
     note_table)
-from fieldnotes.observations.summaries.kept import Cell, cell_facets, facet_counts, journey_cells  # noqa: F401
+from fieldnotes.observations.summaries.kept import (  # noqa: F401
+    Cell, cell_facets, facet_counts, journey_cells, journey_cells_between)
 from fieldnotes.observations.summaries.note_states import attention_of, counted_states  # noqa: F401
 from fieldnotes.observations.summaries.recount import rebuild, recount, stored  # noqa: F401
 from fieldnotes.observations.summaries.upkeep import (  # noqa: F401

@@ -2,11 +2,11 @@
 from collections import defaultdict
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import NONE_ID, Kind, Slot
-from fieldnotes.observations.summaries.deltas import cell_facet_table, facet_table, journey_table
+from fieldnotes.observations.summaries.deltas import PAIN, cell_facet_table, facet_table, journey_table
 
 
 class Cell(NamedTuple):
@@ -28,6 +28,18 @@ def journey_cells(study_id):
     return [Cell(*(None if v == NONE_ID else v for v in r[:4]), *r[4:]) for r in rows]
 
 
+def journey_cells_between(study_id, days):
+    """journey_cells for the notes captured on `days` (first, last: UTC days, inclusive), from the counts kept
+    per cell and day: each note has one kind, so a cell's notes on those days are its kind counts' sum."""
+    t = cell_facet_table
+    kind_in = lambda kinds: func.sum(case((t.c.value.in_([k.value for k in kinds]), t.c.notes), else_=0))  # noqa: E731
+    cell = (t.c.touchpoint_id, t.c.role_id, t.c.participant_id, t.c.visit_id)
+    rows = db.session.execute(select(*cell, func.sum(t.c.notes), kind_in(PAIN), kind_in([Kind.DELIGHT]))
+                              .where(t.c.study_id == study_id, t.c.facet == "kind", t.c.day.between(*days))
+                              .group_by(*cell))
+    return [Cell(*(None if v == NONE_ID else v for v in r[:4]), *(int(n) for n in r[4:])) for r in rows if r[4]]
+
+
 READ = {"kind": Kind, "media": Slot, "author": int, "tag": int, "attention": str}  # a facet's values as stored
 
 
@@ -40,15 +52,18 @@ def facet_counts(study_id):
     return found
 
 
-def cell_facets(study_id, chosen, organisation=None):
+def cell_facets(study_id, chosen, organisation=None, days=None):
     """{facet: {value as facet_counts gives it: notes}}, summed over the study's journey cells that every filter
     keeps: `chosen` {"touchpoint" | "role" | "visit" | "participant": [ids, None for none]}, and `organisation`
     (visit ids, participant ids) when an organisation filter is on: a cell of one of those visits, or of no visit
-    and one of those participants (as the organisation filter reads a note: its visit's, else its participant's).
-    Summed by the database: a few dozen rows come back, whatever the number of cells."""
+    and one of those participants (as the organisation filter reads a note: its visit's, else its participant's);
+    `days` (first, last: UTC days, inclusive) when a date filter is on. Summed by the database: a few dozen rows
+    come back, whatever the number of cells and days."""
     t = cell_facet_table
     query = (select(t.c.facet, t.c.value, func.sum(t.c.notes)).where(t.c.study_id == study_id)
              .group_by(t.c.facet, t.c.value))
+    if days is not None:
+        query = query.where(t.c.day.between(*days))
     for name, ids in chosen.items():
         query = query.where(t.c[f"{name}_id"].in_([NONE_ID if i is None else i for i in ids]))
     if organisation is not None:
