@@ -25,19 +25,29 @@ def journey_cells(study_id):
     rows = db.session.execute(select(t.c.touchpoint_id, t.c.role_id, t.c.participant_id, t.c.visit_id,
                                      t.c.notes, t.c.pain, t.c.delight)
                               .where(t.c.study_id == study_id, t.c.notes > 0))
-    return [Cell(*(None if v == NONE_ID else v for v in r[:4]), *r[4:]) for r in rows]
+    return [cell_of(r) for r in rows]
+
+
+def cell_of(row):
+    """A Cell from a row of (touchpoint, role, participant, visit, notes, pain, delight), NONE_ID read as None."""
+    return Cell(*(None if v == NONE_ID else v for v in row[:4]), *(int(n) for n in row[4:]))
+
+
+def notes_of_kinds(kinds):
+    """The notes of these kinds among cell_facet_count's kind rows, summed."""
+    t = cell_facet_table
+    return func.sum(case((t.c.value.in_([k.value for k in kinds]), t.c.notes), else_=0))
 
 
 def journey_cells_between(study_id, days):
     """journey_cells for the notes captured on `days` (first, last: UTC days, inclusive), from the counts kept
     per cell and day: each note has one kind, so a cell's notes on those days are its kind counts' sum."""
     t = cell_facet_table
-    kind_in = lambda kinds: func.sum(case((t.c.value.in_([k.value for k in kinds]), t.c.notes), else_=0))  # noqa: E731
     cell = (t.c.touchpoint_id, t.c.role_id, t.c.participant_id, t.c.visit_id)
-    rows = db.session.execute(select(*cell, func.sum(t.c.notes), kind_in(PAIN), kind_in([Kind.DELIGHT]))
+    rows = db.session.execute(select(*cell, func.sum(t.c.notes), notes_of_kinds(PAIN), notes_of_kinds([Kind.DELIGHT]))
                               .where(t.c.study_id == study_id, t.c.facet == "kind", t.c.day.between(*days))
                               .group_by(*cell))
-    return [Cell(*(None if v == NONE_ID else v for v in r[:4]), *(int(n) for n in r[4:])) for r in rows if r[4]]
+    return [cell_of(r) for r in rows if r[4]]
 
 
 READ = {"kind": Kind, "media": Slot, "author": int, "tag": int, "attention": str}  # a facet's values as stored
