@@ -386,6 +386,12 @@ def test_date_filters_alone_or_with_the_journeys_facets_count_from_kept_counts_a
                     seen += total
             return seen
     assert check()
+    # What the researcher reads on the browse page for two days: the notes counted, and those needing attention.
+    with app.app_context():
+        filters = Filters(world["study"], date_from=date(2026, 3, 11), date_to=date(2026, 3, 12))
+        dialect = db.engine.dialect.name
+        counted = sum(counts(filters, "kind", dialect).values()), attention_count(filters, dialect)
+    assert browse_numbers(client, world["study"], "?from=2026-03-11&to=2026-03-12") == counted
     moved = [note_mutation(world["study"], op="update", entity_id=m["entity_id"], base_version=1,
                            **{**m["data"], "captured_at": "2026-03-12T23:59:00-05:00"}) for m in pushed[10:16]]
     push(client, *moved)  # to the 13th in UTC: out of three of the date filters, into one
