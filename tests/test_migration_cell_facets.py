@@ -1,6 +1,6 @@
-"""0020: the facet counts per journey cell and day are filled from the notes already there, as a recount counts
-them (kinds, authors, tags, media, a kept conflict; a deleted note left out; UTC days, notes captured in other
-time zones across midnight among them), on both databases."""
+"""0020 and 0021: the facet counts per journey cell and day, and per pair of two facets' values, are filled from
+the notes already there, as a recount counts them (kinds, authors, tags, media, a kept conflict; a deleted note
+left out; UTC days, notes captured in other time zones across midnight among them), on both databases."""
 import uuid
 
 from flask_migrate import downgrade, upgrade
@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
-from fieldnotes.observations.models import CellFacetCount
+from fieldnotes.observations.models import CellFacetCount, FacetPairCount
 from fieldnotes.studies.models import Role, Touchpoint
 from fieldnotes.sync.push import push_batch
 from tests.factories import (make_conflict, make_observations, make_participant, make_study, make_user, make_visit,
@@ -49,8 +49,12 @@ def test_an_upgrade_counts_each_cells_facets_as_a_recount_of_the_notes_does(empt
         kept, recounted = summaries.stored(study_id), summaries.recount(study_id)
         facets = {row.facet for row in db.session.scalars(select(CellFacetCount))}
         days = {str(row.day) for row in db.session.scalars(select(CellFacetCount))}
+        pairs = {(row.facet, row.other) for row in db.session.scalars(select(FacetPairCount))}
         db.session.remove()  # its connection back to the pool, closed with it: none left open for the drop
         db.engine.dispose()
     assert kept == recounted
     assert facets == {"kind", "author", "tag", "media", "attention"}  # every facet was filled, not an empty table
+    assert pairs == {("author", "kind"), ("author", "tag"), ("author", "media"), ("kind", "tag"), ("kind", "media"),
+                     ("media", "tag"), ("attention", "author"), ("attention", "kind"), ("attention", "tag")}  # each
+    # pair of two facets a note holds, in name order (the note with a kept conflict has no media)
     assert days == {"2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13"}  # UTC days (test_summaries.CAPTURED)

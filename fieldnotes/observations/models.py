@@ -221,3 +221,17 @@ class CellFacetCount(db.Model):
     facet: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String(40), primary_key=True)
     notes: Mapped[int] = mapped_column(default=0)
+
+
+class FacetPairCount(db.Model):
+    """A study's live notes per pair of FacetCount's values of two facets (kind, author, tag, media, attention):
+    how many notes of kind "quote" carry tag 7, say. One facet's value filtered alone, a click on the browse
+    page, takes the other facets' counts from these rows, not from its notes (explore/facets.py). Each pair is
+    kept once, its facets in name order (facet < other): a few hundred rows per study, however many notes."""
+
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    other: Mapped[str] = mapped_column(String(20), primary_key=True)
+    other_value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    notes: Mapped[int] = mapped_column(default=0)

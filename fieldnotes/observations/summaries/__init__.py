@@ -1,9 +1,9 @@
-"""Counts kept on write: each study's live notes per journey cell, per facet value, and per facet value
-within each journey cell (issue 11).
+"""Counts kept on write: each study's live notes per journey cell, per facet value, per facet value
+within each journey cell and day, and per pair of two facets' values (issue 11).
 
-Browse with no filter or with filters on the journey's own facets, and the journey matrix, read these
-rows instead of grouping every note, so they cost the same at 10,000 notes as at a million. They are
-kept right in the same transaction as every write:
+Browse with no filter, with filters on the journey's own facets and dates, or with one value of another
+facet, and the journey matrix, read these rows instead of grouping every note, so they cost the same at
+10,000 notes as at a million. They are kept right in the same transaction as every write:
 
 - notes written as rows (`changes.write_new_notes`) add their counts from those rows (count_new_notes);
 - every other write changes notes as ORM objects (a push's update or delete, an edit, a tag,
@@ -28,10 +28,10 @@ note loaded with its row lock), upkeep (the listeners that keep the counts on ev
 (recount, stored, rebuild) and kept (what explore reads).
 """
 from fieldnotes.observations.summaries.deltas import (  # noqa: F401  (the package's names, as ever)
-    CELL_FACET_KEY, FACET_KEY, JOURNEY_KEY, PAIN, Counted, Deltas, cell_facet_table, facet_table, journey_table,
-    note_table)
+    CELL_FACET_KEY, FACET_KEY, JOURNEY_KEY, PAIN, PAIR_KEY, Counted, Deltas, cell_facet_table, facet_table,
+    journey_table, note_table, pair_table)
 from fieldnotes.observations.summaries.kept import (  # noqa: F401
-    Cell, cell_facets, facet_counts, journey_cells, journey_cells_between)
+    Cell, cell_facets, facet_counts, journey_cells, journey_cells_between, journey_cells_with, paired_counts)
 from fieldnotes.observations.summaries.note_states import attention_of, counted_states  # noqa: F401
 from fieldnotes.observations.summaries.recount import rebuild, recount, stored  # noqa: F401
 from fieldnotes.observations.summaries.upkeep import (  # noqa: F401

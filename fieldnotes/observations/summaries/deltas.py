@@ -7,14 +7,16 @@ from typing import NamedTuple
 from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 
-from fieldnotes.observations.models import NONE_ID, CellFacetCount, FacetCount, JourneyCount, Kind, Observation, Slot
+from fieldnotes.observations.models import (NONE_ID, CellFacetCount, FacetCount, FacetPairCount, JourneyCount, Kind,
+                                            Observation, Slot)
 
 PAIN = (Kind.BREAKDOWN, Kind.WORKAROUND)
 note_table, journey_table, facet_table = Observation.__table__, JourneyCount.__table__, FacetCount.__table__
-cell_facet_table = CellFacetCount.__table__
+cell_facet_table, pair_table = CellFacetCount.__table__, FacetPairCount.__table__
 JOURNEY_KEY = ("study_id", "touchpoint_id", "role_id", "participant_id", "visit_id")
 FACET_KEY = ("study_id", "facet", "value")
 CELL_FACET_KEY = (*JOURNEY_KEY, "day", "facet", "value")
+PAIR_KEY = ("study_id", "facet", "value", "other", "other_value")
 
 
 class Counted(NamedTuple):
@@ -44,6 +46,7 @@ class Deltas:
     def __init__(self):
         self.journey = defaultdict(lambda: [0, 0, 0])
         self.cell_facets = Counter()  # the study-wide facet counts are their sums (rows())
+        self.pairs = Counter()
 
     def add(self, counted, sign=1):
         kind = Kind(counted.kind)
@@ -51,20 +54,21 @@ class Deltas:
         cell[0] += sign
         cell[1] += sign * (kind in PAIN)
         cell[2] += sign * (kind == Kind.DELIGHT)
-        study, where = counted.study_id, (*counted.cell, counted.day)
-        self.count(study, where, "kind", kind.value, sign)
-        self.count(study, where, "author", str(counted.author_id), sign)
-        for tag_id in counted.tags:
-            self.count(study, where, "tag", str(tag_id), sign)
-        for slot in counted.slots:
-            self.count(study, where, "media", Slot(slot).value, sign)
-        if counted.attention:
-            self.count(study, where, "attention", "", sign)
+        values = [("kind", kind.value), ("author", str(counted.author_id)),
+                  *(("tag", str(tag_id)) for tag_id in counted.tags),
+                  *(("media", Slot(slot).value) for slot in counted.slots),
+                  *([("attention", "")] if counted.attention else [])]
+        self.count_note(counted.study_id, (*counted.cell, counted.day), values, sign)
 
-    def count(self, study, cell, facet, value, n=1):
-        """A note of `cell` (its journey cell and day: touchpoint, role, participant, visit, day) with this
-        facet value."""
-        self.cell_facets[(study, *cell, facet, value)] += n
+    def count_note(self, study, cell, values, sign=1):
+        """A note of `cell` (its journey cell and day: touchpoint, role, participant, visit, day) with these
+        (facet, value)s, each facet's values distinct: counted per value, and per pair of two facets' values."""
+        for facet, value in values:
+            self.cell_facets[(study, *cell, facet, value)] += sign
+        for facet, value in values:
+            for other, other_value in values:
+                if facet < other:  # each pair once, in name order (models.FacetPairCount)
+                    self.pairs[(study, facet, value, other, other_value)] += sign
 
     def merge(self, other):
         for key, (n, p, d) in other.journey.items():
@@ -73,22 +77,24 @@ class Deltas:
             cell[1] += p
             cell[2] += d
         self.cell_facets.update(other.cell_facets)
+        self.pairs.update(other.pairs)
 
     def forget_study(self, study_id):
-        for counts in (self.journey, self.cell_facets):
+        for counts in (self.journey, self.cell_facets, self.pairs):
             for key in [k for k in counts if k[0] == study_id]:
                 del counts[key]
 
     def rows(self):
-        """(journey rows, facet rows, cell facet rows) that move a count, sorted: two transactions touching the
-        same rows take their locks in the same order."""
+        """(journey rows, facet rows, cell facet rows, pair rows) that move a count, sorted: two transactions
+        touching the same rows take their locks in the same order."""
         journey = [(*key, n, p, d) for key, (n, p, d) in sorted(self.journey.items()) if (n, p, d) != (0, 0, 0)]
         study_wide = Counter()
         for (study, *_, facet, value), n in self.cell_facets.items():
             study_wide[(study, facet, value)] += n
         facets = [(*key, n) for key, n in sorted(study_wide.items()) if n]
         cells = [(*key, n) for key, n in sorted(self.cell_facets.items()) if n]
-        return journey, facets, cells
+        pairs = [(*key, n) for key, n in sorted(self.pairs.items()) if n]
+        return journey, facets, cells, pairs
 
     def as_written(self):
         """(CTEs, params) adding these counts within another statement, after its `moved` (a push's notes,
@@ -98,18 +104,20 @@ class Deltas:
         if not any(rows):
             return None
         return (f"journey_added AS ({adding_journey(', moved')}), facets_added AS ({adding_facets(', moved')}),"
-                f" cell_facets_added AS ({adding_cell_facets(', moved')})", documents(*rows))
+                f" cell_facets_added AS ({adding_cell_facets(', moved')}), pairs_added AS ({adding_pairs(', moved')})",
+                documents(*rows))
 
     def apply(self, connection):
-        journey, facets, cells = rows = self.rows()
+        journey, facets, cells, pairs = rows = self.rows()
         if not any(rows):
             return
-        if connection.dialect.name == "postgresql":  # the three tables in one statement: one round trip
+        if connection.dialect.name == "postgresql":  # the four tables in one statement: one round trip
             connection.execute(ADDING_ALL, documents(*rows))
             return
         for table, keys, rows, added in ((journey_table, JOURNEY_KEY, journey, ("notes", "pain", "delight")),
                                          (facet_table, FACET_KEY, facets, ("notes",)),
-                                         (cell_facet_table, CELL_FACET_KEY, cells, ("notes",))):
+                                         (cell_facet_table, CELL_FACET_KEY, cells, ("notes",)),
+                                         (pair_table, PAIR_KEY, pairs, ("notes",))):
             if rows:
                 connection.execute(adding(table, keys, added), [dict(zip(table.c.keys(), row)) for row in rows])
 
@@ -127,12 +135,13 @@ def adding(table, keys, added):
 ADDING = {}
 
 
-def documents(journey, facets, cells):
+def documents(journey, facets, cells, pairs):
     """The rows as the statement's JSON documents (one json.dumps each: psycopg escapes a text array
     element by element, issue 11 session 9)."""
     return {"journey": json.dumps([dict(zip(journey_table.c.keys(), row)) for row in journey]),
             "facets": json.dumps([dict(zip(facet_table.c.keys(), row)) for row in facets]),
-            "cells": json.dumps([dict(zip(cell_facet_table.c.keys(), row)) for row in cells], default=str)}
+            "cells": json.dumps([dict(zip(cell_facet_table.c.keys(), row)) for row in cells], default=str),
+            "pairs": json.dumps([dict(zip(pair_table.c.keys(), row)) for row in pairs])}
 
 
 # PostgreSQL: each table's rows as a JSON document, expanded in key order (the locks' order), added in one
@@ -164,4 +173,13 @@ def adding_cell_facets(also=""):
             " SET notes = cell_facet_count.notes + excluded.notes")
 
 
-ADDING_ALL = text(f"WITH journey AS ({adding_journey()}), facets AS ({adding_facets()}) {adding_cell_facets()}")
+def adding_pairs(also=""):
+    return ("INSERT INTO facet_pair_count (study_id, facet, value, other, other_value, notes) SELECT p.study_id,"
+            " p.facet, p.value, p.other, p.other_value, p.notes FROM json_populate_recordset(NULL::facet_pair_count,"
+            f" CAST(:pairs AS json)) AS p{also} ORDER BY 1, 2, 3, 4, 5"
+            " ON CONFLICT (study_id, facet, value, other, other_value) DO UPDATE"
+            " SET notes = facet_pair_count.notes + excluded.notes")
+
+
+ADDING_ALL = text(f"WITH journey AS ({adding_journey()}), facets AS ({adding_facets()}),"
+                  f" cells AS ({adding_cell_facets()}) {adding_pairs()}")

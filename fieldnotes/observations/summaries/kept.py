@@ -6,7 +6,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import NONE_ID, Kind, Slot
-from fieldnotes.observations.summaries.deltas import PAIN, cell_facet_table, facet_table, journey_table
+from fieldnotes.observations.summaries.deltas import PAIN, cell_facet_table, facet_table, journey_table, pair_table
 
 
 class Cell(NamedTuple):
@@ -84,4 +84,31 @@ def cell_facets(study_id, chosen, organisation=None, days=None):
     for facet, value, n in db.session.execute(query):
         if n:
             found[facet][READ[facet](value)] = int(n)
+    return found
+
+
+def journey_cells_with(study_id, facet, values):
+    """journey_cells for the notes with one of `values` of `facet` (kind, author, tag, media, attention; values as
+    stored), from the counts kept per cell and day, summed over the days. Only the notes' number is kept
+    (pain and delight are 0): summing several values is right where a note has at most one of them."""
+    t = cell_facet_table
+    cell = (t.c.touchpoint_id, t.c.role_id, t.c.participant_id, t.c.visit_id)
+    rows = db.session.execute(select(*cell, func.sum(t.c.notes)).where(
+        t.c.study_id == study_id, t.c.facet == facet, t.c.value.in_(values)).group_by(*cell))
+    return [cell_of((*r, 0, 0)) for r in rows if r[4]]
+
+
+def paired_counts(study_id, facet, values):
+    """{other facet: {value as facet_counts gives it: notes}} of the study's notes with one of `values` of
+    `facet`, from the counts kept per pair (each pair kept once, its facets in name order: either side)."""
+    t = pair_table
+    mine = select(t.c.other, t.c.other_value, t.c.notes).where(
+        t.c.study_id == study_id, t.c.facet == facet, t.c.value.in_(values))
+    theirs = select(t.c.facet, t.c.value, t.c.notes).where(
+        t.c.study_id == study_id, t.c.other == facet, t.c.other_value.in_(values))
+    found = defaultdict(lambda: defaultdict(int))
+    for query in (mine, theirs):
+        for other, value, n in db.session.execute(query):
+            if n:
+                found[other][READ[other](value)] += n
     return found

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import NONE_ID, Attachment, Kind, Observation, Revision, Slot
 from fieldnotes.observations.summaries.deltas import (JOURNEY_KEY, PAIN, Deltas, cell_facet_table, facet_table,
-                                                      utc_day)
+                                                      pair_table, utc_day)
 from fieldnotes.observations.summaries.locked_notes import partial_of
 from fieldnotes.observations.summaries.note_states import counted_states, read_parts
 from fieldnotes.studies.models import Tag
@@ -43,22 +43,23 @@ def count_new_notes(notes, links, media):
     Added up straight from the rows (an import passes 5,000 at a time), not a Counted per note."""
     deltas = Deltas()
     journey = deltas.journey
-    where = {}  # note id -> (study, (journey cell, day))
+    where, values = {}, {}  # note id -> (study, (journey cell, day)); note id -> its (facet, value)s
     for row in notes:
         key = tuple(NONE_ID if row[c] is None else row[c] for c in JOURNEY_KEY[1:])
-        study, cell_day = where[row["id"]] = row["study_id"], (*key, utc_day(row["captured_at"]))
+        where[row["id"]] = row["study_id"], (*key, utc_day(row["captured_at"]))
         kind = Kind(row["kind"])
-        cell = journey[(study, *key)]
+        cell = journey[(row["study_id"], *key)]
         cell[0] += 1
         cell[1] += kind in PAIN
         cell[2] += kind == Kind.DELIGHT
-        deltas.count(study, cell_day, "kind", kind.value)
-        deltas.count(study, cell_day, "author", str(row["author_id"]))
+        values[row["id"]] = [("kind", kind.value), ("author", str(row["author_id"]))]
     for link in links:
-        deltas.count(*where[link["observation_id"]], "tag", str(link["tag_id"]))
+        values[link["observation_id"]].append(("tag", str(link["tag_id"])))
     slots = {(row["observation_id"], Slot(row["slot"]).value) for row in media}  # a slot counts a note once
     for note_id, slot in slots:
-        deltas.count(*where[note_id], "media", slot)
+        values[note_id].append(("media", slot))
+    for note_id, (study, cell_day) in where.items():
+        deltas.count_note(study, cell_day, values[note_id])
     # Written at commit with the rest, not now: a summary row is shared by every writer of the study, so
     # holding its lock from here to commit would queue every other push behind this one (issue 11, item 5).
     session = db.session()
@@ -249,6 +250,8 @@ def forget_dropped_tags(connection, dropped_tags):
         for table in (facet_table, cell_facet_table):
             connection.execute(delete(table).where(
                 table.c.study_id == study_id, table.c.facet == "tag", table.c.value.in_(sorted(dropped))))
+        connection.execute(delete(pair_table).where(  # "tag" sorts after every other facet: a pair's other
+            pair_table.c.study_id == study_id, pair_table.c.other == "tag", pair_table.c.other_value.in_(dropped)))
 
 
 @event.listens_for(Session, "after_soft_rollback")
