@@ -15,15 +15,13 @@ study's change number). Also printed: the study's journey cells and its (cell, d
 in the kept counts' key takes.
 """
 import os
-import statistics
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from fieldnotes import create_app  # noqa: E402
 from fieldnotes.demo.large import find_large_study  # noqa: E402
@@ -31,6 +29,8 @@ from fieldnotes.explore import facets  # noqa: E402
 from fieldnotes.explore.filters import Filters  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.studies.models import Touchpoint  # noqa: E402
+
+from bench.first_view import same_counts, statements, timed  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 INDEX = ("CREATE INDEX ix_bench_time_facets ON observation (study_id, captured_at, touchpoint_id, role_id, kind,"
@@ -57,57 +57,6 @@ def cases(study_id):
 WAYS = [("counted", lambda filters: False), ("kept per cell and day", facets.journey_filtered)]
 
 
-def same_counts(picks, orgs):
-    """Both ways give every facet's counts, the total and the attention count alike (zeros left out)."""
-    for label, filters in picks:
-        answers = []
-        for _, journey_filtered in WAYS:
-            facets.journey_filtered = journey_filtered
-            found, total, attention = facets.matched_counts(filters, "postgresql", orgs)
-            answers.append(({name: {v: n for v, n in values.items() if n} for name, values in found.items()},
-                            total, attention))
-        facets.journey_filtered = WAYS[-1][1]
-        assert answers[0] == answers[1], f"{label}: the two ways disagree"
-    print(f"  the two ways' counts: the same for all {len(picks)} filters")
-
-
-def timed(picks, orgs):
-    runs = {(way, label): [] for way, _ in WAYS for label, _ in picks}
-    try:
-        for _ in range(ROUNDS):
-            for way, journey_filtered in WAYS:
-                facets.journey_filtered = journey_filtered
-                for label, filters in picks:
-                    began = time.perf_counter()
-                    facets.matched_counts(filters, "postgresql", orgs)
-                    runs[(way, label)].append((time.perf_counter() - began) * 1000)
-                    db.session.rollback()
-    finally:
-        facets.journey_filtered = WAYS[-1][1]
-    for (way, label), taken in runs.items():
-        print(f"  {way:22} {label:26} p50 {statistics.median(taken):7.1f}  slowest {max(taken):7.1f}")
-
-
-def statements(filters, orgs):
-    """Each statement of one count, with its time."""
-    taken = []
-
-    def before(conn, cursor, statement, params, context, many):
-        context.began = time.perf_counter()
-
-    def after(conn, cursor, statement, params, context, many):
-        taken.append(((time.perf_counter() - context.began) * 1000, " ".join(statement.split())[:90]))
-    event.listen(db.engine, "before_cursor_execute", before)
-    event.listen(db.engine, "after_cursor_execute", after)
-    try:
-        facets.matched_counts(filters, "postgresql", orgs)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-        event.remove(db.engine, "after_cursor_execute", after)
-    for ms, statement in taken:
-        print(f"    {ms:7.1f} ms  {statement}")
-
-
 def main(url, size):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
@@ -124,9 +73,9 @@ def main(url, size):
             weight = db.session.scalar(text("SELECT pg_size_pretty(pg_relation_size('ix_bench_time_facets'))"))
             print(f"with a covering index on (study, captured_at, the facets' columns), {weight}:")
         try:
-            same_counts(picks, orgs)
+            same_counts(picks, orgs, "journey_filtered", WAYS)
             print(f"matched_counts, {ROUNDS} rounds, ms:")
-            timed(picks, orgs)
+            timed(picks, orgs, "journey_filtered", WAYS, ROUNDS)
             for way, journey_filtered in WAYS:
                 facets.journey_filtered = journey_filtered
                 print(f"  a month's statements, {way}:")

@@ -11,7 +11,8 @@ size in the same database, then ANALYZE. Each figure is p50/p95 over BENCH_RUNS 
 Flask's test client, signed in as the demo owner (server time, no network):
 - browse: the whole page with no filter (notes, facets, the attention count), and its next page;
 - filtered, first view: a touchpoint filter and a date range never asked before (counted over the matching
-  notes); and one touchpoint alone with the counts' cache emptied, as after any write in the study;
+  notes); and one touchpoint alone with the counts' cache emptied, as after any write in the study; and a
+  kind or a tag clicked alone, likewise (counted over its notes before session 14, from the kept pairs since);
 - filtered, again: the same filter with nothing written since (the cached counts);
 - matrix: the journey-matrix page, and cells.build() alone;
 - floors: the bare GROUP BY the page ran before (touchpoint, role, kind over the study's live notes)
@@ -92,6 +93,9 @@ def actions(app, client, size):
     with app.app_context():
         study_id = find_large_study(size).id
         touchpoints = db.session.scalars(select(Touchpoint.id).where(Touchpoint.study_id == study_id)).all()
+        tags = db.session.scalars(select(FacetCount.value).where(
+            FacetCount.study_id == study_id, FacetCount.facet == "tag").order_by(FacetCount.value)).all()
+    clicks = [("kind", kind) for kind in ("quote", "breakdown", "delight")] + [("tag", tag) for tag in tags[:5]]
     browse = f"/studies/{study_id}/notes"
     first = client.get(browse).get_data(as_text=True)
     after = first.split("?after=", 1)[1].split('"', 1)[0].replace("&amp;", "&")
@@ -109,6 +113,13 @@ def actions(app, client, size):
             del cache.entries[key]  # this filter's counts only: "the same filter again" keeps its own
         page(client, f"{browse}?touchpoint={touchpoint}")()
 
+    def clicked():  # a kind or a tag clicked alone, its counts not cached: as after any write in the study
+        name, value = clicks[next(fresh) % len(clicks)]
+        cache = app.extensions.get("fieldnotes.facet_cache", FacetCache())
+        for key in [key for key in cache.entries if [(n, str(v)) for n, v in key[1]] == [(name, value)]]:
+            del cache.entries[key]  # counted and kept before session 14; from the kept pairs since, never cached
+        page(client, f"{browse}?{name}={value}")()
+
     def cells():
         with app.app_context():
             build(study_id)
@@ -117,6 +128,7 @@ def actions(app, client, size):
         ("browse, next page", page(client, f"{browse}?after={after}")),
         ("browse, a filter and a date first viewed", cold),
         ("browse, one filter first viewed", alone),
+        ("browse, a kind or a tag first viewed", clicked),
         ("browse, the same filter again", page(client, f"{browse}?touchpoint={touchpoints[0]}")),
         ("journey matrix page", page(client, f"/studies/{study_id}/journey-matrix")),
         ("journey matrix cells (cells.build)", cells),

@@ -401,6 +401,58 @@ def test_date_filters_alone_or_with_the_journeys_facets_count_from_kept_counts_a
     assert check()
 
 
+def test_one_value_of_another_facet_or_needs_attention_alone_counts_every_facet_from_kept_counts(app, client, auth,
+                                                                                              world):
+    """One kind, author, tag or media value alone (two kinds or two authors too: a note has one), or needs-attention
+    alone, as a click on the browse page filters: every facet's options, the total and the attention count from
+    the counts kept per pair of facet values, value for value as counting the matching notes says, with two
+    authors' notes; again after a tag is merged into another (dropped) and notes are retagged and deleted."""
+    pushed = varied_notes(world, 30)
+    push(client, *pushed)
+    for mutation in pushed[:4]:  # conflicts kept: the attention count and filter have something to count
+        push(client, note_mutation(world["study"], op="update", entity_id=mutation["entity_id"], base_version=0,
+                                   text="An older edit"))
+    auth.login("rui@example.org")
+    push(client, *varied_notes(world, 9))
+
+    def check():
+        with app.app_context():
+            dialect, orgs, study = db.engine.dialect.name, organisations(world["study"]), world["study"]
+            whole = summaries.facet_counts(study)
+            tags, authors = sorted(whole["tag"]), sorted(whole["author"])
+            cases = [{"kind": ["quote"]}, {"kind": ["breakdown", "workaround"]}, {"author": [authors[0]]},
+                     {"author": authors}, *({"tag": [t]} for t in tags), {"media": ["photo"]}, {"media": ["audio"]}]
+            filters_of = [Filters(study, values=v) for v in cases] + [Filters(study, attention=True)]
+            for filters in filters_of:
+                assert facets_module.one_value_filtered(filters), filters
+                found, total, attention = matched_counts(filters, dialect, orgs)
+                for name in found:
+                    assert {v: n for v, n in found[name].items() if n} == counts(filters, name, dialect), (
+                        filters, name)
+                assert total == sum(counts(filters, "touchpoint", dialect).values()), filters
+                assert attention == attention_count(filters, dialect), filters
+            return sorted(db.session.get(Tag, t).name for t in tags), total
+    assert check() == (["invoices", "month-end", "paper"], 4)  # four notes need attention
+    # What the designer reads on the browse page with a tag clicked, and with needs-attention: notes and attention.
+    paper = tag_id(app, world["study"], "paper")
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        shown = [(sum(counts(f, "kind", dialect).values()), attention_count(f, dialect))
+                 for f in (Filters(world["study"], values={"tag": [paper]}), Filters(world["study"], attention=True))]
+    assert [browse_numbers(client, world["study"], q) for q in (f"?tag={paper}", "?attention=1")] == shown
+    assert shown[1] == (4, 4) and shown[0][0] > 0
+    auth.login("ana@example.org")
+    study = world["study"]
+    merge = client.post(f"/studies/{study}/tags/merge", data={"source_id": tag_id(app, study, "paper"),
+                                                              "target_id": tag_id(app, study, "invoices")})
+    assert merge.status_code == 303  # "paper" dropped, its notes now "invoices"
+    push(client, *(note_mutation(world["study"], op="update", entity_id=m["entity_id"], base_version=1,
+                                 **{**m["data"], "tags": ["month-end", "late"], "kind": "idea"}) for m in pushed[4:8]),
+         *(note_mutation(world["study"], op="delete", entity_id=m["entity_id"], base_version=1) for m in pushed[8:11]))
+    assert check()[0] == ["invoices", "late", "month-end"]
+    assert_no_drift(app, "a tag merged, notes retagged and deleted")
+
+
 def test_a_filtered_browses_counts_stay_kept_through_writes_in_other_studies_only(app, client, world, monkeypatch):
     """Counted once per change to the study's own notes: a push to another study leaves them kept (100 teams
     share one database), a push to this one has them counted again, with the new note."""
@@ -411,7 +463,7 @@ def test_a_filtered_browses_counts_stay_kept_through_writes_in_other_studies_onl
     countings = []
     counted_for_real = facets_module.matched_counts
     monkeypatch.setattr(facets_module, "matched_counts", lambda *a: countings.append(a) or counted_for_real(*a))
-    query = "?kind=quote&kind=breakdown"
+    query = "?kind=quote&kind=breakdown&from=2026-03-01"  # counted: two kinds alone would be kept counts
     first = browse_numbers(client, world["study"], query)
     push(client, note_mutation(other, kind="quote"))
     assert browse_numbers(client, world["study"], query) == first and len(countings) == 1

@@ -1,7 +1,8 @@
 """Facet counts: for each filter value, how many notes it would give with the other filters kept.
 
-A whole study's counts are kept on write (observations/summaries.py) and read from there; under a
-filter or a search they are counted over the matching notes, and kept a while (FacetCache).
+A whole study's counts are kept on write (observations/summaries) and read from there, and so are those under
+filters on the journey's own facets and dates, or under one value of another facet; under any other filters or
+a search they are counted over the matching notes, and kept a while (FacetCache).
 """
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ COLUMNS = {"touchpoint": Observation.touchpoint_id, "role": Observation.role_id,
 SHARED = tuple(COLUMNS)  # counted together in one pass when their own filter is off
 CELL_FACETS = ("touchpoint", "role", "visit", "participant")  # what a journey cell's notes are kept by
 JOURNEY_FILTERS = {*CELL_FACETS, "organisation"}  # filters a journey cell's notes all pass or all fail
+PAIRED = ("kind", "author", "tag", "media")  # counted per pair of two facets' values (summaries.paired_counts)
+ONE_EACH = ("kind", "author")  # a note has one value of each: several values' counts add up
 
 
 @dataclass
@@ -171,13 +174,16 @@ def kept_counts(study_id, orgs):
 def matched_counts(filters, dialect_name, orgs):
     """Every facet's counts under the filters (each facet without its own), the total, the attention count.
 
-    Filters on the journey's own facets and dates alone are answered from counts kept on write
-    (journey_filtered_counts). Otherwise the notes are counted; a facet whose filter is the only one on is
-    counted under no filter at all: the study's kept counts, not a count over every note of the study (at 1M,
-    all the notes against the filter's tenth or so).
+    Filters on the journey's own facets and dates alone, and one value of another facet alone, are answered from
+    counts kept on write (journey_filtered_counts, one_value_counts). Otherwise the notes are counted; a facet
+    whose filter is the only one on (several tags, say) is counted under no filter at all: the study's kept counts,
+    not a count over every note of the study (at 1M, all the notes against the filter's tenth or so).
     """
     if journey_filtered(filters):
         return journey_filtered_counts(filters, orgs)
+    one = one_value_filtered(filters)
+    if one:
+        return one_value_counts(filters.study_id, *one, orgs)
     only = sole_filter(filters)
     shared, total = shared_counts(filters, dialect_name, orgs)
     whole = kept_counts(filters.study_id, orgs)[0] if only else {}
@@ -233,6 +239,35 @@ def journey_filtered_counts(filters, orgs):
     return found, total, kept.get("attention", {}).get("", 0)
 
 
+def one_value_filtered(filters):
+    """(facet, its values as kept) when the only filter on is one value of kind, author, tag or media (several of
+    kind or author, which a note has one of), or needs-attention alone; else None."""
+    on = [name for name, values in filters.values.items() if values]
+    if filters.date_from or filters.date_to or filters.parts:
+        return None
+    if filters.attention:
+        return None if on else ("attention", [""])
+    if len(on) != 1 or on[0] not in PAIRED:
+        return None
+    name, values = on[0], filters.values[on[0]]
+    return (name, [str(v) for v in values]) if len(values) == 1 or name in ONE_EACH else None
+
+
+def one_value_counts(study_id, facet, values, orgs):
+    """matched_counts for one_value_filtered filters, from counts kept on write: the journey cells' notes with that
+    value (the journey facets and the total), the pairs of that value with the other facets' values (kind, author,
+    tag, media and attention), and the facet's own counts as if no filter were on (the study's)."""
+    found = {name: Counter() for name, _ in FACETS}
+    total = 0
+    for cell in summaries.journey_cells_with(study_id, facet, values):
+        count_cell(found, journey_values(cell[:4], *orgs), JOURNEY_FILTERS, cell.notes)
+        total += cell.notes
+    whole, paired = summaries.facet_counts(study_id), summaries.paired_counts(study_id, facet, values)
+    for name in PAIRED:
+        found[name].update((whole if name == facet else paired).get(name, {}))
+    return found, total, (whole if facet == "attention" else paired).get("attention", {}).get("", 0)
+
+
 def organisation_cells(names, orgs):
     """(visit ids, participant ids) whose organisation is one of `names`, or None with no organisation filter."""
     if names is None:
@@ -273,15 +308,15 @@ def sole_filter(filters):
 def counted(filters, dialect_name):
     """(found counts per facet, total, attention count) for the browse page.
 
-    No filter, or filters on the journey's own facets and dates alone: the kept counts. Any other filter or a
-    search: counted over the matching notes, once per (study, filter, change number, ...): see cache_key for why
-    such an entry cannot go stale.
+    No filter, filters on the journey's own facets and dates alone, or one value of another facet alone: the kept
+    counts. Any other filters or a search: counted over the matching notes, once per (study, filter, change
+    number, ...): see cache_key for why such an entry cannot go stale.
     """
     orgs = organisations(filters.study_id)
     if not filters.active():
         return kept_counts(filters.study_id, orgs)
-    if journey_filtered(filters):  # from kept counts too: a few ms, nothing to keep
-        return journey_filtered_counts(filters, orgs)
+    if journey_filtered(filters) or one_value_filtered(filters):  # from kept counts too: a few ms, nothing to keep
+        return matched_counts(filters, dialect_name, orgs)
     return facet_cache().get_or_count(cache_key(filters, orgs),
                                       lambda: matched_counts(filters, dialect_name, orgs))
 
