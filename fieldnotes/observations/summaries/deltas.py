@@ -147,7 +147,10 @@ def documents(journey, facets, cells, pairs):
 # PostgreSQL: each table's rows as a JSON document, expanded in key order (the locks' order), added in one
 # statement instead of an executemany pipeline per table (a push's summaries were 2 of its round trips, issue 11
 # session 7). Every writer runs these same upserts, so every transaction takes the summary rows' locks in one
-# order. `also`: more FROM items (", moved" when a push's statement numbers its notes as written).
+# order: PostgreSQL runs a statement's main query, then the data-modifying CTEs it does not read, last listed
+# first (seen with a sequence default in each of three tables), so ADDING_ALL (pairs its main query) and a push's
+# statement (as_written, its four CTEs listed last) both write pairs, then cells, facets, journey.
+# `also`: more FROM items (", moved" when a push's statement numbers its notes as written).
 def adding_journey(also=""):
     return ("INSERT INTO journey_count (study_id, touchpoint_id, role_id, participant_id, visit_id, notes, pain,"
             " delight) SELECT j.study_id, j.touchpoint_id, j.role_id, j.participant_id, j.visit_id, j.notes, j.pain,"
