@@ -1,8 +1,8 @@
 """What the first-view benchmarks share: a browse filter's facet counts (facets.matched_counts) taken two ways,
 one of facets' deciding functions swapped for the other way's, checked alike and timed in turn.
 
-`ways`: [(label, function)], the last the app's own; `switch`: the name in explore/facets.py they take the place
-of (journey_filtered, one_value_filtered). This is what a filter costs the first time after each write to the
+`ways`: [(label, function)], the last the app's own; `switch`: the name in `module` (explore/facets.py unless
+given) they take the place of (journey_filtered, one_value_filtered; search.one_of). This is what a filter costs the first time after each write to the
 study: facets.FacetCache keys on the study's change number, and is not used here.
 """
 import statistics
@@ -20,35 +20,35 @@ def counts_of(filters, orgs):
     return {name: {v: n for v, n in values.items() if n} for name, values in found.items()}, total, attention
 
 
-def same_counts(picks, orgs, switch, ways):
+def same_counts(picks, orgs, switch, ways, module=facets):
     """Both ways give every facet's counts, the total and the attention count alike."""
     try:
         for label, filters in picks:
             answers = []
             for _, way in ways:
-                setattr(facets, switch, way)
+                setattr(module, switch, way)
                 answers.append(counts_of(filters, orgs))
             assert answers[0] == answers[1], f"{label}: the two ways disagree"
             assert answers[0][1], f"{label}: no note matches"
     finally:
-        setattr(facets, switch, ways[-1][1])
+        setattr(module, switch, ways[-1][1])
     print(f"  the two ways' counts: the same for all {len(picks)} filters")
 
 
-def timed(picks, orgs, switch, ways, rounds):
+def timed(picks, orgs, switch, ways, rounds, module=facets):
     """p50 and the slowest of each filter each way, in ms, the ways taken in turn each round."""
     runs = {(way, label): [] for way, _ in ways for label, _ in picks}
     try:
         for _ in range(rounds):
             for way, deciding in ways:
-                setattr(facets, switch, deciding)
+                setattr(module, switch, deciding)
                 for label, filters in picks:
                     began = time.perf_counter()
                     facets.matched_counts(filters, db.engine.dialect.name, orgs)
                     runs[(way, label)].append((time.perf_counter() - began) * 1000)
                     db.session.rollback()
     finally:
-        setattr(facets, switch, ways[-1][1])
+        setattr(module, switch, ways[-1][1])
     for (way, label), taken in runs.items():
         print(f"  {way:22} {label:26} p50 {statistics.median(taken):7.1f}  slowest {max(taken):7.1f}")
 
