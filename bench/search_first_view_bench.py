@@ -53,10 +53,10 @@ def main(url, size, words):
             for word in words:
                 filters = parse_filters(study_id, MultiDict([("q", word)]))
                 tags = sum(len(part.tag_ids) for part in filters.parts)
-                matching = select(func.count()).select_from(Observation).where(*conditions(filters, "postgresql"))
                 answers, line = [], []
                 for _, one_of in WAYS:
-                    search.one_of = one_of
+                    search.one_of = one_of  # before the statement is built: its clause is made with it
+                    matching = select(func.count()).select_from(Observation).where(*conditions(filters, "postgresql"))
                     (notes, notes_ms), (counted, counts_ms) = (ms_of(lambda: db.session.scalar(matching)),
                                                                ms_of(lambda: counts_of(filters, orgs)))
                     answers.append((notes, counted))
