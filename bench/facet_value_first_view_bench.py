@@ -29,7 +29,7 @@ from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.observations.models import FacetPairCount  # noqa: E402
 from fieldnotes.observations.summaries import facet_counts  # noqa: E402
 
-from bench.first_view import same_counts, statements, timed  # noqa: E402
+from bench.first_view import same_counts, statements_each_way, timed  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 WAYS = [("counted", lambda filters: None), ("kept per pair", facets.one_value_filtered)]
@@ -60,14 +60,7 @@ def main(url, size):
         same_counts(picks, orgs, "one_value_filtered", WAYS)
         print(f"matched_counts, {ROUNDS} rounds, ms:")
         timed(picks, orgs, "one_value_filtered", WAYS, ROUNDS)
-        try:
-            for way, deciding in WAYS:
-                facets.one_value_filtered = deciding
-                print(f"  kind quote's statements, {way}:")
-                statements(picks[0][1], orgs)
-        finally:
-            facets.one_value_filtered = WAYS[-1][1]
-            db.session.rollback()
+        statements_each_way("kind quote", picks[0][1], orgs, "one_value_filtered", WAYS)
 
 
 if __name__ == "__main__":

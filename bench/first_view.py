@@ -71,3 +71,15 @@ def statements(filters, orgs):
         event.remove(db.engine, "after_cursor_execute", after)
     for ms, statement in taken:
         print(f"    {ms:7.1f} ms  {statement}")
+
+
+def statements_each_way(label, filters, orgs, switch, ways, module=facets):
+    """statements() of one filter's count, each way in turn."""
+    try:
+        for way, deciding in ways:
+            setattr(module, switch, deciding)
+            print(f"  {label}'s statements, {way}:")
+            statements(filters, orgs)
+    finally:
+        setattr(module, switch, ways[-1][1])
+        db.session.rollback()
