@@ -5,8 +5,8 @@ facet counts, counted over the matching notes or taken from the counts kept per 
 
 On a database `flask seed-demo --notes <size>` seeded (bench/summaries_bench.py seeds one), in one process:
 `facets.matched_counts` for two kinds, two kinds together, the study's busiest author, its busiest and third
-busiest tags and needs-attention (when a note needs it), each alone, BENCH_ROUNDS rounds (default 5), p50 and the slowest in ms, two
-ways in turn, and the statements of one kind's count each way with their times:
+busiest tags and needs-attention (when a note needs it), each alone, BENCH_ROUNDS rounds (default 5), p50 and
+the slowest in ms, two ways in turn, and the statements of one kind's count each way with their times:
 - "counted": over the matching notes, the filter's own facet from the kept counts (before session 14; still
   the way for a search, two tags, or a kind beside a date or a touchpoint);
 - "kept per pair": the journey facets and the total from cell_facet_count's rows of that value, every other
