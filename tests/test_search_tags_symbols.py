@@ -24,6 +24,7 @@ NOTES = {
     "euro": ("Pays €40 per courier run", []),
     "coder": ("Asks the 👩‍💻 in IT for the export", []),
     "invoice": ("Invoice approval waits for finance", ["paper trail"]),
+    "end of month": ("The end of the month is quiet", []),  # both words of "month end", not side by side
 }
 
 QUERIES = [
