@@ -2,7 +2,8 @@
 
 A whole study's counts are kept on write (observations/summaries) and read from there, and so are those under
 filters on the journey's own facets and dates, or under one value of another facet; under any other filters or
-a search they are counted over the matching notes, and kept a while (FacetCache).
+a search they are counted over the matching notes (found once for every facet whose own filter is off:
+matching.py), and kept a while (FacetCache).
 """
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from fieldnotes.auth.models import User
 from fieldnotes.explore.filters import attention_condition, conditions
+from fieldnotes.explore.matching import COLUMNS, LINKED, counted_once
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
 from fieldnotes.observations.models import (Attachment, ChangeStream, Kind, Observation, Slot,
@@ -29,10 +31,6 @@ FACETS = [("touchpoint", "Touchpoint"), ("role", "Role"), ("kind", "Kind"), ("ta
           ("visit", "Visit"), ("organisation", "Organisation"), ("participant", "Participant"),
           ("author", "Author"), ("media", "Media")]
 FACET_NAMES = {name for name, _ in FACETS}
-COLUMNS = {"touchpoint": Observation.touchpoint_id, "role": Observation.role_id, "kind": Observation.kind,
-           "visit": Observation.visit_id, "participant": Observation.participant_id,
-           "author": Observation.author_id}
-SHARED = tuple(COLUMNS)  # counted together in one pass when their own filter is off
 CELL_FACETS = ("touchpoint", "role", "visit", "participant")  # what a journey cell's notes are kept by
 JOURNEY_FILTERS = {*CELL_FACETS, "organisation"}  # filters a journey cell's notes all pass or all fail
 PAIRED = ("kind", "author", "tag", "media")  # counted per pair of two facets' values (summaries.paired_counts)
@@ -114,14 +112,6 @@ def labels(study_id, name, values):
     return dict(sorted(db.session.execute(query).all(), key=lambda r: (natural_key(r[1]), r[0])))
 
 
-def grouped(filters, dialect_name, names, sort=False):
-    # sort: "+ 0" stops SQLite walking a one-column index for the GROUP BY order (a row lookup per
-    # note); it reads the covering index and sorts the few groups instead. Harmless on PostgreSQL.
-    columns = [COLUMNS[name] + 0 if sort else COLUMNS[name] for name in names]
-    return db.session.execute(select(*columns, func.count()).where(*conditions(filters, dialect_name))
-                              .group_by(*columns)).all()
-
-
 def organisations(study_id):
     """(visit -> organisation, participant -> organisation): how a note's organisation is worked out."""
     visit_org = dict(db.session.execute(select(SiteVisit.id, SiteVisit.organisation)
@@ -131,30 +121,20 @@ def organisations(study_id):
     return visit_org, person_org
 
 
-def shared_counts(filters, dialect_name, orgs=None):
-    """Counts of each column facet whose own filter is off (they share that WHERE: every active
-    filter), organisation worked out from visit and participant, and the total.
-
-    Two grouped passes over ix_observation_facets rather than one query per facet: the first reads
-    it in order (no sort), the second has few groups (visits x participants x authors).
-    """
-    found = {name: Counter() for name in (*SHARED, "organisation")}
-    total = 0
-    for touchpoint, role, kind, n in grouped(filters, dialect_name, ("touchpoint", "role", "kind")):
-        found["touchpoint"][touchpoint] += n
-        found["role"][role] += n
-        found["kind"][kind] += n
-        total += n
-    visit_org, person_org = orgs or organisations(filters.study_id)
-    for visit, participant, author, n in grouped(filters, dialect_name, ("visit", "participant", "author"), sort=True):
-        found["visit"][visit] += n
-        found["participant"][participant] += n
-        found["author"][author] += n
+def shared_counts(filters, dialect_name, orgs, attention):
+    """The counts of each facet whose own filter is off (they share that WHERE: every active filter), the total
+    and the attention count (None unless `attention`), the matching notes found once (matching.counted_once);
+    organisation worked out from visit and participant."""
+    linked = [name for name in LINKED if not filters.values.get(name)]
+    found, total, needing, visits_and_people = counted_once(filters, dialect_name, linked, attention)
+    found["organisation"] = Counter()
+    visit_org, person_org = orgs
+    for (visit, participant), n in visits_and_people.items():
         # As the organisation filter reads it: the visit's organisation, else the participant's.
         org = visit_org.get(visit) if visit is not None else person_org.get(participant)
         if org:
             found["organisation"][org] += n
-    return found, total
+    return found, total, needing
 
 
 def kept_counts(study_id, orgs):
@@ -175,9 +155,11 @@ def matched_counts(filters, dialect_name, orgs):
     """Every facet's counts under the filters (each facet without its own), the total, the attention count.
 
     Filters on the journey's own facets and dates alone, and one value of another facet alone, are answered from
-    counts kept on write (journey_filtered_counts, one_value_counts). Otherwise the notes are counted; a facet
-    whose filter is the only one on (several tags, say) is counted under no filter at all: the study's kept counts,
-    not a count over every note of the study (at 1M, all the notes against the filter's tenth or so).
+    counts kept on write (journey_filtered_counts, one_value_counts). Otherwise the notes are counted: in one
+    statement for every facet whose own filter is off, and one more for each facet whose filter is on, under the
+    other filters; a facet whose filter is the only one on (several tags, say) is counted under no filter at all:
+    the study's kept counts, not a count over every note of the study (at 1M, all the notes against the filter's
+    tenth or so).
     """
     if journey_filtered(filters):
         return journey_filtered_counts(filters, orgs)
@@ -185,12 +167,14 @@ def matched_counts(filters, dialect_name, orgs):
     if one:
         return one_value_counts(filters.study_id, *one, orgs)
     only = sole_filter(filters)
-    shared, total = shared_counts(filters, dialect_name, orgs)
+    anywhere = attention_anywhere(filters.study_id)
+    shared, total, attention = shared_counts(filters, dialect_name, orgs, anywhere and not filters.attention)
     whole = kept_counts(filters.study_id, orgs)[0] if only else {}
     found = {name: whole[name] if name == only else
              shared[name] if name in shared and not filters.values.get(name) else
              counts(filters, name, dialect_name) for name, _ in FACETS}
-    attention = attention_count(filters, dialect_name) if attention_anywhere(filters.study_id) else 0
+    if attention is None:  # none needs attention, or the filter is on: the notes it keeps are those needing it
+        attention = total if filters.attention else 0
     return found, total, attention
 
 
