@@ -4,10 +4,10 @@ A designer remembers a note by its tag (WALK-R1, “month end”), half a code (
 researcher typed (👍🏽, 🔥, €); each query here runs on SQLite and on PostgreSQL with the same answer.
 """
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
-from fieldnotes.explore import search
+from fieldnotes.explore import listing, search
 from fieldnotes.explore.filters import conditions, parse_filters
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
@@ -90,3 +90,37 @@ def test_symbols_are_marked_where_found():
 
 def test_punctuation_alone_is_still_no_search():
     assert search.parse("' : & | ! <-> :* - ...") == []
+
+
+@pytest.mark.parametrize("q", [q for q, _ in QUERIES] + ["walk floor", '"second walk"', "nobody wrote this"])
+def test_a_search_lists_the_same_notes_in_the_same_order_however_its_notes_are_read(app, tagged_notes, q):
+    """The browse page lists a search's notes one of two ways by how many match (listing.FEW): found by the indexes
+    and sorted, or read in time order and each asked whether it matches (IN, not = ANY). Both list the same notes,
+    page for page."""
+    study_id, names = tagged_notes
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        filters = parse_filters(study_id, MultiDict({"q": q}))
+        listed = {matching: [n.id for n in listing.browse_page(filters, dialect, matching)[0]]
+                  for matching in (None, 0, listing.FEW + 1)}
+        assert listed[0] == listed[None] == listed[listing.FEW + 1]
+        assert {names[i] for i in listed[0]} == dict(QUERIES).get(q, {names[i] for i in listed[0]})
+
+
+def test_few_matching_notes_are_found_by_the_search_not_by_walking_the_study_in_time_order(app, tagged_notes):
+    """With few notes matching, PostgreSQL must not walk the study's notes newest first until 50 match: for a word
+    no note has, that read all 1M notes of a study (2.6-11 s)."""
+    study_id, _ = tagged_notes
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite reads the study's notes either way: it cannot find them by the OR of the indexes")
+        filters = parse_filters(study_id, MultiDict({"q": "nobody"}))
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))  # as a large study prices a full read
+        plans = {matching: "\n".join(db.session.scalars(text("EXPLAIN " + str(listing.page_query(
+            filters, "postgresql", matching).compile(dialect=db.engine.dialect,
+                                                     compile_kwargs={"literal_binds": True})))))
+                 for matching in (0, listing.FEW + 1)}
+        db.session.rollback()
+    walk = "Index Scan Backward using ix_observation_browse"
+    assert walk not in plans[0] and "Sort" in plans[0], plans[0]  # found (by whatever index), then sorted
+    assert walk in plans[listing.FEW + 1], plans[listing.FEW + 1]  # many: the walk, which stops at the 50th

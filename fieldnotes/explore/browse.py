@@ -23,11 +23,11 @@ def browse(study_id):
     dialect_name = db.session.get_bind().dialect.name
     try:
         filters = parse_filters(study_id, request.args)
-        notes, cursor = browse_page(filters, dialect_name)
+        tallies = facets.counted(filters, dialect_name)  # first: how many notes match decides how to list them
+        notes, cursor = browse_page(filters, dialect_name, matching=tallies[1])
     except BadFilter as error:
         abort(400, str(error))
     names = lookups(study_id)
-    tallies = facets.counted(filters, dialect_name)
     facet_list, total = facets.facets(filters, dialect_name, tallies)
     here = request.full_path if request.query_string else request.path
     return render_template(

@@ -137,37 +137,41 @@ def tsquery(parts):
     return " & ".join("(" + " <-> ".join(lexeme(t) for t in part.tokens) + ")" for part in parts)
 
 
-def condition(parts, dialect_name):
-    """A WHERE clause for notes matching every part: in their words, in their tags, or symbols as typed."""
+def condition(parts, dialect_name, row_by_row=False):
+    """A WHERE clause for notes matching every part: in their words, in their tags, or symbols as typed.
+
+    row_by_row: the notes are read one by one (a page walked in time order) and each is asked whether it matches,
+    rather than found by the indexes; see one_of.
+    """
+    as_set = dialect_name == "postgresql" and not row_by_row
     worded = [p for p in parts if p.tokens]
     clauses = [literal_match(p.literal) for p in parts if p.literal and not p.tag_ids]
     if any(p.tag_ids for p in parts):
-        clauses = [or_(heard_or_written([p], dialect_name, i, p.tag_ids) if p.tokens else literal_match(p.literal),
-                       tagged(p.tag_ids, dialect_name))
+        clauses = [or_(heard_or_written([p], dialect_name, i, as_set, p.tag_ids) if p.tokens
+                       else literal_match(p.literal), tagged(p.tag_ids, as_set))
                    for i, p in enumerate(parts)]
     elif worded:
-        clauses.append(heard_or_written(worded, dialect_name))  # one index lookup for all the words
+        clauses.append(heard_or_written(worded, dialect_name, 0, as_set))  # one index lookup for all the words
     return and_(*clauses)
 
 
-def heard_or_written(parts, dialect_name, number=0, tagged_too=False):
+def heard_or_written(parts, dialect_name, number, as_set, tagged_too=False):
     """The words in the note's text, or all of them in the transcript of one of its recordings.
 
     tagged_too: the part is OR-ed with its tags' notes too (`tagged`).
     """
     written = words_match(parts, dialect_name, number)
-    if dialect_name == "postgresql" and tagged_too and any(len(part.tokens) > 1 for part in parts):
+    if as_set and tagged_too and any(len(part.tokens) > 1 for part in parts):
         # A phrase: its index cannot say whether the words are side by side, so PostgreSQL checks each row found
         # again against the whole OR, and the tagged notes' "= ANY(array)" is a walk of the array for each row.
         # "month end", also a tag's name on 40k of 1M notes: 2.2 s a statement. As note ids of its own, the
         # phrase's arm is exact like the others: nothing is checked again (0.6 s).
         phrased = Observation.__table__.alias("phrased")
-        written = one_of(select(phrased.c.id).where(words_match(parts, dialect_name, number, phrased.name)),
-                         dialect_name)
-    return or_(written, heard(parts, dialect_name, number))
+        written = one_of(select(phrased.c.id).where(words_match(parts, dialect_name, number, phrased.name)), as_set)
+    return or_(written, heard(parts, dialect_name, number, as_set))
 
 
-def heard(parts, dialect_name, number=0):
+def heard(parts, dialect_name, number, as_set):
     """Notes with a recording whose transcript (its current text) holds every word (transcripts/fulltext.py)."""
     name = f"fts_heard_{number}"
     if dialect_name == "postgresql":
@@ -178,15 +182,19 @@ def heard(parts, dialect_name, number=0):
                                      .where(text(f"{transcript_fulltext.FTS_TABLE} MATCH :{name}")
                                             .bindparams(bindparam(name, fts5_query(parts)))))
     return one_of(select(Recording.observation_id).join(Transcript, Transcript.recording_id == Recording.id)
-                  .where(Recording.observation_id.is_not(None), matching), dialect_name)
+                  .where(Recording.observation_id.is_not(None), matching), as_set)
 
 
-def one_of(note_ids, dialect_name):
-    """The note's id is among those `note_ids` selects. On PostgreSQL as `= ANY(ARRAY(...))`, which an index can
-    answer: beside the words' index in an OR, "IN (subquery)" made PostgreSQL read every note of the study and
-    compute its words on the spot (20-25 s a statement at 1M notes, issue 11 session 14); this way both arms are
-    index scans, OR-ed as bitmaps."""
-    if dialect_name == "postgresql":
+def one_of(note_ids, as_set):
+    """The note's id is among those `note_ids` selects.
+
+    as_set (PostgreSQL, the notes found by the indexes): as `= ANY(ARRAY(...))`, which an index can answer. Beside
+    the words' index in an OR, "IN (subquery)" made PostgreSQL read every note of the study and compute its words
+    on the spot (20-25 s a statement at 1M notes, issue 11 session 14); this way every arm is an index scan, OR-ed
+    as bitmaps. Otherwise "IN (subquery)": asked of one note at a time (a page walked in time order), it is a probe
+    of a hash, where "= ANY(array)" walks the array (a tag's 40k notes): 590 ms for a page, 28 ms this way.
+    """
+    if as_set:
         return Observation.id == any_(func.array(note_ids.scalar_subquery()))
     return Observation.id.in_(note_ids)
 
@@ -206,8 +214,8 @@ def literal_match(literal):
                Observation.expected.contains(literal, autoescape=True))
 
 
-def tagged(tag_ids, dialect_name):
-    return one_of(select(observation_tag.c.observation_id).where(observation_tag.c.tag_id.in_(tag_ids)), dialect_name)
+def tagged(tag_ids, as_set):
+    return one_of(select(observation_tag.c.observation_id).where(observation_tag.c.tag_id.in_(tag_ids)), as_set)
 
 
 def highlight(value, parts):
