@@ -38,8 +38,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 SEARCHES = ["invoice", "month", "inv*", "couriers"]
 FLOOR = (f"SELECT count(*) FROM observation WHERE study_id = %s AND deleted_at IS NULL AND {fulltext.PG_VECTOR}"
          " @@ to_tsquery('simple'::regconfig, %s)")
-WAYS = [("IN (subquery)", lambda note_ids, dialect_name: Observation.id.in_(note_ids)), ("= ANY(ARRAY(...))",
-                                                                                        search.one_of)]
+WAYS = [("IN (subquery)", lambda note_ids, as_set: Observation.id.in_(note_ids)), ("= ANY(ARRAY(...))", search.one_of)]
 
 
 def ms_of(work):

@@ -9,8 +9,7 @@ from fieldnotes.explore import facets
 from fieldnotes.explore.facets import attention_count, counts, matched_counts, organisations
 from fieldnotes.explore.filters import parse_filters
 from fieldnotes.extensions import db
-from tests.factories import note_mutation
-from tests.test_summaries import browse_numbers, push, tag_id, varied_notes, world  # noqa: F401  (the fixture)
+from tests.test_summaries import browse_numbers, tag_id, two_authors_notes, world  # noqa: F401  (the fixture)
 
 
 def counted_cases(app, world):  # noqa: F811
@@ -28,13 +27,7 @@ def counted_cases(app, world):  # noqa: F811
 
 def test_every_facet_of_the_notes_a_counted_filter_keeps_is_what_counting_facet_by_facet_says(app, client, auth,
                                                                                              world):  # noqa: F811
-    pushed = varied_notes(world, 40)
-    push(client, *pushed)
-    for mutation in pushed[:5]:  # conflicts kept: the attention count and filter have something to count
-        push(client, note_mutation(world["study"], op="update", entity_id=mutation["entity_id"], base_version=0,
-                                   text="An older edit"))
-    auth.login("rui@example.org")
-    push(client, *varied_notes(world, 9))
+    two_authors_notes(client, auth, world, 40, conflicts=5)
     cases = counted_cases(app, world)
     with app.app_context():
         dialect, orgs = db.engine.dialect.name, organisations(world["study"])

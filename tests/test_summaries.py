@@ -89,6 +89,19 @@ def varied_notes(world, count):
     return notes
 
 
+def two_authors_notes(client, auth, world, count, conflicts):
+    """Ana's `count` varied notes, the first `conflicts` of them with a conflict kept (the attention count and filter
+    have something to count), then nine of Rui's; Ana's pushed mutations."""
+    pushed = varied_notes(world, count)
+    push(client, *pushed)
+    for mutation in pushed[:conflicts]:
+        push(client, note_mutation(world["study"], op="update", entity_id=mutation["entity_id"], base_version=0,
+                                   text="An older edit"))
+    auth.login("rui@example.org")
+    push(client, *varied_notes(world, 9))
+    return pushed
+
+
 def note_ids(app, study_id, **where):
     with app.app_context():
         query = select(Observation.id).where(Observation.study_id == study_id, Observation.deleted_at.is_(None))
@@ -407,13 +420,7 @@ def test_one_value_of_another_facet_or_needs_attention_alone_counts_every_facet_
     alone, as a click on the browse page filters: every facet's options, the total and the attention count from
     the counts kept per pair of facet values, value for value as counting the matching notes says, with two
     authors' notes; again after a tag is merged into another (dropped) and notes are retagged and deleted."""
-    pushed = varied_notes(world, 30)
-    push(client, *pushed)
-    for mutation in pushed[:4]:  # conflicts kept: the attention count and filter have something to count
-        push(client, note_mutation(world["study"], op="update", entity_id=mutation["entity_id"], base_version=0,
-                                   text="An older edit"))
-    auth.login("rui@example.org")
-    push(client, *varied_notes(world, 9))
+    pushed = two_authors_notes(client, auth, world, 30, conflicts=4)
 
     def check():
         with app.app_context():

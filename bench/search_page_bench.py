@@ -1,0 +1,79 @@
+"""The whole browse page under a search or filters the kept counts do not answer, at 1M notes: first viewed (its
+counts not cached, as after any write to the study) and viewed again (counts cached: the note list alone).
+
+    BENCH_REUSE=1 .venv/bin/python bench/search_page_bench.py <url> [size]
+    BENCH_TREE=/tmp/before BENCH_REUSE=1 .venv/bin/python bench/search_page_bench.py <url> [size]   # another tree
+
+On a database seeded by `flask seed-demo --notes <size>` (bench/summaries_bench.py seeds one; default 1,000,000).
+BENCH_TREE: the checkout whose code is timed (a `git worktree` of an earlier commit), so two trees compare on
+one database. Each page is asked BENCH_ROUNDS times (default 5) after one warm-up, the pages in turn each round;
+p50 and the slowest, in ms, server time through Flask's test client. Each page's note count is printed, so two
+trees' runs can be checked alike.
+"""
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+TREE = Path(os.environ.get("BENCH_TREE", Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(TREE))
+
+from sqlalchemy import select  # noqa: E402
+
+from fieldnotes import create_app  # noqa: E402
+from fieldnotes.demo import data  # noqa: E402
+from fieldnotes.demo.large import find_large_study  # noqa: E402
+from fieldnotes.extensions import db  # noqa: E402
+from fieldnotes.studies.models import Tag, Touchpoint  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
+SEARCHES = ["q=invoice", "q=month*", 'q="month end"', 'q="google sheet"', "q=couriers", "q=zebra"]
+
+
+def pages(study_id):
+    tags = db.session.scalars(select(Tag.id).where(Tag.study_id == study_id).order_by(Tag.id)).all()
+    touchpoints = db.session.scalars(select(Touchpoint.id).where(Touchpoint.study_id == study_id)
+                                     .order_by(Touchpoint.id)).all()
+    return SEARCHES + ["q=invoice&kind=quote", f"kind=quote&touchpoint={touchpoints[4]}",
+                       f"tag={tags[0]}&tag={tags[3]}", f"tag={tags[3]}&from=2026-03-01"]
+
+
+def forget_counts(app):
+    """Every filtered count kept so far: as after a write to the study (a new change number)."""
+    app.extensions.get("fieldnotes.facet_cache") and app.extensions["fieldnotes.facet_cache"].entries.clear()
+
+
+def main(url, size):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    client = app.test_client()
+    answer = client.post("/login", data={"email": data.ACCOUNTS["owner"]["email"], "password": data.PASSWORD})
+    assert answer.status_code == 303
+    with app.app_context():
+        study_id = find_large_study(size).id
+        asked = pages(study_id)
+    runs = {(query, view): [] for query in asked for view in ("first", "again")}
+    notes = {}
+    for round_number in range(ROUNDS + 1):
+        for query in asked:
+            for view in ("first", "again"):
+                if view == "first":
+                    forget_counts(app)
+                began = time.perf_counter()
+                response = client.get(f"/studies/{study_id}/notes?{query}")
+                taken = (time.perf_counter() - began) * 1000
+                assert response.status_code == 200, (query, response.status_code)
+                notes[query] = re.search(r'<h2 id="results-heading">(\d+) note', response.get_data(as_text=True))[1]
+                if round_number:
+                    runs[(query, view)].append(taken)
+    print(f"tree {TREE}, {size:,} notes, {ROUNDS} rounds; page ms, p50 / slowest, first viewed and again:")
+    for query in asked:
+        first, again = runs[(query, "first")], runs[(query, "again")]
+        print(f"  {query:40} {int(notes[query]):>8,} notes  first {statistics.median(first):7.1f} / {max(first):7.1f}"
+              f"  again {statistics.median(again):7.1f} / {max(again):7.1f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
