@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from fieldnotes.explore import facets
 from fieldnotes.explore.filters import BadFilter, conditions
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation, Revision, RevisionKind
@@ -79,6 +80,16 @@ def page_query(filters, dialect_name, matching=None):
     return (query.order_by(*order).limit(PAGE_SIZE + 1)
             .options(selectinload(Observation.tags), selectinload(Observation.media),
                      selectinload(Observation.author)))
+
+
+def matching_for_search(filters, dialect_name):
+    """How many notes the filters keep, for a list with no count of its own (the API's, the affinity workspace's),
+    where it decides how the list is read: a search on PostgreSQL (the planner knows the other filters' columns;
+    SQLite reads a search's notes one way). The browse page's count, kept until the study's next write
+    (facets.counted), so paging through a search counts it once."""
+    if dialect_name != "postgresql" or not filters.parts:
+        return None
+    return facets.counted(filters, dialect_name)[1]
 
 
 def browse_page(filters, dialect_name, matching=None):
