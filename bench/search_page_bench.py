@@ -3,12 +3,14 @@ counts not cached, as after any write to the study) and viewed again (counts cac
 
     BENCH_REUSE=1 .venv/bin/python bench/search_page_bench.py <url> [size]
     BENCH_TREE=/tmp/before BENCH_REUSE=1 .venv/bin/python bench/search_page_bench.py <url> [size]   # another tree
+    BENCH_PAGE=affinity BENCH_REUSE=1 .venv/bin/python bench/search_page_bench.py <url> [size]   # the workspace
 
 On a database seeded by `flask seed-demo --notes <size>` (bench/summaries_bench.py seeds one; default 1,000,000).
 BENCH_TREE: the checkout whose code is timed (a `git worktree` of an earlier commit), so two trees compare on
 one database. Each page is asked BENCH_ROUNDS times (default 5) after one warm-up, the pages in turn each round;
 p50 and the slowest, in ms, server time through Flask's test client. Each page's note count is printed, so two
-trees' runs can be checked alike.
+trees' runs can be checked alike. BENCH_PAGE=affinity: the affinity workspace instead (its left column lists the
+search's notes not yet in an insight), the searches only.
 """
 import os
 import re
@@ -30,14 +32,24 @@ from fieldnotes.studies.models import Tag, Touchpoint  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 SEARCHES = ["q=invoice", "q=month*", 'q="month end"', 'q="google sheet"', "q=couriers", "q=zebra"]
+PAGE = os.environ.get("BENCH_PAGE", "notes")
 
 
 def pages(study_id):
     tags = db.session.scalars(select(Tag.id).where(Tag.study_id == study_id).order_by(Tag.id)).all()
     touchpoints = db.session.scalars(select(Touchpoint.id).where(Touchpoint.study_id == study_id)
                                      .order_by(Touchpoint.id)).all()
+    if PAGE == "affinity":
+        return SEARCHES
     return SEARCHES + ["q=invoice&kind=quote", f"kind=quote&touchpoint={touchpoints[4]}",
                        f"tag={tags[0]}&tag={tags[3]}", f"tag={tags[3]}&from=2026-03-01"]
+
+
+def shown(page):
+    """The notes the page says match (browse), or the note cards its left column lists (the workspace)."""
+    if PAGE == "affinity":
+        return page.count('data-note="')
+    return int(re.search(r'<h2 id="results-heading">(\d+) note', page)[1])
 
 
 def forget_counts(app):
@@ -62,16 +74,16 @@ def main(url, size):
                 if view == "first":
                     forget_counts(app)
                 began = time.perf_counter()
-                response = client.get(f"/studies/{study_id}/notes?{query}")
+                response = client.get(f"/studies/{study_id}/{PAGE}?{query}")
                 taken = (time.perf_counter() - began) * 1000
                 assert response.status_code == 200, (query, response.status_code)
-                notes[query] = re.search(r'<h2 id="results-heading">(\d+) note', response.get_data(as_text=True))[1]
+                notes[query] = shown(response.get_data(as_text=True))
                 if round_number:
                     runs[(query, view)].append(taken)
-    print(f"tree {TREE}, {size:,} notes, {ROUNDS} rounds; page ms, p50 / slowest, first viewed and again:")
+    print(f"tree {TREE}, {size:,} notes, {ROUNDS} rounds; {PAGE} page ms, p50 / slowest, first viewed and again:")
     for query in asked:
         first, again = runs[(query, "first")], runs[(query, "again")]
-        print(f"  {query:40} {int(notes[query]):>8,} notes  first {statistics.median(first):7.1f} / {max(first):7.1f}"
+        print(f"  {query:40} {notes[query]:>8,} notes  first {statistics.median(first):7.1f} / {max(first):7.1f}"
               f"  again {statistics.median(again):7.1f} / {max(again):7.1f}")
 
 

@@ -338,11 +338,21 @@ def cache_key(filters, orgs):
             hash((tuple(sorted(visit_org.items())), tuple(sorted(person_org.items())))))
 
 
+def kept_total(filters):
+    """How many notes the filters keep, if the browse page counted them since the study's last write; else None."""
+    entry = facet_cache().get(cache_key(filters, organisations(filters.study_id)))
+    return entry and entry[1]
+
+
 class FacetCache:
     """The last few filtered counts, per app (an app is one database), least recently used out first."""
 
     def __init__(self, size=256):
         self.size, self.entries, self.lock = size, OrderedDict(), Lock()
+
+    def get(self, key):
+        with self.lock:
+            return self.entries.get(key)
 
     def get_or_count(self, key, count):
         with self.lock:

@@ -189,9 +189,9 @@ def attention_condition():
                           Revision.created_at >= Observation.updated_at)
 
 
-def conditions(filters, dialect_name, skip=None, row_by_row=False):
-    """Every active filter's clause, except facet `skip` (for that facet's own counts). row_by_row: the notes are
-    read one by one and each asked whether it matches (search.condition)."""
+def conditions(filters, dialect_name, skip=None, read=search.FOUND):
+    """Every active filter's clause, except facet `skip` (for that facet's own counts). read: how the notes a
+    search matches are read (search.condition)."""
     clauses = [Observation.study_id == filters.study_id, Observation.deleted_at.is_(None)]
     for name, values in filters.values.items():
         if values and name != skip:
@@ -203,5 +203,5 @@ def conditions(filters, dialect_name, skip=None, row_by_row=False):
     if filters.attention and skip != "attention":
         clauses.append(attention_condition())
     if filters.parts:
-        clauses.append(search.condition(filters.parts, dialect_name, row_by_row))
+        clauses.append(search.condition(filters.parts, dialect_name, read))
     return clauses

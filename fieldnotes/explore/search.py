@@ -137,17 +137,21 @@ def tsquery(parts):
     return " & ".join("(" + " <-> ".join(lexeme(t) for t in part.tokens) + ")" for part in parts)
 
 
-def condition(parts, dialect_name, row_by_row=False):
+FOUND, WALKED, EITHER = "found", "walked", "either"  # how the notes a search matches are read (condition)
+
+
+def condition(parts, dialect_name, read=FOUND):
     """A WHERE clause for notes matching every part: in their words, in their tags, or symbols as typed.
 
-    row_by_row: the notes are read one by one (a page walked in time order) and each is asked whether it matches,
-    rather than found by the indexes; see one_of.
+    read: FOUND, all of them found by the indexes (counted); WALKED, read one by one and each asked whether it
+    matches (a page walked in time order); EITHER, as the planner picks (a page of a list with no count of its own).
+    See one_of and heard_or_written for what each changes on PostgreSQL.
     """
-    as_set = dialect_name == "postgresql" and not row_by_row
+    as_set = dialect_name == "postgresql" and read != WALKED
     worded = [p for p in parts if p.tokens]
     clauses = [literal_match(p.literal) for p in parts if p.literal and not p.tag_ids]
     if any(p.tag_ids for p in parts):
-        clauses = [or_(heard_or_written([p], dialect_name, i, as_set, p.tag_ids) if p.tokens
+        clauses = [or_(heard_or_written([p], dialect_name, i, as_set, read == FOUND and p.tag_ids) if p.tokens
                        else literal_match(p.literal), tagged(p.tag_ids, as_set))
                    for i, p in enumerate(parts)]
     elif worded:
@@ -155,17 +159,18 @@ def condition(parts, dialect_name, row_by_row=False):
     return and_(*clauses)
 
 
-def heard_or_written(parts, dialect_name, number, as_set, tagged_too=False):
+def heard_or_written(parts, dialect_name, number, as_set, phrase_as_ids=False):
     """The words in the note's text, or all of them in the transcript of one of its recordings.
 
-    tagged_too: the part is OR-ed with its tags' notes too (`tagged`).
+    phrase_as_ids: the part is OR-ed with its tags' notes too (`tagged`), and all the notes it matches are found.
     """
     written = words_match(parts, dialect_name, number)
-    if as_set and tagged_too and any(len(part.tokens) > 1 for part in parts):
+    if as_set and phrase_as_ids and any(len(part.tokens) > 1 for part in parts):
         # A phrase: its index cannot say whether the words are side by side, so PostgreSQL checks each row found
         # again against the whole OR, and the tagged notes' "= ANY(array)" is a walk of the array for each row.
         # "month end", also a tag's name on 40k of 1M notes: 2.2 s a statement. As note ids of its own, the
-        # phrase's arm is exact like the others: nothing is checked again (0.6 s).
+        # phrase's arm is exact like the others: nothing is checked again (0.6 s). Not for a page a planner may
+        # walk: each note read would be looked for in the phrase's array (the walked page's own tag arm is IN).
         phrased = Observation.__table__.alias("phrased")
         written = one_of(select(phrased.c.id).where(words_match(parts, dialect_name, number, phrased.name)), as_set)
     return or_(written, heard(parts, dialect_name, number, as_set))
