@@ -21,10 +21,10 @@ from fieldnotes.visits.models import Participant, SiteVisit
 PAGE_SIZE = 50
 LAST = 2**31 - 1  # where notes without a touchpoint go in journey order
 # At most this many notes kept by the filters: on PostgreSQL, found by their own indexes and sorted, never by
-# walking the study's notes in time order until 50 match (for a word no note has, the planner guesses some and
-# walked all 1M notes: 2.6 s). A sort of 10k notes is tens of ms; with more, a walk meets 50 within a few thousand
-# notes. SQLite cannot find a search's notes by the OR of its arms' indexes: it reads the study's notes either way,
-# and walking them in time order stops at the 50th.
+# walking the study's notes in time order until 50 match (for a word no note has, the planner guessed thousands
+# and walked all 1M notes: 3-11 s). A sort of 10k notes is tens of ms; with more, a walk meets 50 within a few
+# thousand notes. SQLite cannot find a search's notes by the OR of its arms' indexes: it reads the study's notes
+# either way, and walking them in time order stops at the 50th.
 FEW = 10_000
 
 

@@ -151,7 +151,7 @@ def condition(parts, dialect_name, read=FOUND):
     worded = [p for p in parts if p.tokens]
     clauses = [literal_match(p.literal) for p in parts if p.literal and not p.tag_ids]
     if any(p.tag_ids for p in parts):
-        clauses = [or_(heard_or_written([p], dialect_name, i, as_set, read == FOUND and p.tag_ids) if p.tokens
+        clauses = [or_(heard_or_written([p], dialect_name, i, as_set, read == FOUND and bool(p.tag_ids)) if p.tokens
                        else literal_match(p.literal), tagged(p.tag_ids, as_set))
                    for i, p in enumerate(parts)]
     elif worded:
@@ -162,7 +162,7 @@ def condition(parts, dialect_name, read=FOUND):
 def heard_or_written(parts, dialect_name, number, as_set, phrase_as_ids=False):
     """The words in the note's text, or all of them in the transcript of one of its recordings.
 
-    phrase_as_ids: the part is OR-ed with its tags' notes too (`tagged`), and all the notes it matches are found.
+    phrase_as_ids: the part is OR-ed with its tags' notes (`tagged`), and all the notes it matches are found.
     """
     written = words_match(parts, dialect_name, number)
     if as_set and phrase_as_ids and any(len(part.tokens) > 1 for part in parts):
