@@ -9,7 +9,10 @@ On a database seeded by `flask seed-demo --notes <size>` (bench/summaries_bench.
 BENCH_TREE: the checkout whose code is timed (a `git worktree` of an earlier commit), so two trees compare on
 one database. Each page is asked BENCH_ROUNDS times (default 5) after one warm-up, the pages in turn each round;
 p50 and the slowest, in ms, server time through Flask's test client. Each page's note count is printed, so two
-trees' runs can be checked alike. BENCH_PAGE=affinity: the affinity workspace instead (its left column lists the
+trees' runs can be checked alike. Beside each search's page, the floor in the same run (PostgreSQL): the study's
+live notes with the search's words, counted and their newest 51 listed, through plain psycopg on its own connection,
+by the words' index alone (no tags, no transcripts, no facets: the least a search's page can ask), p50.
+BENCH_PAGE=affinity: the affinity workspace instead (its left column lists the
 search's notes not yet in an insight), the searches only.
 """
 import os
@@ -22,11 +25,15 @@ from pathlib import Path
 TREE = Path(os.environ.get("BENCH_TREE", Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(TREE))
 
+import psycopg  # noqa: E402
 from sqlalchemy import select  # noqa: E402
+from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from fieldnotes import create_app  # noqa: E402
 from fieldnotes.demo import data  # noqa: E402
 from fieldnotes.demo.large import find_large_study  # noqa: E402
+from fieldnotes.explore import search  # noqa: E402
+from fieldnotes.explore.filters import parse_filters  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.studies.models import Tag, Touchpoint  # noqa: E402
 
@@ -43,6 +50,33 @@ def pages(study_id):
         return SEARCHES
     return SEARCHES + ["q=invoice&kind=quote", f"kind=quote&touchpoint={touchpoints[4]}",
                        f"tag={tags[0]}&tag={tags[3]}", f"tag={tags[3]}&from=2026-03-01"]
+
+
+FLOOR = ("SELECT count(*) FROM observation WHERE study_id = %(study)s AND deleted_at IS NULL"
+         " AND search_words @@ to_tsquery('simple'::regconfig, %(words)s)",
+         "SELECT id FROM observation WHERE study_id = %(study)s AND deleted_at IS NULL"
+         " AND search_words @@ to_tsquery('simple'::regconfig, %(words)s) ORDER BY captured_at DESC, id DESC LIMIT 51")
+
+
+def floors(url, study_id, asked):
+    """{query: p50 ms of the floor's two statements} for each search among `asked` (PostgreSQL only)."""
+    if not url.startswith("postgresql"):
+        return {}
+    taken = {}
+    with psycopg.connect(url.replace("+psycopg", "")) as connection:
+        for query in asked:
+            parts = parse_filters(study_id, MultiDict([query.split("=", 1)])).parts if query.startswith("q=") else []
+            if not parts or "&" in query:
+                continue
+            words = {"study": study_id, "words": search.tsquery(parts)}
+            runs = []
+            for _ in range(ROUNDS):
+                began = time.perf_counter()
+                for statement in FLOOR:
+                    connection.execute(statement, words).fetchall()
+                runs.append((time.perf_counter() - began) * 1000)
+            taken[query] = statistics.median(runs)
+    return taken
 
 
 def shown(page):
@@ -66,6 +100,7 @@ def main(url, size):
     with app.app_context():
         study_id = find_large_study(size).id
         asked = pages(study_id)
+        floor = floors(url, study_id, asked)
     runs = {(query, view): [] for query in asked for view in ("first", "again")}
     notes = {}
     for round_number in range(ROUNDS + 1):
@@ -84,7 +119,8 @@ def main(url, size):
     for query in asked:
         first, again = runs[(query, "first")], runs[(query, "again")]
         print(f"  {query:40} {notes[query]:>8,} notes  first {statistics.median(first):7.1f} / {max(first):7.1f}"
-              f"  again {statistics.median(again):7.1f} / {max(again):7.1f}")
+              f"  again {statistics.median(again):7.1f} / {max(again):7.1f}"
+              + (f"  floor {floor[query]:7.1f}" if query in floor else ""))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
 from tests.factories import (add_member, make_conflict, make_observation, make_observations, make_participant,
                              make_study, make_user, make_visit, note_mutation)
+from tests.test_summaries import attention_count
 
 SHA = "ab" * 32
 
@@ -153,7 +154,7 @@ def test_facet_counts_match_direct_queries(app, field):
         assert everything["organisation"] == {"Halloran Logistics": 4, "Meridian Dental": 2, "Castle Foods": 1}
         assert everything["media"] == {"photo": 2, "audio": 2}
         assert everything["author"] == {field.users["owner"]: 3, field.users["researcher"]: 4}
-        assert facets.attention_count(parse_filters(field.study, MultiDict()), dialect) == 1
+        assert attention_count(parse_filters(field.study, MultiDict()), dialect) == 1
 
 
 def test_counts_show_beside_each_value(client, auth, field):

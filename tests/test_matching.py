@@ -6,10 +6,11 @@ from urllib.parse import parse_qsl
 from werkzeug.datastructures import MultiDict
 
 from fieldnotes.explore import facets
-from fieldnotes.explore.facets import attention_count, counts, matched_counts, organisations
+from fieldnotes.explore.facets import counts, matched_counts, organisations
 from fieldnotes.explore.filters import parse_filters
 from fieldnotes.extensions import db
-from tests.test_summaries import browse_numbers, tag_id, two_authors_notes, world  # noqa: F401  (the fixture)
+from tests.test_summaries import (attention_count, browse_numbers, tag_id, two_authors_notes,  # noqa: F401
+                                  world)  # the fixture
 
 
 def counted_cases(app, world):  # noqa: F811

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from fieldnotes.auth.models import User
 from fieldnotes.explore import facets as facets_module
-from fieldnotes.explore.facets import attention_count, counts, journey_filtered, matched_counts, organisations
-from fieldnotes.explore.filters import Filters
+from fieldnotes.explore.facets import counts, journey_filtered, matched_counts, organisations
+from fieldnotes.explore.filters import Filters, attention_condition, conditions
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
 from fieldnotes.observations.models import FacetCount, JourneyCount, Observation
@@ -87,6 +87,12 @@ def varied_notes(world, count):
             tags=[["paper", "invoices"], ["paper"], [], ["month-end"]][i % 4],
             media=[photo()] if i % 3 == 0 else [photo(), photo("audio")] if i % 7 == 0 else []))
     return notes
+
+
+def attention_count(filters, dialect_name):
+    """The notes needing attention under every filter but needs-attention's own, counted note by note."""
+    where = conditions(filters, dialect_name, skip="attention")
+    return db.session.scalar(select(func.count()).select_from(Observation).where(*where, attention_condition()))
 
 
 def two_authors_notes(client, auth, world, count, conflicts):

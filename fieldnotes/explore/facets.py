@@ -16,7 +16,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import aliased
 
 from fieldnotes.auth.models import User
-from fieldnotes.explore.filters import attention_condition, conditions
+from fieldnotes.explore.filters import conditions
 from fieldnotes.explore.matching import COLUMNS, LINKED, counted_once
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
@@ -79,11 +79,6 @@ def count_query(filters, name, dialect_name):
 
 def counts(filters, name, dialect_name):
     return {value: n for value, n in db.session.execute(count_query(filters, name, dialect_name))}
-
-
-def attention_count(filters, dialect_name):
-    where = conditions(filters, dialect_name, skip="attention")
-    return db.session.scalar(select(func.count()).select_from(Observation).where(*where, attention_condition()))
 
 
 def labels(study_id, name, values):

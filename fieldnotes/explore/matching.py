@@ -54,9 +54,9 @@ def counted_once(filters, dialect_name, linked, attention):
             grouping(1, {name: matched.c[name] for name in PEOPLE}).select_from(matched)]
     ids = select(matched.c.id)
     if "tag" in linked:
-        arms.append(grouping(2, {"tag": observation_tag.c.tag_id}).where(observation_tag.c.observation_id.in_(ids)))
+        arms.append(grouping(2, {"tag": LINKED["tag"]}).where(observation_tag.c.observation_id.in_(ids)))
     if "media" in linked:
-        arms.append(grouping(3, {"media": Attachment.slot}, func.count(distinct(Attachment.observation_id)))
+        arms.append(grouping(3, {"media": LINKED["media"]}, func.count(distinct(Attachment.observation_id)))
                     .where(Attachment.observation_id.in_(ids)))
     found = {name: Counter() for name in (*COLUMNS, *linked)}
     total, needing, visits_and_people = 0, 0, Counter()
