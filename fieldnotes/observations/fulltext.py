@@ -42,8 +42,8 @@ def pg_statements(pg_index, table, words):
 
     Kept, not worked out again when read: the index cannot tell whether a phrase's words are next to each other,
     and a match too large for memory is noted by page, not row, so such candidates have their words checked again;
-    working them out from the text (punctuation replaced, then parsed) took 2.4 s a statement for a phrase matching
-    100k notes of 1M (issue 11, session 15). A stored tsvector is read, not parsed.
+    working them out from the text (punctuation replaced, then parsed) made a count of a phrase's 24k-69k notes of 1M
+    take 440-770 ms, read 80-180 ms (issue 11, session 15). A stored tsvector is read, not parsed.
     """
     column = f"{WORDS_COLUMN} tsvector GENERATED ALWAYS AS ({words}) STORED"
     return (f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}",
