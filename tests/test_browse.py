@@ -1,6 +1,7 @@
 """The browse page: filters combined, order, facet counts, keyset pages across ties, safety, permissions."""
 import re
 import uuid
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -203,6 +204,39 @@ def test_next_page_keeps_the_filters(client, auth, field, monkeypatch):
     second = client.get(link)
     assert listed(second, field) == ["n1"]
     assert 'rel="next"' not in second.get_data(as_text=True)
+
+
+def test_few_matching_notes_are_judged_beside_the_study_s_notes(app):
+    """A filter's notes are found and sorted when they are few beside the study's (10 x the square root of its notes:
+    245 of 600), and walked to newest first when many: two tags on 8 % of 100k notes were found and sorted in 54 ms
+    where the walk meets 50 in 5. Either way, the same notes in the same order, page for page."""
+    with app.app_context():
+        user = make_user()
+        study = make_study(user)
+        for start in range(0, 600, 200):
+            make_observations(study, user, [
+                {"text": f"Note {i}", "tags": ["busy"] + (["rare"] if i % 60 == 1 else []) if i % 2 else [],
+                 "captured_at": f"2026-03-{1 + i % 28:02}T{i % 24:02}:00:00+00:00"} for i in range(start, start + 200)])
+        tags = {t.name: t.id for t in study.tags}
+        dialect = db.engine.dialect.name
+        assert facets.summaries.live_notes(study.id) == 600
+        for name, matching in (("busy", 300), ("rare", 10)):
+            filters = parse_filters(study.id, MultiDict({"tag": str(tags[name])}))
+            assert facets.counted(filters, dialect)[1] == matching
+            sql = str(listing.page_query(filters, dialect, matching).compile(dialect=db.engine.dialect))
+            sorted_first = "coalesce(observation.captured_at, observation.captured_at)" in sql
+            assert sorted_first == (dialect == "postgresql" and name == "rare"), (name, sql)
+            pages = {}
+            for told in (None, matching, 10**9, 0):
+                seen, after = [], None
+                while True:
+                    notes, after = listing.browse_page(replace(filters, after=after), dialect, told)
+                    seen += [n.id for n in notes]
+                    if not after:
+                        break
+                pages[told] = seen
+            assert len(pages[None]) == len(set(pages[None])) == matching
+            assert pages[None] == pages[matching] == pages[10**9] == pages[0], name
 
 
 def test_search_highlights_words_and_escapes_the_note(app, client, auth, field):
