@@ -40,7 +40,8 @@ class Observation(db.Model):
     __table_args__ = (Index("ix_observation_study_seq", "study_id", "seq"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    # No index of its own: every index below begins with the study (migration 0023).
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     kind: Mapped[Kind] = mapped_column(enum_column(Kind))
     text: Mapped[str] = mapped_column(Text, default="")
@@ -78,7 +79,7 @@ class Observation(db.Model):
         return f"<Observation {self.id} v{self.version}>"
 
 
-# How browse, facets, tag counts and the matrix read a study's notes (docs/benchmarks.md has the figures).
+# How browse and the matrix read a study's notes (docs/benchmarks.md has the figures).
 # Browse reads a study's notes newest first a page at a time: this index answers that without a sort.
 Index("ix_observation_browse", Observation.study_id, Observation.captured_at, Observation.id)
 # Browse filtered to one touchpoint, role, participant or visit: that term's notes newest first, from
@@ -90,12 +91,6 @@ Index("ix_observation_browse", Observation.study_id, Observation.captured_at, Ob
 for _term in ("touchpoint_id", "role_id", "participant_id", "visit_id"):
     Index(f"ix_observation_{_term.removesuffix('_id')}_time", Observation.study_id,
           Observation.__table__.c[_term], Observation.captured_at, Observation.id)
-# Facet counts group a study's live notes by these columns; covering them spares a row lookup per note.
-Index("ix_observation_facets", Observation.study_id, Observation.touchpoint_id, Observation.role_id,
-      Observation.kind, Observation.visit_id, Observation.participant_id, Observation.author_id,
-      Observation.deleted_at)
-# A study's live notes by id, from the index alone: what tag counts join observation_tag to.
-Index("ix_observation_live", Observation.study_id, Observation.deleted_at, Observation.id)
 # The journey matrix groups a study's live notes by touchpoint and role, counting participants,
 # visits and kinds: with every column it reads in one index, SQLite answers 100,000 notes
 # from the index alone instead of sorting the table (about 10x faster).
