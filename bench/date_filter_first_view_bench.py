@@ -10,8 +10,8 @@ On a database `flask seed-demo --notes <size>` seeded (bench/summaries_bench.py 
 p50 and the slowest in ms, two ways in turn, and the statements of one month's count each way with their times:
 - "counted": over the matching notes (before session 13; still the way for kind, author, tag, media, search);
 - "kept per cell and day": from cell_facet_count's rows of the filter's days (session 13).
-This is what a date filter costs the first time after each write to the study (facets.FacetCache keys on the
-study's change number). Also printed: the study's journey cells and its (cell, day) pairs, the rows the day
+This is what a date filter costs counted from the start (asked for the first time, or after an edit to a note
+counted before: explore/facet_cache.py). Also printed: the study's journey cells and its (cell, day) pairs, the rows the day
 in the kept counts' key takes.
 """
 import os

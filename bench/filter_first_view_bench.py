@@ -11,7 +11,7 @@ BENCH_ROUNDS rounds (default 7):
   no note of the study needs attention (session 11); a matrix cell's two filters are still counted;
 - "kept cells": filters on the journey's own facets take every facet from the counts kept per journey cell
   (journey_count and cell_facet_count, session 12).
-Prints p50 and p95 in ms of each. The cache in front of these counts (facets.FacetCache) is not used: this is
+Prints p50 and p95 in ms of each. The cache in front of these counts (facet_cache.FacetCache) is not used: this is
 what a filter costs the first time after a write.
 """
 import os

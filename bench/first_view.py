@@ -3,8 +3,8 @@ one of facets' deciding functions swapped for the other way's, checked alike and
 
 `ways`: [(label, function)], the last the app's own; `switch`: the name in `module` (explore/facets.py unless
 given) they take the place of (journey_filtered, one_value_filtered; search.one_of). This is what a filter costs
-the first time after each write to the study: facets.FacetCache keys on the study's change number, and is not
-used here.
+counted from the start (asked for the first time, or after an edit to a note counted before: explore/facet_cache.py,
+not used here).
 """
 import statistics
 import time

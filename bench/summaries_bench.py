@@ -38,7 +38,7 @@ from fieldnotes import create_app  # noqa: E402
 from fieldnotes.demo import data  # noqa: E402
 from fieldnotes.demo.large import find_large_study  # noqa: E402
 from fieldnotes.explore.cells import build  # noqa: E402
-from fieldnotes.explore.facets import FacetCache  # noqa: E402
+from fieldnotes.explore.facet_cache import FacetCache  # noqa: E402
 from fieldnotes.extensions import db  # noqa: E402
 from fieldnotes.observations.models import CellFacetCount, FacetCount, JourneyCount  # noqa: E402
 from fieldnotes.studies.models import Touchpoint  # noqa: E402

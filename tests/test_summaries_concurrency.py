@@ -1,16 +1,18 @@
 """Counts kept on write stay right with writers in parallel: phones pushing new notes, racing edits
-and deletes of the same notes, designers tagging and editing them, all at once; then a recount."""
+and deletes of the same notes, designers tagging and editing them, all at once; then a recount. And the filtered
+counts a designer browsing meanwhile kept a while (explore/facet_cache.py) are then what counting the notes finds."""
 import threading
 import uuid
 
 from sqlalchemy import select
 
+from fieldnotes.explore import facet_cache, facets
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
 from fieldnotes.observations.models import Observation
 from fieldnotes.studies.models import Role, Touchpoint
 from tests.factories import PASSWORD, make_study, make_user, note_mutation
-from tests.test_summaries import photo
+from tests.test_summaries import kept_a_while, photo, plain
 
 WRITERS, NEW_NOTES, SHARED = 6, 24, 12
 
@@ -52,6 +54,27 @@ def writer(app, study, shared, number, failures):
             failures.append((action, response.status_code, response.get_data(as_text=True)[:300]))
 
 
+def browser(app, study_id, done, failures):
+    """A designer browsing filtered pages while the others write: each view keeps its counts a while."""
+    client = signed_in_client(app)
+    with app.app_context():
+        queries = [f.params() for f in kept_a_while(study_id)]
+    while not done.is_set():
+        for query in queries:
+            response = client.get(f"/studies/{study_id}/notes", query_string=query)
+            if response.status_code != 200:
+                failures.append(("browse", response.status_code, response.get_data(as_text=True)[:300]))
+
+
+def assert_kept_a_while_right(app, study_id):
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        for filters in kept_a_while(study_id):
+            assert plain(facets.counted(filters, dialect)) == plain(facets.matched_counts(
+                filters, dialect, facets.organisations(study_id))), filters
+        db.session.remove()
+
+
 def version_of(app, note_id):
     with app.app_context():
         version = db.session.scalar(select(Observation.version).where(Observation.id == uuid.UUID(note_id)))
@@ -71,13 +94,18 @@ def test_parallel_writers_leave_counts_a_recount_finds(app):
     assert {r["status"] for r in response.json["results"]} == {"applied"}
     shared_ids = [m["entity_id"] for m in shared]
 
-    failures = []
+    failures, done = [], threading.Event()
+    reading = threading.Thread(target=browser, args=(app, world["id"], done, failures))
+    reading.start()
     threads = [threading.Thread(target=writer, args=(app, world, shared_ids, n, failures)) for n in range(WRITERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    done.set()
+    reading.join()
     assert failures == []
+    assert_kept_a_while_right(app, world["id"])
     with app.app_context():
         stored, recounted = summaries.stored(world["id"]), summaries.recount(world["id"])
         assert stored == recounted
@@ -86,3 +114,40 @@ def test_parallel_writers_leave_counts_a_recount_finds(app):
             Observation.study_id == world["id"], Observation.deleted_at.is_(None)))
         assert notes >= WRITERS * NEW_NOTES  # every phone's new notes are there, and counted
         assert stored[1].get((world["id"], "attention", ""), 0) > 0  # racing edits lost, kept as conflicts
+
+
+def test_counts_kept_a_while_stay_right_while_phones_push_new_notes(app, monkeypatch):
+    """A field day: phones push new notes while a designer browses searches and filters. Each view after a push
+    counts only the notes written since and adds them; at the end, the counts are what counting the notes finds."""
+    with app.app_context():
+        study = make_study(make_user("ana@example.org", name="Ana"))
+        world = {"id": study.id,
+                 "touchpoints": db.session.scalars(select(Touchpoint.id).where(Touchpoint.study_id == study.id)).all(),
+                 "roles": db.session.scalars(select(Role.id).where(Role.study_id == study.id)).all()}
+    brought_up_to_date = []
+    adding = facet_cache.added
+    monkeypatch.setattr(facet_cache, "added", lambda *a: brought_up_to_date.append(1) or adding(*a))
+
+    def phone(number):
+        client, device = signed_in_client(app), str(uuid.uuid4())
+        for batch in range(4):
+            notes = [note_mutation(world["id"], kind=["quote", "breakdown", "idea"][(number + i) % 3],
+                                   text=f"Invoice queue note {batch}-{i}", tags=[f"phone {number}", "shared"][: 1 + i % 2])
+                     for i in range(6)]
+            response = client.post("/api/sync/push", json={"device_id": device, "mutations": notes})
+            if response.status_code != 200:
+                failures.append(("push", response.status_code))
+
+    failures, done = [], threading.Event()
+    reading = threading.Thread(target=browser, args=(app, world["id"], done, failures))
+    reading.start()
+    phones = [threading.Thread(target=phone, args=(n,)) for n in range(WRITERS)]
+    for thread in phones:
+        thread.start()
+    for thread in phones:
+        thread.join()
+    done.set()
+    reading.join()
+    assert failures == []
+    assert_kept_a_while_right(app, world["id"])
+    assert brought_up_to_date  # the views after a push counted the newer notes only, at least once

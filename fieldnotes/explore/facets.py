@@ -3,25 +3,22 @@
 A whole study's counts are kept on write (observations/summaries) and read from there, and so are those under
 filters on the journey's own facets and dates, or under one value of another facet; under any other filters or
 a search they are counted over the matching notes (found once for every facet whose own filter is off:
-matching.py), and kept a while (FacetCache).
+matching.py), kept a while and brought up to date with the notes written since (facet_cache.py).
 """
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
-from threading import Lock
-
-from flask import current_app
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import aliased
 
 from fieldnotes.auth.models import User
+from fieldnotes.explore import facet_cache
 from fieldnotes.explore.filters import conditions
 from fieldnotes.explore.matching import COLUMNS, LINKED, counted_once
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
-from fieldnotes.observations.models import (Attachment, ChangeStream, Kind, Observation, Slot,
-                                            observation_tag)
+from fieldnotes.observations.models import Attachment, Kind, Observation, Slot, observation_tag
 from fieldnotes.studies.models import Role, Tag, Touchpoint
 from fieldnotes.text import natural_key
 from fieldnotes.visits.models import Participant, SiteVisit
@@ -154,16 +151,27 @@ def matched_counts(filters, dialect_name, orgs):
     statement for every facet whose own filter is off; a facet whose filter is on is counted under the other
     filters (own_filter_counts).
     """
+    return matched_tallies(filters, dialect_name, orgs)[:3]
+
+
+def matched_tallies(filters, dialect_name, orgs):
+    """matched_counts, and the names of the facets read from the counts kept on write (the others were counted
+    over the matching notes: facet_cache adds the newer notes' counts to those)."""
     kept = kept_filtered_counts(filters, orgs)
     if kept:
-        return kept
+        return (*kept, FACET_NAMES)
     anywhere = attention_anywhere(filters.study_id)
     shared, total, attention = shared_counts(filters, dialect_name, orgs, anywhere and not filters.attention)
-    found = {name: own_filter_counts(filters, name, dialect_name, orgs) if filters.values.get(name) else shared[name]
-             for name, _ in FACETS}
+    found, whole = {}, set()
+    for name, _ in FACETS:
+        if filters.values.get(name):
+            found[name], from_kept = own_filter_counts(filters, name, dialect_name, orgs)
+            whole |= {name} if from_kept else set()
+        else:
+            found[name] = shared[name]
     if attention is None:  # none needs attention, or the filter is on: the notes it keeps are those needing it
         attention = total if filters.attention else 0
-    return found, total, attention
+    return found, total, attention, whole
 
 
 def own_filter_counts(filters, name, dialect_name, orgs):
@@ -173,11 +181,13 @@ def own_filter_counts(filters, name, dialect_name, orgs):
     several tags, say), the journey's own facets and dates (a kind beside a touchpoint or a date), or one value of
     another facet (a touchpoint beside a kind). Else counted over the other filters' notes: at 1M, 100-300 ms a
     facet, as many notes as the other filters keep.
+
+    Returns (counts, whether they came from the counts kept on write).
     """
     if sole_filter(filters) == name:
-        return kept_counts(filters.study_id, orgs)[0][name]
+        return kept_counts(filters.study_id, orgs)[0][name], True
     kept = kept_filtered_counts(replace(filters, values={**filters.values, name: []}), orgs)
-    return kept[0][name] if kept else counts(filters, name, dialect_name)
+    return (kept[0][name], True) if kept else (counts(filters, name, dialect_name), False)
 
 
 def kept_filtered_counts(filters, orgs):
@@ -304,66 +314,21 @@ def counted(filters, dialect_name):
     """(found counts per facet, total, attention count) for the browse page.
 
     No filter, filters on the journey's own facets and dates alone, or one value of another facet alone: the kept
-    counts. Any other filters or a search: counted over the matching notes, once per (study, filter, change
-    number, ...): see cache_key for why such an entry cannot go stale.
+    counts. Any other filters or a search: counted over the matching notes, then kept a while and brought up to
+    date with the notes written since (facet_cache).
     """
     orgs = organisations(filters.study_id)
     if not filters.active():
         return kept_counts(filters.study_id, orgs)
     if journey_filtered(filters) or one_value_filtered(filters):  # from kept counts too: a few ms, nothing to keep
         return matched_counts(filters, dialect_name, orgs)
-    return facet_cache().get_or_count(cache_key(filters, orgs),
-                                      lambda: matched_counts(filters, dialect_name, orgs))
-
-
-def cache_key(filters, orgs):
-    """What the counts of a filtered browse depend on, so an entry is found again only while it is right.
-
-    Every change to a note takes a new change number, greater than any before and committed in their order
-    (observations/changes.py), and a restore a new epoch: the study's greatest change number moves with every
-    change to its notes, and only with theirs, so a write in another study leaves this study's entries in place.
-    What changes without one: a conflict kept (moves the attention count, kept on write, in the key) and a
-    visit's or participant's organisation (the organisations, in the key).
-    """
-    latest = select(func.max(Observation.seq)).where(Observation.study_id == filters.study_id).scalar_subquery()
-    epoch, counter = db.session.execute(select(ChangeStream.epoch, latest)).first() or (None, None)
-    attention = summaries.facet_counts(filters.study_id).get("attention", {}).get("", 0)
-    visit_org, person_org = orgs
-    return (filters.study_id, tuple(sorted(map(tuple, filters.params()))), epoch, counter, attention,
-            hash((tuple(sorted(visit_org.items())), tuple(sorted(person_org.items())))))
+    return facet_cache.counts(filters, orgs, lambda window: matched_tallies(window, dialect_name, orgs))
 
 
 def kept_total(filters):
-    """How many notes the filters keep, if the browse page counted them since the study's last write; else None."""
-    entry = facet_cache().get(cache_key(filters, organisations(filters.study_id)))
-    return entry and entry[1]
-
-
-class FacetCache:
-    """The last few filtered counts, per app (an app is one database), least recently used out first."""
-
-    def __init__(self, size=256):
-        self.size, self.entries, self.lock = size, OrderedDict(), Lock()
-
-    def get(self, key):
-        with self.lock:
-            return self.entries.get(key)
-
-    def get_or_count(self, key, count):
-        with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-        value = count()
-        with self.lock:
-            self.entries[key] = value
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return value
-
-
-def facet_cache():
-    return current_app.extensions.setdefault("fieldnotes.facet_cache", FacetCache())
+    """How many notes the filters keep, if the browse page has counted them up to the study's last write; else
+    None."""
+    return facet_cache.kept_total(filters, organisations(filters.study_id))
 
 
 def facets(filters, dialect_name, tallies=None):

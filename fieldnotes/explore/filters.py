@@ -48,6 +48,9 @@ class Filters:
     parts: list = field(default_factory=list)
     order: str = "newest"
     after: str | None = None
+    # Not from the URL: (after, upto) change numbers, the notes last changed in that window only (the filtered
+    # counts brought up to date with the notes written since they were counted: facet_cache.py).
+    changed: tuple | None = None
 
     def params(self, **changes):
         """The URL query (a list of pairs) for these filters, with `changes` applied; no cursor."""
@@ -202,6 +205,12 @@ def conditions(filters, dialect_name, skip=None, read=search.FOUND):
         clauses.append(Observation.captured_at < day_start(filters.date_to + timedelta(days=1)))
     if filters.attention and skip != "attention":
         clauses.append(attention_condition())
+    if filters.changed:
+        after, upto = filters.changed
+        clauses += [Observation.seq <= upto] + ([] if after is None else [Observation.seq > after])
+        # The notes written since some counts: a few, read by their change numbers, each asked whether it matches.
+        # Found by the search's indexes, "month end" (also a tag's name) read its 68k notes at 1M: 190 ms for 5.
+        read = search.WALKED if after is not None else read
     if filters.parts:
         clauses.append(search.condition(filters.parts, dialect_name, read))
     return clauses

@@ -50,11 +50,20 @@ def journey_cells_between(study_id, days):
     return [cell_of(r) for r in rows if r[4]]
 
 
-def live_notes(study_id):
-    """How many live notes the study has: each note has one kind, so its kind counts' sum."""
+def live_notes_query(study_id):
+    """How many live notes the study has, as a query: each note has one kind, so its kind counts' sum."""
     t = facet_table
-    return db.session.scalar(select(func.coalesce(func.sum(t.c.notes), 0))
-                             .where(t.c.study_id == study_id, t.c.facet == "kind")) or 0
+    return select(func.coalesce(func.sum(t.c.notes), 0)).where(t.c.study_id == study_id, t.c.facet == "kind")
+
+
+def live_notes(study_id):
+    return db.session.scalar(live_notes_query(study_id)) or 0
+
+
+def attention_query(study_id):
+    """How many of the study's live notes need attention, as a query."""
+    t = facet_table
+    return select(func.coalesce(func.sum(t.c.notes), 0)).where(t.c.study_id == study_id, t.c.facet == "attention")
 
 
 READ = {"kind": Kind, "media": Slot, "author": int, "tag": int, "attention": str}  # a facet's values as stored
