@@ -218,6 +218,30 @@ def test_a_participant_erased_while_their_interview_is_transcribed_leaves_no_wor
         assert "Ellery" not in text and "[participant] keeps a paper tray" in text
 
 
+def test_a_participant_with_no_recording_of_their_own_is_scrubbed_from_the_transcripts_that_name_them(
+        app, client, study_id, visit_id):
+    """Erasing someone who never had a recording must still scrub them from others' transcripts: the query left
+    out the erased person's recordings with `NOT IN (NULL)` when there were none, true of no row, so the erase
+    page counted no transcript naming them and the erasure scrubbed none."""
+    from fieldnotes.studies.models import Study
+    from fieldnotes.visits.models import SiteVisit
+    from fieldnotes.visits.service import holdings
+    from tests.transcripts_world import interview_recording
+    with app.app_context():
+        study = db.session.get(Study, study_id)
+        recording_id = interview_recording(study, db.session.get(SiteVisit, visit_id), study.memberships[0].user,
+                                           said="Janet Ellery keeps the overdue list in her drawer.")
+        person = db.session.get(Participant, participant_id(app))
+        assert holdings(person)["naming_transcripts"] == 1  # what the erase page says it will scrub
+        erasure = erase_participant(person)
+        db.session.commit()
+        erasure.finish()
+        assert erasure.counts["naming_transcripts"] == 1
+        transcript = db.session.scalar(db.select(Transcript).where(Transcript.recording_id == recording_id))
+        assert transcript.text == "[participant] keeps the overdue list in her drawer."
+        assert all("Ellery" not in v.text for v in transcript.versions)
+
+
 def test_a_real_name_said_in_an_interview_is_flagged_for_owners_and_masked_for_everyone_else(app, client, auth,
                                                                                            study_id, visit_id):
     from fieldnotes.studies.models import Study

@@ -30,8 +30,10 @@ def transcripts_naming(participant, pattern, leaving=()):
     if pattern is None:
         return []
     found = []
-    for transcript in db.session.scalars(select(Transcript).where(
-            Transcript.study_id == participant.study_id, Transcript.recording_id.not_in(leaving or [None]))):
+    query = select(Transcript).where(Transcript.study_id == participant.study_id)
+    if leaving:  # not `NOT IN (NULL)` when none are: that is true of no row, and left every transcript naming them
+        query = query.where(Transcript.recording_id.not_in(leaving))
+    for transcript in db.session.scalars(query):
         if any(names_them(pattern, v.text) for v in transcript.versions):
             found.append(transcript)
     return found
