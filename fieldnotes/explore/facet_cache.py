@@ -19,7 +19,9 @@ Why that is enough to be right:
   from one snapshot; the counting statements read only notes up to that number. A note that changes while they
   run moves past it, and the next view finds it changed and counts everything again.
 What changes without a change number sends a view to a fresh entry: a restore (the epoch), a conflict kept (the
-attention count) and a visit's or participant's organisation are in the entry's key.
+attention count), a visit's or participant's organisation (an erasure takes a participant away: it changes these too),
+and for a search, a transcript published, edited or deleted (its recording's note keeps its number, yet the search's
+words may now be heard in it) are in the entry's key.
 """
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
@@ -31,6 +33,7 @@ from sqlalchemy import func, select
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
 from fieldnotes.observations.models import ChangeStream, Observation
+from fieldnotes.transcripts.models import Transcript
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class State:
     upto: int  # the study's greatest change number (0 with no note)
     live: int
     attention: int
+    transcripts: tuple  # the study's transcripts: how many, the newest, their versions, when one last changed
     changed_since: int | None  # live notes last changed after the entry's number, when there is an entry
 
 
@@ -81,21 +85,27 @@ def study_state(study_id, since=None):
     """The study's State, read in one statement: one snapshot, so its numbers agree with each other."""
     notes = select(Observation.id).where(Observation.study_id == study_id)
     live = summaries.live_notes_query(study_id)
+    transcripts = select(Transcript).where(Transcript.study_id == study_id).subquery()
     columns = [select(ChangeStream.epoch).scalar_subquery(),
                select(func.coalesce(func.max(Observation.seq), 0)).where(Observation.study_id == study_id)
-               .scalar_subquery(), live.scalar_subquery(), summaries.attention_query(study_id).scalar_subquery()]
+               .scalar_subquery(), live.scalar_subquery(), summaries.attention_query(study_id).scalar_subquery(),
+               *(select(aggregate).scalar_subquery() for aggregate in (
+                   func.count(transcripts.c.id), func.max(transcripts.c.id), func.sum(transcripts.c.version),
+                   func.max(transcripts.c.updated_at)))]
     if since is not None:
         columns.append(select(func.count()).select_from(notes.where(
             Observation.seq > since, Observation.deleted_at.is_(None)).subquery()).scalar_subquery())
     row = db.session.execute(select(*columns)).one()
-    return State(row[0], int(row[1]), int(row[2] or 0), int(row[3] or 0), int(row[4]) if since is not None else None)
+    return State(row[0], int(row[1]), int(row[2] or 0), int(row[3] or 0), tuple(row[4:8]),
+                 int(row[8]) if since is not None else None)
 
 
 def family(filters, state, orgs):
     """What an entry is kept under: the filters and what can change the counts without a change number."""
     visit_org, person_org = orgs
     return (filters.study_id, tuple(sorted(map(tuple, filters.params()))), state.epoch, state.attention,
-            hash((tuple(sorted(visit_org.items())), tuple(sorted(person_org.items())))))
+            hash((tuple(sorted(visit_org.items())), tuple(sorted(person_org.items())))),
+            state.transcripts if filters.parts else None)
 
 
 def unchanged_since(entry, state):
