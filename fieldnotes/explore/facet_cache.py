@@ -13,8 +13,8 @@ Why that is enough to be right:
 - The study's live notes are kept on write (observations/summaries). Between two reads, they grow by the new and
   restored notes and shrink by those deleted; the live notes changed since grow by the new and restored notes and
   by the old ones changed. The two agree only when no note counted then was deleted or changed: then the entry's
-  notes are as counted, and adding the newer ones gives the counts a recount would (tests/test_facet_cache.py,
-  every kind of write).
+  notes are as counted, and adding the newer ones gives the counts a recount would (tests/test_summaries.py, after
+  every kind of write; test_summaries_concurrency.py, with writers in parallel).
 - Each state (the greatest change number, the live notes and those changed since) is read in one statement, so
   from one snapshot; the counting statements read only notes up to that number. A note that changes while they
   run moves past it, and the next view finds it changed and counts everything again.
