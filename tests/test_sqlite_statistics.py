@@ -26,3 +26,24 @@ def test_a_closing_connection_leaves_statistics_for_the_tables_it_queried(tmp_pa
     with sqlite3.connect(path) as connection:
         analysed = {table for (table,) in connection.execute("SELECT DISTINCT tbl FROM sqlite_stat1")}
     assert "observation" in analysed
+
+
+def test_the_statistics_count_a_study_s_notes_whole_not_a_sample_of_its_first_rows(tmp_path):
+    """A sample (`analysis_limit`) reads an index's first rows: it said a study of 50,455 notes had 201, and SQLite
+    walked the whole study for a word no note has (189 ms at 100k notes; 10 ms with whole statistics)."""
+    path = tmp_path / "statistics.sqlite"
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        db.create_all()
+        owner = make_user("ana@example.org")
+        study = make_study(owner)
+        for batch in range(6):
+            make_observations(study, owner, [{"text": f"Note {batch}-{i}"} for i in range(200)])
+        assert db.session.scalar(select(func.count()).select_from(Observation).where(
+            Observation.study_id == study.id, Observation.captured_at.is_not(None))) == 1200
+        db.session.remove()
+        db.engine.dispose()
+    with sqlite3.connect(path) as connection:
+        [stat] = connection.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_observation_browse'").fetchone()
+    notes, per_study = (int(n) for n in stat.split()[:2])
+    assert notes == per_study == 1200, stat

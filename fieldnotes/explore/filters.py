@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, or_, select
 
 from fieldnotes.auth.models import User
 from fieldnotes.explore import search
@@ -214,5 +214,11 @@ def conditions(filters, dialect_name, skip=None, read=search.FOUND):
             # check 5: 190 ms.
             read = search.WALKED
     if filters.parts:
-        clauses.append(search.condition(filters.parts, dialect_name, read))
+        matching = search.condition(filters.parts, dialect_name, read)
+        if read == search.WALKED and dialect_name == "sqlite":
+            # Each note read is asked. Left an OR of index lookups, SQLite (with whole statistics, which cannot tell
+            # a common word from a rare one in an FTS5 table) finds every note the search matches and sorts them:
+            # "invoice" at 100k, 11k notes, 42 ms a page where walking meets 50 in 24. Inside a CASE, no index.
+            matching = case((matching, 1), else_=0) == 1
+        clauses.append(matching)
     return clauses

@@ -22,7 +22,7 @@ from fieldnotes.visits.models import Participant, SiteVisit
 
 PAGE_SIZE = 50
 LAST = 2**31 - 1  # where notes without a touchpoint go in journey order
-# On PostgreSQL, the filters' notes are found by their own indexes and sorted when they are few beside the study's
+# The filters' notes are found by their own indexes and sorted when they are few beside the study's
 # notes; otherwise the study's notes are walked in time order until a page matches. A walk reads about
 # PAGE_SIZE * study / matching notes if the matches are spread over time, 1-8 µs each (a search's words read from
 # the row; a tag's links probed); finding reads only the matching notes, 3.5-7 µs each with the sort (measured at
@@ -30,8 +30,7 @@ LAST = 2**31 - 1  # where notes without a touchpoint go in journey order
 # matches are bunched in the past: 1,000 of 10k notes, 3,162 of 100k, 10,000 of 1M.
 # The count decides, not the planner: for a word no note has, it guessed thousands and walked all 1M notes
 # (3-11 s); and two tags on 8 % of 100k notes, found and sorted, took 54 ms where the walk takes 5.
-# SQLite cannot find a search's notes by the OR of its arms' indexes: it reads the study's notes either way, and
-# walking them in time order stops at the 50th.
+# SQLite alike: with whole statistics (extensions.py) it finds a search's notes by the OR of its arms' indexes.
 FOUND_PER_ROOT = 10
 
 
@@ -72,7 +71,7 @@ def decode_cursor(order, cursor):
 def page_query(filters, dialect_name, matching=None):
     """The page's notes (and their sort key), one more than a page; `matching`: how many notes the filters keep,
     when known (the browse page's total)."""
-    few = dialect_name == "postgresql" and matching is not None and few_beside_study(filters.study_id, matching)
+    few = matching is not None and few_beside_study(filters.study_id, matching)
     key = sort_key(filters, few)
     # Few, or along the journey (a key no index holds): all found, then sorted. Many: read in time order, one by one,
     # until a page matches (search.WALKED). Unknown: as the planner picks.

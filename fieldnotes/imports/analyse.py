@@ -37,8 +37,7 @@ def analyse(engine):
     """ANALYZE the notes' tables on a connection of its own (the session's transaction is over)."""
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
-            # A sample per index, as the app's connections take it (extensions.py): bounded in time.
-            connection.exec_driver_sql("PRAGMA analysis_limit=400")
+            # Whole, not sampled (extensions.py says why).
             for table in TABLES:
                 connection.exec_driver_sql(f"ANALYZE {table}")
         else:
