@@ -66,6 +66,19 @@ def browser(app, study_id, done, failures):
                 failures.append(("browse", response.status_code, response.get_data(as_text=True)[:300]))
 
 
+def while_browsing(app, study_id, failures, threads):
+    """Run `threads` to their end while a designer browses the study (browser), then stop browsing."""
+    done = threading.Event()
+    reading = threading.Thread(target=browser, args=(app, study_id, done, failures))
+    reading.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    reading.join()
+
+
 def assert_kept_a_while_right(app, study_id):
     with app.app_context():
         dialect = db.engine.dialect.name
@@ -94,16 +107,9 @@ def test_parallel_writers_leave_counts_a_recount_finds(app):
     assert {r["status"] for r in response.json["results"]} == {"applied"}
     shared_ids = [m["entity_id"] for m in shared]
 
-    failures, done = [], threading.Event()
-    reading = threading.Thread(target=browser, args=(app, world["id"], done, failures))
-    reading.start()
-    threads = [threading.Thread(target=writer, args=(app, world, shared_ids, n, failures)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    done.set()
-    reading.join()
+    failures = []
+    writers = [threading.Thread(target=writer, args=(app, world, shared_ids, n, failures)) for n in range(WRITERS)]
+    while_browsing(app, world["id"], failures, writers)
     assert failures == []
     assert_kept_a_while_right(app, world["id"])
     with app.app_context():
@@ -138,16 +144,8 @@ def test_counts_kept_a_while_stay_right_while_phones_push_new_notes(app, monkeyp
             if response.status_code != 200:
                 failures.append(("push", response.status_code))
 
-    failures, done = [], threading.Event()
-    reading = threading.Thread(target=browser, args=(app, world["id"], done, failures))
-    reading.start()
-    phones = [threading.Thread(target=phone, args=(n,)) for n in range(WRITERS)]
-    for thread in phones:
-        thread.start()
-    for thread in phones:
-        thread.join()
-    done.set()
-    reading.join()
+    failures = []
+    while_browsing(app, world["id"], failures, [threading.Thread(target=phone, args=(n,)) for n in range(WRITERS)])
     phone(WRITERS, batches=1)  # and one more push: the counts kept meanwhile are brought up to date below
     assert failures == []
     assert_kept_a_while_right(app, world["id"])
