@@ -9,8 +9,10 @@ from fieldnotes.explore import facets
 from fieldnotes.explore.facets import counts, matched_counts, organisations
 from fieldnotes.explore.filters import parse_filters
 from fieldnotes.extensions import db
-from tests.test_summaries import (attention_count, browse_numbers, tag_id, two_authors_notes,  # noqa: F401
-                                  world)  # the fixture
+from tests.factories import note_mutation
+from tests.statements import statements_during
+from tests.test_summaries import (attention_count, browse_numbers, push, tag_id, two_authors_notes,  # noqa: F401
+                                  varied_notes, world)  # the fixture
 
 
 def counted_cases(app, world):  # noqa: F811
@@ -47,3 +49,37 @@ def test_every_facet_of_the_notes_a_counted_filter_keeps_is_what_counting_facet_
     # What the designer reads on the page: the same numbers.
     assert browse_numbers(client, world["study"], f"?{cases[6]}") == totals[6]
     assert browse_numbers(client, world["study"], f"?{cases[13]}") == totals[13]
+
+
+def counting_the_notes(app, client, study_id, query):
+    """(what the browse page says, the statements it sent that count notes: not the kept counts' tables, not the
+    study's state)."""
+    def counting(statement):
+        return "count(" in statement and "FROM observation" in statement and "sync_state" not in statement
+    numbers = []
+    sent = statements_during(app, lambda: numbers.append(browse_numbers(client, study_id, f"?{query}")), counting)
+    return numbers[0], [" ".join(statement.split()) for statement in sent]
+
+
+def test_a_search_s_notes_are_found_once_and_every_facet_counted_in_one_statement(app, client, world):  # noqa: F811
+    """What the README promises of a search's first view, kept a while, and brought up to date after a push."""
+    push(client, *varied_notes(world, 24))
+    study = world["study"]
+    paper = tag_id(app, study, "paper")
+    shown, sent = counting_the_notes(app, client, study, "q=queue")
+    assert shown == (24, 0) and len(sent) == 1, sent
+    assert sent[0].startswith("WITH matched") and "observation_tag" in sent[0] and "attachment" in sent[0]
+    assert sent[0].count("FROM matched") == 4  # the journey's facets, the people's, tags, media: one statement
+    assert counting_the_notes(app, client, study, "q=queue") == ((24, 0), [])  # kept a while
+
+    # A facet whose filter is on is counted under the other filters: a second statement, for the tags.
+    shown, sent = counting_the_notes(app, client, study, f"q=queue&tag={paper}")
+    assert shown == (12, 0) and len(sent) == 2 and "observation_tag" in sent[1], sent
+    # Beside a touchpoint, the kind's own counts are read from the counts kept on write: only the shared statement.
+    shown, sent = counting_the_notes(app, client, study, f"kind=quote&touchpoint={world['touchpoints'][1]}")
+    assert len(sent) == 1 and sent[0].startswith("WITH matched"), sent
+
+    # A phone pushes a new note: the next view counts it alone, by its change number, and adds it.
+    push(client, note_mutation(study, kind="quote", text="The invoice queue again"))
+    shown, sent = counting_the_notes(app, client, study, "q=queue")
+    assert shown == (25, 0) and len(sent) == 1 and "observation.seq >" in sent[0], sent
