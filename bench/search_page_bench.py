@@ -6,6 +6,7 @@ those 5: explore/facet_cache.py).
     BENCH_REUSE=1 .venv/bin/python bench/search_page_bench.py <url> [size]
     BENCH_TREE=/tmp/before BENCH_REUSE=1 .venv/bin/python bench/search_page_bench.py <url> [size]   # another tree
     BENCH_PAGE=affinity BENCH_REUSE=1 .venv/bin/python bench/search_page_bench.py <url> [size]   # the workspace
+    BENCH_PAGE=api BENCH_REUSE=1 .venv/bin/python bench/search_page_bench.py <url> [size]   # the API's list
 
 On a database seeded by `flask seed-demo --notes <size>` (bench/summaries_bench.py seeds one; default 1,000,000).
 BENCH_TREE: the checkout whose code is timed (a `git worktree` of an earlier commit), so two trees compare on
@@ -15,8 +16,10 @@ trees' runs can be checked alike. Beside each search's page, the floor in the sa
 live notes with the search's words, counted and their newest 51 listed, through plain psycopg on its own connection,
 by the words' index alone (no tags, no transcripts, no facets: the least a search's page can ask), p50.
 BENCH_PAGE=affinity: the affinity workspace instead (its left column lists the
-search's notes not yet in an insight), the searches only.
+search's notes not yet in an insight), the searches only. BENCH_PAGE=api: the API's list of notes (a page of 50),
+every query; neither has a count of its own, so "first viewed" is the list when the browse page has kept none.
 """
+import json
 import os
 import re
 import statistics
@@ -84,9 +87,12 @@ def floors(url, study_id, asked):
 
 
 def shown(page):
-    """The notes the page says match (browse), or the note cards its left column lists (the workspace)."""
+    """The notes the page says match (browse), the note cards its left column lists (the workspace), or the notes
+    on the API's page."""
     if PAGE == "affinity":
         return page.count('data-note="')
+    if PAGE == "api":
+        return len(json.loads(page)["notes"])
     return int(re.search(r'<h2 id="results-heading">(\d+) note', page)[1])
 
 
@@ -123,7 +129,8 @@ def main(url, size):
                 elif view == "pushed":
                     push_five(client, study_id, device)
                 began = time.perf_counter()
-                response = client.get(f"/studies/{study_id}/{PAGE}?{query}")
+                path = f"/api/v1/studies/{study_id}/notes" if PAGE == "api" else f"/studies/{study_id}/{PAGE}"
+                response = client.get(f"{path}?{query}")
                 taken = (time.perf_counter() - began) * 1000
                 assert response.status_code == 200, (query, response.status_code)
                 notes[query] = shown(response.get_data(as_text=True))

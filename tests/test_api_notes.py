@@ -8,6 +8,7 @@ from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation, Revision
 from fieldnotes.studies.models import Tag, Touchpoint
 from tests.factories import make_observations, make_study, make_user
+from tests.statements import statements_during
 
 NOTES = "/api/v1/studies/{}/notes"
 
@@ -166,3 +167,32 @@ def test_the_permission_module_decides_as_for_the_pages(client, auth, world):
     assert client.delete(anas, query_string={"version": 1}).status_code == 403
     switch(auth, "ana@example.org")
     assert client.get(f"{NOTES.format(world['other'])}/{world['notes'][2]}").status_code == 404
+
+
+def test_a_search_with_no_count_kept_lists_every_match_once_whether_few_or_many(app, client, auth):
+    """The API's list has no count of its own. A search is walked newest first through a budget of notes (for a page
+    of 50 among 600 notes, 245), and if the page is not full by then, found and sorted: a word on ten of the oldest
+    notes or on half of them, the same notes newest first either way, page by page. (At 1M notes a word no note has
+    was walked through every note: 2.2 s.)"""
+    with app.app_context():
+        ana = make_user("ana@example.org", "Ana")
+        study = make_study(ana)
+        for start in range(0, 600, 200):
+            make_observations(study, ana, [
+                {"text": f"Note {i}" + (" busy" if i % 2 else "") + (" rare" if i < 10 else ""),
+                 "captured_at": f"2026-{1 + i // 60:02}-{1 + i % 28:02}T{i % 24:02}:00:00+00:00"}
+                for i in range(start, start + 200)])
+        newest_first = select(Observation.id, Observation.text).where(Observation.study_id == study.id).order_by(
+            Observation.captured_at.desc(), Observation.id.desc())
+        expected = {word: [str(i) for i, text in db.session.execute(newest_first) if word in text.split()]
+                    for word in ("busy", "rare")}
+        study_id, dialect = study.id, db.engine.dialect.name
+    auth.login("ana@example.org")
+    assert (len(expected["busy"]), len(expected["rare"])) == (300, 10)
+    for word, found_after_walking in (("busy", False), ("rare", True)):
+        sent = statements_during(app, lambda: client.get(NOTES.format(study_id), query_string={"q": word}),
+                                 lambda statement: "FROM observation" in statement and "LIMIT" in statement)
+        if dialect == "postgresql":  # the walk first; the finding only when the walk's page is not full
+            assert ["AS walk" in s for s in sent] == [True] + [False] * found_after_walking, sent
+        for limit in (50, 7):
+            assert all_pages(client, NOTES.format(study_id), q=word, limit=limit) == expected[word], (word, limit)

@@ -9,7 +9,7 @@ from fieldnotes.api.schemas import (NoteCreateSchema, NoteDeleteSchema, NoteFilt
                                     NotePatchSchema, NoteSchema)
 from fieldnotes.errors import Refused
 from fieldnotes.explore.filters import BadFilter, parse_filters
-from fieldnotes.explore.listing import encode_cursor, matching_for_search, page_query
+from fieldnotes.explore.listing import encode_cursor, listed
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
 from fieldnotes.observations.service import can_edit
@@ -65,11 +65,9 @@ def list_notes(study_id, membership, query):
     try:
         filters = parse_filters(study_id, request.args)
         dialect_name = db.engine.dialect.name
-        matching = matching_for_search(filters, dialect_name)
-        page = page_query(filters, dialect_name, matching).limit(limit + 1)  # reads the cursor
+        rows = listed(filters, dialect_name, limit)  # reads the cursor
     except BadFilter as error:
         raise Refused(errors={"filters": [str(error)]}) from None
-    rows = db.session.execute(page).all()
     cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

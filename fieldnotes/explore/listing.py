@@ -9,7 +9,7 @@ import math
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import and_, case, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from fieldnotes.explore import facets, search
@@ -68,26 +68,35 @@ def decode_cursor(order, cursor):
                         "start again from the first page.") from None
 
 
-def page_query(filters, dialect_name, matching=None):
+def page_query(filters, dialect_name, matching=None, read=None):
     """The page's notes (and their sort key), one more than a page; `matching`: how many notes the filters keep,
-    when known (the browse page's total)."""
-    few = matching is not None and few_beside_study(filters.study_id, matching)
-    key = sort_key(filters, few)
-    # Few, or along the journey (a key no index holds): all found, then sorted. Many: read in time order, one by one,
-    # until a page matches (search.WALKED). Unknown: as the planner picks.
-    read = search.FOUND if few or filters.order == "journey" else search.EITHER if matching is None else search.WALKED
+    when known (the browse page's total); `read`: how to read them, when the caller has decided (listed)."""
+    if read is None:
+        few = matching is not None and few_beside_study(filters.study_id, matching)
+        # Few, or along the journey (a key no index holds): all found, then sorted. Many: read in time order, one by
+        # one, until a page matches (search.WALKED). Unknown: as the planner picks.
+        read = (search.FOUND if few or filters.order == "journey" else
+                search.EITHER if matching is None else search.WALKED)
+    key = sort_key(filters, few=read == search.FOUND)
     query = select(Observation, key[0]).where(*conditions(filters, dialect_name, read=read))
     if filters.order == "journey":
         query = query.outerjoin(Touchpoint, Touchpoint.id == Observation.touchpoint_id)
-    if filters.after:
-        after = decode_cursor(filters.order, filters.after)
-        # Same direction for every key column, so one row-value comparison: ties on time fall to the id.
-        query = query.where(tuple_(*key) > tuple_(*after) if filters.order == "journey"
-                            else tuple_(*key) < tuple_(*after))
     order = key if filters.order == "journey" else [k.desc() for k in key]
-    return (query.order_by(*order).limit(PAGE_SIZE + 1)
-            .options(selectinload(Observation.tags), selectinload(Observation.media),
-                     selectinload(Observation.author)))
+    return with_notes_parts(query.where(*past_cursor(filters, key)).order_by(*order).limit(PAGE_SIZE + 1))
+
+
+def with_notes_parts(query):
+    return query.options(selectinload(Observation.tags), selectinload(Observation.media),
+                         selectinload(Observation.author))
+
+
+def past_cursor(filters, key):
+    """The condition that a note comes after the page's cursor, if it has one, in a list by `key`."""
+    if not filters.after:
+        return []
+    after = decode_cursor(filters.order, filters.after)
+    # Same direction for every key column, so one row-value comparison: ties on time fall to the id.
+    return [tuple_(*key) > tuple_(*after) if filters.order == "journey" else tuple_(*key) < tuple_(*after)]
 
 
 def few_beside_study(study_id, matching):
@@ -103,6 +112,49 @@ def matching_for_search(filters, dialect_name):
     if dialect_name != "postgresql" or not filters.parts:
         return None
     return facets.kept_total(filters)
+
+
+def listed(filters, dialect_name, limit, *narrow):
+    """A page of a list with no count of its own (the API's, the affinity workspace's): its (note, sort key) rows,
+    one more than `limit` if there are more. `narrow`: the list's own conditions (the workspace's: not in an insight).
+
+    A search on PostgreSQL whose count is not kept is walked newest first, but only through as many notes as a walk
+    reads to fill a page when the matches are just too many to find (walk_budget); if the page is not full by then,
+    the matches are few among the newest notes, and they are found and sorted instead. Left to the planner, a word
+    no note has was walked to through every note of the study (2.2 s at 1M notes: it guessed thousands of matches).
+    """
+    matching = matching_for_search(filters, dialect_name)
+    if matching is None and dialect_name == "postgresql" and filters.parts and filters.order != "journey":
+        walked = db.session.execute(walk_within(filters, dialect_name, walk_budget(filters.study_id, limit))
+                                    .where(*narrow).limit(limit + 1)).all()
+        if len(walked) > limit:
+            return walked
+        query = page_query(filters, dialect_name, read=search.FOUND)
+    else:
+        query = page_query(filters, dialect_name, matching)
+    return db.session.execute(query.where(*narrow).limit(limit + 1)).all()
+
+
+def walk_within(filters, dialect_name, budget):
+    """The notes the filters keep among the study's `budget` newest live notes past the cursor, newest first, as
+    page_query's rows. The walk is a subquery with a limit of its own, so it ends there: the planner can move no
+    condition into it."""
+    key = sort_key(filters)
+    matches = and_(*conditions(filters, dialect_name, read=search.WALKED))
+    walk = (select(Observation.id, Observation.captured_at, case((matches, 1), else_=0).label("matches"))
+            .where(Observation.study_id == filters.study_id, Observation.deleted_at.is_(None),
+                   *past_cursor(filters, key))
+            .order_by(*[k.desc() for k in key]).limit(budget).subquery("walk"))
+    return with_notes_parts(select(Observation, Observation.captured_at).join(walk, walk.c.id == Observation.id)
+                            .where(walk.c.matches == 1).order_by(walk.c.captured_at.desc(), walk.c.id.desc()))
+
+
+def walk_budget(study_id, limit):
+    """Twice the notes a walk reads to list `limit` notes when the filters keep just more notes than few
+    (FOUND_PER_ROOT x sqrt(study) of them, spread evenly): for a page of 50, 10,000 notes at 1M, 3,163 at 100k.
+    Twice, as matches are not spread evenly; not more, as the walk is wasted when the list is not full by then (a word
+    no note has, the workspace's 200 notes at 1M: 40,000 notes read, about 100 ms)."""
+    return math.ceil(2 * limit * math.sqrt(summaries.live_notes(study_id)) / FOUND_PER_ROOT)
 
 
 def browse_page(filters, dialect_name, matching=None):

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from fieldnotes import errors
-from fieldnotes.explore.listing import encode_cursor, lookups, matching_for_search, page_query
+from fieldnotes.explore.listing import encode_cursor, listed, lookups
 from fieldnotes.explore.filters import BadFilter, parse_filters
 from fieldnotes.extensions import db
 from fieldnotes.insights import board, bp, moves, oplog, service, suggest
@@ -22,9 +22,7 @@ def ungrouped(study_id, args):
     """The left column: the browse filters and search, less the notes already in an insight."""
     dialect = db.session.get_bind().dialect.name
     filters = parse_filters(study_id, args)
-    query = page_query(filters, dialect, matching_for_search(filters, dialect)).where(
-        Observation.id.not_in(select(InsightNote.observation_id)))
-    rows = db.session.execute(query.limit(LEFT_LIMIT + 1)).all()
+    rows = listed(filters, dialect, LEFT_LIMIT, Observation.id.not_in(select(InsightNote.observation_id)))
     more = None
     if len(rows) > LEFT_LIMIT:  # the browse page's own keyset cursor, so "More" keeps the filters
         last = rows[LEFT_LIMIT - 1]
