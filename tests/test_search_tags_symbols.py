@@ -11,6 +11,7 @@ from fieldnotes.explore import listing, search
 from fieldnotes.explore.filters import conditions, parse_filters
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
+from fieldnotes.studies.models import Tag
 from tests.factories import make_observation, make_study, make_user
 
 NOTES = {
@@ -118,17 +119,7 @@ def test_few_matching_notes_are_found_by_the_search_not_by_walking_the_study_in_
     study_id, _ = tagged_notes
     with app.app_context():
         dialect = db.engine.dialect.name
-        filters = parse_filters(study_id, MultiDict({"q": "nobody"}))
-        if dialect == "postgresql":
-            db.session.execute(text("SET LOCAL enable_seqscan = off"))  # as a large study prices a full read
-        else:
-            as_if_large_study()
-        plans = {matching: "\n".join(str(row) for row in db.session.execute(text(
-            ("EXPLAIN " if dialect == "postgresql" else "EXPLAIN QUERY PLAN ") + str(listing.page_query(
-                filters, dialect, matching).compile(dialect=db.engine.dialect,
-                                                    compile_kwargs={"literal_binds": True})))))
-                 for matching in (0, MANY)}
-        db.session.rollback()
+        plans = few_and_many_plans(parse_filters(study_id, MultiDict({"q": "nobody"})))
     if dialect == "postgresql":
         walk = "Index Scan Backward using ix_observation_browse"
         assert walk not in plans[0] and "Sort" in plans[0], plans[0]  # found (by whatever index), then sorted
@@ -137,6 +128,38 @@ def test_few_matching_notes_are_found_by_the_search_not_by_walking_the_study_in_
         assert "MULTI-INDEX OR" in plans[0] and "TEMP B-TREE FOR ORDER BY" in plans[0], plans[0]
         assert "USING INDEX ix_observation_browse" in plans[MANY], plans[MANY]
         assert "MULTI-INDEX OR" not in plans[MANY] and "TEMP B-TREE" not in plans[MANY], plans[MANY]
+
+
+def test_many_notes_of_two_tags_are_walked_to_and_few_found(app, tagged_notes):
+    """Two tags on 7.9k of 100k notes: with whole statistics SQLite found them by the tags' links and sorted them, 46
+    ms a page; walked to, each note asked whether it has them, 35 ms (and 36 after a push of 5, where it was 58)."""
+    study_id, _ = tagged_notes
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        tags = db.session.scalars(select(Tag.id).where(Tag.study_id == study_id).order_by(Tag.id).limit(2)).all()
+        plans = few_and_many_plans(parse_filters(study_id, MultiDict([("tag", str(t)) for t in tags])))
+    if dialect == "postgresql":
+        assert "Sort" in plans[0], plans[0]
+        assert "Sort" not in plans[MANY] and "Backward using ix_observation_browse" in plans[MANY], plans[MANY]
+    else:
+        assert "USING INDEX ix_observation_tag_tag_id" in plans[0] and "TEMP B-TREE FOR ORDER BY" in plans[0], plans[0]
+        assert "USING INDEX ix_observation_browse" in plans[MANY], plans[MANY]
+        assert "TEMP B-TREE" not in plans[MANY], plans[MANY]
+
+
+def few_and_many_plans(filters):
+    """{0: the plan of the page's notes when few match, MANY: when many do}, priced as in a large study."""
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))  # as a large study prices a full read
+    else:
+        as_if_large_study()
+    plans = {matching: "\n".join(str(row) for row in db.session.execute(text(
+        ("EXPLAIN " if dialect == "postgresql" else "EXPLAIN QUERY PLAN ") + str(listing.page_query(
+            filters, dialect, matching).compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})))))
+             for matching in (0, MANY)}
+    db.session.rollback()
+    return plans
 
 
 LARGE_STUDY = {  # sqlite_stat1 of bench/summaries_bench.py's 100k seed, analysed whole
