@@ -6,15 +6,16 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from fieldnotes.auth.models import LoginSession
 from fieldnotes.extensions import db
 from fieldnotes.observations.storage import stored_path
 from fieldnotes.transcripts.models import Recording
 from tests.browser.capture_support import field, open_capture, ready
 from tests.browser.conftest import PHONE, assert_accessible
 from tests.browser.ui_checks import assert_tap_targets
-from tests.factories import make_participant
+from tests.factories import PASSWORD, make_participant
 
 __all__ = ["field"]
 
@@ -210,3 +211,36 @@ def test_a_participant_who_did_not_consent_to_audio_is_not_recorded(microphone, 
     assert_accessible(page)
     choose_visit_and(page, field, "P1")  # someone who did consent: recording is offered again
     expect(page.get_by_role("button", name="Record the interview")).to_be_visible()
+
+
+def test_an_interview_waits_for_a_sign_in_when_the_session_ended_offline(microphone, live_server, app, field):
+    """Only an interview waits (no note): the badge still asks for a sign-in, names the interview, and after it the
+    interview is sent once. Checked before only by reading the code (the outbox's pull meets the same 401)."""
+    page = microphone.new_page()
+    open_capture(page, live_server, field)
+    recorder_kept_for_offline(page)
+    choose_visit_and(page, field, "P1")
+    microphone.set_offline(True)
+    page.get_by_role("button", name="Record the interview").click()
+    expect(page.locator(".interview-elapsed")).to_have_text(re.compile(r"0:0[2-9]"), timeout=15000)
+    page.get_by_role("button", name="Stop and keep").click()
+    expect(page.locator("[data-interview] .note-state")).to_have_text("queued: sent when online")
+    with app.app_context():  # signed out meanwhile: "Sign out every other device" on a laptop, say
+        db.session.execute(delete(LoginSession).where(LoginSession.user_id == field["user_id"]))
+        db.session.commit()
+
+    microphone.set_offline(False)
+    sign_in_link = page.get_by_role("link", name="Sign in to send 1 interview")
+    expect(sign_in_link).to_be_visible(timeout=15000)
+    [kept] = interviews(page)
+    assert kept["state"] == "queued" and kept["kept"] == kept["size"] > 0 and server_recordings(app) == []
+
+    sign_in_link.click()
+    page.get_by_label("Email").fill(field["email"])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/studies/{field['study_id']}/capture")
+    expect(page.locator("[data-interview] .note-state")).to_have_text("Sent: transcribed on the server",
+                                                                     timeout=20000)
+    [held] = server_recordings(app)
+    assert (held["sha256"], held["size"], held["upload"]) == (kept["sha256"], kept["size"], "verified")
