@@ -218,3 +218,20 @@ def test_logs_keep_only_the_first_characters_of_a_token(app):
                  f"Authorization: Bearer {token}"):
         masked = mask_secret_links(line)
         assert token not in masked and "fn_pat_Zq9Z***" in masked
+
+
+def test_signing_out_every_other_device_says_which_tokens_still_work(app, client, auth):
+    """A token is a script's, not a device's: "Sign out all other devices" leaves it working, and says so."""
+    token, _ = new_token(app)
+    _, revoked_id = new_token(app)
+    auth.login()
+    client.post(f"/account/tokens/{revoked_id}/revoke")
+    page = client.post("/account/sign-out-others", follow_redirects=True).text
+    assert "Every other device was signed out. Your 1 access token still works: if a script" in page
+    assert app.test_client().get("/api/v1/me", headers=bearer(token)).status_code == 200  # as the page says
+
+    with app.app_context():
+        access_tokens.revoke_all(db.session.scalar(User.by_email("ana@example.org")))
+        db.session.commit()
+    page = client.post("/account/sign-out-others", follow_redirects=True).text
+    assert "Every other device was signed out." in page and "still work" not in page

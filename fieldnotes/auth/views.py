@@ -148,7 +148,11 @@ def revoke_token(token_id):
 def sign_out_others():
     end_other_sessions(current_user._get_current_object())
     db.session.commit()
-    flash("Every other device was signed out.")
+    # A token is a script's, not a device's: it goes on working. Say so, as "everywhere" could be read otherwise.
+    live = sum(access_tokens.status(row) == "active" for row in access_tokens.tokens_of(current_user.user))
+    flash("Every other device was signed out." + (
+        f" Your {live} access token{'s still work' if live > 1 else ' still works'}: if a script's machine was"
+        " lost too, revoke it under Access tokens." if live else ""))
     return redirect(url_for("auth.account"), code=303)
 
 
