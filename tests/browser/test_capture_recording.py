@@ -140,8 +140,8 @@ def test_an_interview_recorded_offline_survives_a_reload_and_is_sent_once_after_
     assert errors == []
 
 
-def test_a_busy_server_when_the_signal_returns_holds_an_interview_back_seconds_not_half_a_minute(
-        microphone, live_server, app, field):
+def interview_queued_offline(microphone, live_server, field):
+    """A phone that records an interview with P1 with no signal and keeps it, queued: its page."""
     page = microphone.new_page()
     open_capture(page, live_server, field)
     recorder_kept_for_offline(page)
@@ -151,6 +151,12 @@ def test_a_busy_server_when_the_signal_returns_holds_an_interview_back_seconds_n
     expect(page.locator(".interview-elapsed")).to_have_text(re.compile(r"0:0[2-9]"), timeout=15000)
     page.get_by_role("button", name="Stop and keep").click()
     expect(page.locator("[data-interview] .note-state")).to_have_text("queued: sent when online")
+    return page
+
+
+def test_a_busy_server_when_the_signal_returns_holds_an_interview_back_seconds_not_half_a_minute(
+        microphone, live_server, app, field):
+    page = interview_queued_offline(microphone, live_server, field)
 
     declared = []
 
@@ -216,15 +222,7 @@ def test_a_participant_who_did_not_consent_to_audio_is_not_recorded(microphone, 
 def test_an_interview_waits_for_a_sign_in_when_the_session_ended_offline(microphone, live_server, app, field):
     """Only an interview waits (no note): the badge still asks for a sign-in, names the interview, and after it the
     interview is sent once. Checked before only by reading the code (the outbox's pull meets the same 401)."""
-    page = microphone.new_page()
-    open_capture(page, live_server, field)
-    recorder_kept_for_offline(page)
-    choose_visit_and(page, field, "P1")
-    microphone.set_offline(True)
-    page.get_by_role("button", name="Record the interview").click()
-    expect(page.locator(".interview-elapsed")).to_have_text(re.compile(r"0:0[2-9]"), timeout=15000)
-    page.get_by_role("button", name="Stop and keep").click()
-    expect(page.locator("[data-interview] .note-state")).to_have_text("queued: sent when online")
+    page = interview_queued_offline(microphone, live_server, field)
     with app.app_context():  # signed out meanwhile: "Sign out every other device" on a laptop, say
         db.session.execute(delete(LoginSession).where(LoginSession.user_id == field["user_id"]))
         db.session.commit()
