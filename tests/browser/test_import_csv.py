@@ -51,3 +51,31 @@ def test_owner_imports_a_spreadsheet_after_fixing_what_the_preview_refuses(page,
             ("Prints the invoice and retypes it", ["billing"]),
             ("Waits two days for the courier", ["logistics", "waiting"])]
         assert db.session.get(Touchpoint, imported[1].touchpoint_id).name == "Delivery"
+
+
+ROSTER = ("Organisation,Size,Pseudonym,Consent\n"
+          "Halloran Regional Logistics,huge,P1 Finance,yes\n"
+          "Meridian Dental Supply,50–249,P2 Buyer,notes\n")
+
+
+def test_owner_imports_a_roster_after_fixing_what_the_preview_refuses(page, live_server, app):
+    with app.app_context():
+        study_id = make_study(make_user("ana@example.org", "Ana Lima"), "Invoices at Harbour Freight").id
+    sign_in(page, live_server, "ana@example.org", PASSWORD)
+    page.goto(f"{live_server.url}/studies/{study_id}")
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_role("link", name="Import a roster").click()
+    check_page(page, "Import a roster from a CSV file")
+    for roster in (ROSTER, ROSTER.replace("huge", "250–999")):
+        page.get_by_label("CSV file").set_input_files(
+            files=[{"name": "roster.csv", "mimeType": "text/csv", "buffer": roster.encode()}])
+        page.get_by_role("button", name="Upload and preview").click()
+        check_page(page, "Import a roster: preview")
+        if roster == ROSTER:
+            problems = page.get_by_role("region", name=re.compile("Rows that cannot be imported"))
+            expect(problems.get_by_role("row")).to_have_count(2)  # the header and line 2
+            expect(problems).to_contain_text("A size is one of:")
+            expect(page.get_by_role("button", name="Import the roster")).to_have_count(0)
+            page.get_by_role("link", name="Import a roster").click()
+    page.get_by_role("button", name="Import the roster").click()
+    expect(page.get_by_text("Roster imported: 2 new accounts, 2 participants added.")).to_be_visible()
