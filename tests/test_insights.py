@@ -12,6 +12,7 @@ from fieldnotes.observations.models import Observation
 from fieldnotes.visits.models import Participant, SiteVisit
 from tests.factories import (PASSWORD, make_observations, make_participant, make_study, make_user,
                              make_visit)
+from tests.statements import statements_during
 
 
 @pytest.fixture
@@ -297,3 +298,37 @@ def test_ungrouped_column_pages_with_the_browse_cursor(app, client, work, monkey
     more = re.search(r'href="([^"]*after=[^"]*)">More ungrouped notes', first.text).group(1)
     second = client.get(more.replace("&amp;", "&"))
     assert second.status_code == 200 and second.text.count('class="pick-row"') == 1
+
+
+def test_a_search_s_ungrouped_notes_are_listed_when_its_newest_are_all_in_insights(app, client, monkeypatch):
+    """The left column walks a search's newest notes through a budget (for 5 notes among 600: 25 notes), then finds
+    them: when every match the walk meets is in an insight already, the next ungrouped ones are still listed, in
+    order, and the walk does not go on through the study, even when the browse page's count says the matches are
+    many."""
+    from fieldnotes.insights import service, views
+    monkeypatch.setattr(views, "LEFT_LIMIT", 5)
+    with app.app_context():
+        olga = make_user("olga@example.org")
+        study = make_study(olga)
+        for start in range(0, 600, 200):
+            make_observations(study, olga, [
+                {"text": f"Note {i}" + (" busy" if i % 2 else ""),
+                 "captured_at": f"2026-{1 + i // 60:02}-{1 + i % 28:02}T{i % 24:02}:00:00+00:00"}
+                for i in range(start, start + 200)])
+        busy_newest_first = db.session.scalars(select(Observation.id).where(
+            Observation.study_id == study.id, Observation.text.like("% busy")).order_by(
+            Observation.captured_at.desc(), Observation.id.desc())).all()
+        service.create_insight(study.id, olga.id, "The newest busy notes", busy_newest_first[:30])
+        db.session.commit()
+        study_id, dialect = study.id, db.engine.dialect.name
+    login(client, "olga@example.org")
+    for counted in (False, True):  # then with the browse page's count kept: 300 notes, many, still walked so
+        if counted:
+            client.get(f"/studies/{study_id}/notes?q=busy")
+        pages = []
+        sent = statements_during(app, lambda: pages.append(client.get(f"/studies/{study_id}/affinity?q=busy").text),
+                                 lambda statement: "FROM observation" in statement and "LIMIT" in statement)
+        listed = re.findall(r'name="note_ids" value="([0-9a-f-]+)"', pages[0])
+        assert listed == [str(i) for i in busy_newest_first[30:35]], counted
+        if dialect == "postgresql":
+            assert ["AS walk" in s for s in sent] == [True, False], (counted, sent)  # walked 25 notes, then found

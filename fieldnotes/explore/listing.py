@@ -118,13 +118,16 @@ def listed(filters, dialect_name, limit, *narrow):
     """A page of a list with no count of its own (the API's, the affinity workspace's): its (note, sort key) rows,
     one more than `limit` if there are more. `narrow`: the list's own conditions (the workspace's: not in an insight).
 
-    A search on PostgreSQL whose count is not kept is walked newest first, but only through as many notes as a walk
-    reads to fill a page when the matches are just too many to find (walk_budget); if the page is not full by then,
-    the matches are few among the newest notes, and they are found and sorted instead. Left to the planner, a word
-    no note has was walked to through every note of the study (2.2 s at 1M notes: it guessed thousands of matches).
+    A search on PostgreSQL is found and sorted when the browse page's kept count says its notes are few. Otherwise
+    (many, or not counted) it is walked newest first, but only through as many notes as a walk reads to fill the
+    list when the matches are just too many to find (walk_budget); if the list is not full by then, the matches are
+    few among the newest notes (or, in the workspace, most of them are in insights already), and they are found and
+    sorted instead. Left to the planner, a word no note has was walked to through every note of the study (2.4 s at
+    1M notes: it guessed thousands of matches); left unbounded, a walk of many notes all grouped would be too.
     """
     matching = matching_for_search(filters, dialect_name)
-    if matching is None and dialect_name == "postgresql" and filters.parts and filters.order != "journey":
+    few = matching is not None and few_beside_study(filters.study_id, matching)
+    if dialect_name == "postgresql" and filters.parts and filters.order != "journey" and not few:
         walked = db.session.execute(walk_within(filters, dialect_name, walk_budget(filters.study_id, limit))
                                     .where(*narrow).limit(limit + 1)).all()
         if len(walked) > limit:
