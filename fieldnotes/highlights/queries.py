@@ -11,6 +11,13 @@ from fieldnotes.observations.models import Attachment, MediaStatus, Observation
 from fieldnotes.transcripts.models import Recording, Source, Transcript, UploadStatus
 
 
+# The notes' table under other names, made once: an alias of a wide model builds a proxy for each of its columns,
+# 1.5 ms a call, on every browse page, for a query that takes 0.4 ms.
+HIGHLIGHT_NOTE = aliased(Observation, name="highlight_note")
+SOURCE_NOTE = aliased(Observation, name="source_note")
+RECORDED_NOTE = aliased(Observation, name="recorded_note")  # a transcript's highlight: the note with the audio
+
+
 class Link(NamedTuple):
     """What a list of notes says of one that is a highlight: of which note (or transcript), where in it now."""
     source_id: object  # the source note's id, or None for a transcript's highlight
@@ -64,7 +71,7 @@ def links(note_ids):
     """{note id: Link} for the highlights among these notes: one query for a page or an export chunk."""
     if not note_ids:
         return {}
-    note, source = aliased(Observation), aliased(Observation)
+    note, source = HIGHLIGHT_NOTE, SOURCE_NOTE
     rows = db.session.execute(
         select(Highlight.observation_id, Highlight.source_note_id, Highlight.transcript_id, Highlight.start,
                Highlight.end, Highlight.audio_start_ms, Highlight.audio_end_ms, note.text,
@@ -105,7 +112,7 @@ def clips(note_ids):
 
 
 def note_clips(note_ids):
-    recorded = aliased(Observation)
+    recorded = RECORDED_NOTE
     rows = db.session.execute(
         select(Highlight.observation_id, Highlight.audio_start_ms, Highlight.audio_end_ms, Recording.attachment_id,
                recorded.participant_id, recorded.no_person, Attachment.mime)
