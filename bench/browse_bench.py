@@ -151,16 +151,16 @@ def main(url):
                      timed(lambda: (db.session.expunge_all(), listing.browse_page(parse_filters(sid, query), dialect)))))
         rows.append(("Same question, raw SQL", timed(raw_sql(dialect, sid, tp, role, word))))
         rows.append(("Facet counts + total, same filters",
-                     timed(lambda: facets.facets(filters, dialect), runs=20)))
+                     timed(lambda: facets.facets(filters, dialect, listing.lookups(sid)), runs=20)))
         everything = parse_filters(sid, MultiDict())
         rows.append(("Browse list, no filters (newest 50)",
                      timed(lambda: (db.session.expunge_all(), listing.browse_page(everything, dialect)))))
-        rows.append(("Facet counts, no filters (whole study)", timed(lambda: facets.facets(everything, dialect),
-                                                                     runs=20)))
+        rows.append(("Facet counts, no filters (whole study)",
+                     timed(lambda: facets.facets(everything, dialect, listing.lookups(sid)), runs=20)))
         notes, _ = listing.browse_page(everything, dialect)
         study = notes[0].study
         names = listing.lookups(sid)
-        facet_list, _ = facets.facets(everything, dialect)
+        facet_list, _ = facets.facets(everything, dialect, names)
         with app.test_request_context(f"/studies/{sid}/notes"):
             rows.append(("Render 50 notes as HTML (template only)", timed(lambda: render_template(
                 "explore/browse.html", study=study, membership=study.memberships[0], filters=everything,

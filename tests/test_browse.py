@@ -135,7 +135,7 @@ def test_facet_counts_match_direct_queries(app, field):
         dialect = db.engine.dialect.name
         args = MultiDict([("kind", "breakdown"), ("touchpoint", str(field.tp[0])), ("touchpoint", str(field.tp[2]))])
         by_name = {f.name: {o.value: o.count for o in f.options}
-                   for f in facets.facets(parse_filters(field.study, args), dialect)[0]}
+                   for f in facets.facets(parse_filters(field.study, args), dialect, listing.lookups(field.study))[0]}
         live = "study_id = :s AND deleted_at IS NULL"
         assert by_name["touchpoint"] == direct_counts(
             f"SELECT touchpoint_id, count(*) FROM observation WHERE {live} AND kind = 'breakdown' "
@@ -151,7 +151,8 @@ def test_facet_counts_match_direct_queries(app, field):
         assert by_name["organisation"] == {"Halloran Logistics": 1, "Meridian Dental": 1}
         assert by_name["media"] == {"photo": 1}
         everything = {f.name: {o.value: o.count for o in f.options}
-                      for f in facets.facets(parse_filters(field.study, MultiDict()), dialect)[0]}
+                      for f in facets.facets(parse_filters(field.study, MultiDict()), dialect,
+                                             listing.lookups(field.study))[0]}
         assert everything["organisation"] == {"Halloran Logistics": 4, "Meridian Dental": 2, "Castle Foods": 1}
         assert everything["media"] == {"photo": 2, "audio": 2}
         assert everything["author"] == {field.users["owner"]: 3, field.users["researcher"]: 4}

@@ -28,7 +28,7 @@ def browse(study_id):
     except BadFilter as error:
         abort(400, str(error))
     names = lookups(study_id)
-    facet_list, total = facets.facets(filters, dialect_name, tallies)
+    facet_list, total = facets.facets(filters, dialect_name, names, tallies)
     here = request.full_path if request.query_string else request.path
     return render_template(
         "explore/browse.html", study=study, membership=membership, filters=filters, notes=notes,

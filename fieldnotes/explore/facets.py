@@ -78,30 +78,29 @@ def counts(filters, name, dialect_name):
     return {value: n for value, n in db.session.execute(count_query(filters, name, dialect_name))}
 
 
-def labels(study_id, name, values):
-    """value -> label, in the order the facet lists them."""
+def labels(study_id, name, values, names):
+    """value -> label, in the order the facet lists them; `names`: the page's names of the study's terms and
+    fieldwork (listing.lookups), read once for the notes' rows and the facets alike."""
     if name in ("touchpoint", "role"):
-        model = Touchpoint if name == "touchpoint" else Role
-        rows = db.session.execute(model.in_order(study_id, model.id, model.name))
-        return {**dict(rows.all()), None: f"No {name}"}
+        return {**names[name], None: f"No {name}"}
     if name == "kind":
         return {k: k.value.capitalize() for k in Kind}
     if name == "media":
         return {Slot.PHOTO: "Has a photo", Slot.AUDIO: "Has audio"}
     if name == "organisation":
         return {v: v for v in sorted(values, key=str.casefold)}
-    model, label = {"tag": (Tag, Tag.name), "visit": (SiteVisit, SiteVisit.organisation),
-                    "participant": (Participant, Participant.pseudonym), "author": (User, User.name)}[name]
-    query = select(model.id, label).where(model.id.in_([v for v in values if v is not None]))
     if name == "visit":
-        query = select(SiteVisit.id, SiteVisit.organisation, SiteVisit.visited_on).where(
-            SiteVisit.id.in_(values), SiteVisit.study_id == study_id)
-        rows = sorted(db.session.execute(query), key=lambda r: (r.visited_on, r.id), reverse=True)
-        return {r.id: f"{r.organisation}, {r.visited_on.day} {r.visited_on:%b %Y}" for r in rows}
-    if name != "author":
-        query = query.where(model.study_id == study_id)
+        visits = sorted((names["visit"][v] for v in values if v in names["visit"]),
+                        key=lambda visit: (visit.visited_on, visit.id), reverse=True)
+        return {v.id: f"{v.organisation}, {v.visited_on.day} {v.visited_on:%b %Y}" for v in visits}
+    if name == "participant":
+        found = [(v, names["participant"][v]) for v in values if v in names["participant"]]
+    else:
+        model, label = {"tag": (Tag, Tag.name), "author": (User, User.name)}[name]
+        query = select(model.id, label).where(model.id.in_([v for v in values if v is not None]))
+        found = db.session.execute(query if name == "author" else query.where(model.study_id == study_id)).all()
     # Natural order, so P2 comes before P10 (and "Site 9" before "Site 10").
-    return dict(sorted(db.session.execute(query).all(), key=lambda r: (natural_key(r[1]), r[0])))
+    return dict(sorted(found, key=lambda r: (natural_key(r[1]), r[0])))
 
 
 def organisations(study_id):
@@ -331,11 +330,11 @@ def kept_total(filters):
     return facet_cache.kept_total(filters, organisations(filters.study_id))
 
 
-def facets(filters, dialect_name, tallies=None):
+def facets(filters, dialect_name, names, tallies=None):
     """(every facet with its options, the number of notes matching all filters).
 
-    Options are the values that have notes, and the values chosen (even with none).
-    tallies: what counted() gave, when the caller has it already.
+    Options are the values that have notes, and the values chosen (even with none). names: listing.lookups of the
+    study; tallies: what counted() gave, when the caller has it already.
     """
     found, total, _ = tallies or counted(filters, dialect_name)
     result = []
@@ -345,6 +344,6 @@ def facets(filters, dialect_name, tallies=None):
             chosen = [Kind(v) if name == "kind" else Slot(v) for v in chosen]
         shown = {v for v, n in found[name].items() if n} | set(chosen)
         options = [Option(v.value if hasattr(v, "value") else v, label, found[name].get(v, 0), v in chosen)
-                   for v, label in labels(filters.study_id, name, shown).items() if v in shown]
+                   for v, label in labels(filters.study_id, name, shown, names).items() if v in shown]
         result.append(Facet(name, legend, options))
     return result, total

@@ -184,9 +184,9 @@ def lookups(study_id):
     """Names of the study's terms and fieldwork, to label each note without a join per row."""
     def names(query):
         return dict(db.session.execute(query).all())
-    return {
-        "touchpoint": names(select(Touchpoint.id, Touchpoint.name).where(Touchpoint.study_id == study_id)),
-        "role": names(select(Role.id, Role.name).where(Role.study_id == study_id)),
+    return {  # the journey's terms in their order: the facets list them so
+        "touchpoint": names(Touchpoint.in_order(study_id, Touchpoint.id, Touchpoint.name)),
+        "role": names(Role.in_order(study_id, Role.id, Role.name)),
         "participant": names(select(Participant.id, Participant.pseudonym).where(Participant.study_id == study_id)),
         "visit": {v.id: v for v in db.session.scalars(select(SiteVisit).where(SiteVisit.study_id == study_id))},
     }
