@@ -19,7 +19,7 @@ from fieldnotes.explore.matching import COLUMNS, LINKED, counted_once
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
 from fieldnotes.observations.models import Attachment, Kind, Observation, Slot, observation_tag
-from fieldnotes.studies.models import Role, Tag, Touchpoint
+from fieldnotes.studies.models import Tag
 from fieldnotes.text import natural_key
 from fieldnotes.visits.models import Participant, SiteVisit
 
