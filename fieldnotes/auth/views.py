@@ -152,7 +152,7 @@ def sign_out_others():
     live = sum(access_tokens.status(row) == "active" for row in access_tokens.tokens_of(current_user.user))
     flash("Every other device was signed out." + (
         f" Your {live} access token{'s still work' if live > 1 else ' still works'}: if a script's machine was"
-        " lost too, revoke it under Access tokens." if live else ""))
+        " lost too, revoke its token under Access tokens." if live else ""))
     return redirect(url_for("auth.account"), code=303)
 
 
