@@ -17,11 +17,17 @@ SPREADSHEET = ("Note,When,Stage,Category\n"
                "Waits two days for the courier,2025-11-04 11:40,Delivery,logistics; waiting\n")
 
 
-def test_owner_imports_a_spreadsheet_after_fixing_what_the_preview_refuses(page, live_server, app):
+def owner_on_the_study_page(page, live_server, app):
+    """Ana, signed in on her study's page: its id."""
     with app.app_context():
         study_id = make_study(make_user("ana@example.org", "Ana Lima"), "Invoices at Harbour Freight").id
     sign_in(page, live_server, "ana@example.org", PASSWORD)
     page.goto(f"{live_server.url}/studies/{study_id}")
+    return study_id
+
+
+def test_owner_imports_a_spreadsheet_after_fixing_what_the_preview_refuses(page, live_server, app):
+    study_id = owner_on_the_study_page(page, live_server, app)
     page.get_by_role("link", name="Import notes").click()
     check_page(page, "Import notes from a CSV file")
     page.get_by_label("CSV file").set_input_files(
@@ -59,10 +65,7 @@ ROSTER = ("Organisation,Size,Pseudonym,Consent\n"
 
 
 def test_owner_imports_a_roster_after_fixing_what_the_preview_refuses(page, live_server, app):
-    with app.app_context():
-        study_id = make_study(make_user("ana@example.org", "Ana Lima"), "Invoices at Harbour Freight").id
-    sign_in(page, live_server, "ana@example.org", PASSWORD)
-    page.goto(f"{live_server.url}/studies/{study_id}")
+    study_id = owner_on_the_study_page(page, live_server, app)
     page.get_by_role("link", name="Accounts").click()
     page.get_by_role("link", name="Import a roster").click()
     check_page(page, "Import a roster from a CSV file")
