@@ -101,7 +101,12 @@ def past_cursor(filters, key):
 
 def few_beside_study(study_id, matching):
     """Are `matching` notes few enough, beside the study's, to be found and sorted rather than walked to?"""
-    return matching <= FOUND_PER_ROOT * math.sqrt(summaries.live_notes(study_id))
+    return few_among(summaries.live_notes(study_id), matching)
+
+
+def few_among(live, matching):
+    """few_beside_study, for a study of `live` notes."""
+    return matching <= FOUND_PER_ROOT * math.sqrt(live)
 
 
 def matching_for_search(filters, dialect_name):
@@ -126,15 +131,16 @@ def listed(filters, dialect_name, limit, *narrow):
     1M notes: it guessed thousands of matches); left unbounded, a walk of many notes all grouped would be too.
     """
     matching = matching_for_search(filters, dialect_name)
-    few = matching is not None and few_beside_study(filters.study_id, matching)
-    if dialect_name == "postgresql" and filters.parts and filters.order != "journey" and not few:
-        walked = db.session.execute(walk_within(filters, dialect_name, walk_budget(filters.study_id, limit))
-                                    .where(*narrow).limit(limit + 1)).all()
-        if len(walked) > limit:
-            return walked
-        query = page_query(filters, dialect_name, read=search.FOUND)
-    else:
+    if dialect_name != "postgresql" or not filters.parts or filters.order == "journey":
         query = page_query(filters, dialect_name, matching)
+    else:
+        live = summaries.live_notes(filters.study_id)  # read once: for the count's judgement and the budget
+        if matching is None or not few_among(live, matching):
+            walked = db.session.execute(walk_within(filters, dialect_name, walk_budget(live, limit))
+                                        .where(*narrow).limit(limit + 1)).all()
+            if len(walked) > limit:
+                return walked
+        query = page_query(filters, dialect_name, read=search.FOUND)
     return db.session.execute(query.where(*narrow).limit(limit + 1)).all()
 
 
@@ -152,12 +158,13 @@ def walk_within(filters, dialect_name, budget):
                             .where(walk.c.matches == 1).order_by(walk.c.captured_at.desc(), walk.c.id.desc()))
 
 
-def walk_budget(study_id, limit):
-    """Twice the notes a walk reads to list `limit` notes when the filters keep just more notes than few
-    (FOUND_PER_ROOT x sqrt(study) of them, spread evenly): for a page of 50, 10,000 notes at 1M, 3,163 at 100k.
+def walk_budget(live, limit):
+    """Twice the notes a walk reads to list `limit` notes, in a study of `live` notes, when the filters keep just more
+    notes than few (FOUND_PER_ROOT x sqrt(live) of them, spread evenly): for a page of 50, 10,000 notes at 1M, 3,163 at
+    100k.
     Twice, as matches are not spread evenly; not more, as the walk is wasted when the list is not full by then (a word
     no note has, the workspace's 200 notes at 1M: 40,000 notes read, about 100 ms)."""
-    return math.ceil(2 * limit * math.sqrt(summaries.live_notes(study_id)) / FOUND_PER_ROOT)
+    return math.ceil(2 * limit * math.sqrt(live) / FOUND_PER_ROOT)
 
 
 def browse_page(filters, dialect_name, matching=None):
