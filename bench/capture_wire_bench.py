@@ -144,6 +144,9 @@ def main():
         print(f"| {name} | {count} | {body:,} | {head:,} |")
     bodies, heads = sum(b for _, _, b in sent), sum(h for _, h, _ in sent)
     print(f"| total | {len(sent)} | {bodies:,} | {heads:,} |")
+    if os.environ.get("BENCH_LIST"):
+        for path, head, body in sent:
+            print(f"  {path} {head} + {body}")
     print(f"on the wire: {bodies + heads:,} bytes (bodies {bodies:,} + HTTP/1.1 headers {heads:,})")
     if proxy:
         each = [c["received"] for c in connections]
