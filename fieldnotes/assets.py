@@ -6,7 +6,7 @@ text file. Scripts and stylesheets are copied without their comments and indenta
 (slim.py): about 30 % less to download, and a stack trace still names the source's lines.
 The names are content-addressed, so the copies are made once, never go stale, and many processes
 (gunicorn workers, test workers) can build into one folder at the same time. WhiteNoise then serves
-them with `Cache-Control: public, max-age=31536000, immutable`; `url_for('static', filename=...)`
+them with `Cache-Control: max-age=31536000, immutable`; `url_for('static', filename=...)`
 answers the fingerprinted name. The plain names stay served too (60 s), for a browser without import
 maps (Safari before 16.4): it loads the entry by its fingerprint and the rest by their plain names,
 each once, and offline the worker answers those with its fingerprinted copies (static/sw.js). Copies
@@ -40,7 +40,9 @@ try:
 except ImportError:  # gzip alone still serves every browser; brotli is in pyproject.toml's dependencies
     brotli = None
 
-FOREVER = "public, max-age=31536000, immutable"
+# Not "public": that lets a shared cache keep an answer to a request with an Authorization header, and no
+# request for a static file has one (8 bytes of each answer).
+FOREVER = "max-age=31536000, immutable"
 DIGEST_LENGTH = 12
 # Served from the site's root by pwa.py (a worker's scope is its folder); they name their version.
 WORKER_SCRIPTS = {"sw.js", "sw-sync.js"}
@@ -72,6 +74,7 @@ class Assets:
         """Add the fingerprinted copies to WhiteNoise (the plain names are its root), and /favicon.ico."""
         for name in self.names.values():
             whitenoise.add_file_to_dictionary(f"/static/{name}", str(self.build_folder / name))
+            validated_by_etag_alone(whitenoise.files[f"/static/{name}"])
         if FAVICON in self.names:
             # Browsers ask for /favicon.ico on pages with no <link rel=icon> (the error page, presentations).
             whitenoise.add_file_to_dictionary("/favicon.ico", str(self.build_folder / self.names[FAVICON]))
@@ -79,6 +82,21 @@ class Assets:
     def add_cache_headers(self, headers, url):
         if url in self.urls:
             headers["Cache-Control"] = FOREVER
+            # The digest its name carries, not WhiteNoise's file time and size: the same on every app server
+            # behind a load balancer, so a revalidation that lands on another one is still a 304.
+            headers["ETag"] = f'"{url.rsplit(".", 2)[1]}"'
+
+
+def validated_by_etag_alone(static_file):
+    """A fingerprinted file's answers without Last-Modified: 46 bytes of each (issue 11, the first load's 60 kB).
+
+    Its name changes with its content, so a browser never asks whether it changed, but for the worker's first
+    install: Chromium revalidates the worker's imports then, and WhiteNoise answers that by the ETag, the digest
+    (add_cache_headers). WhiteNoise adds Last-Modified after add_headers_function, hence here.
+    """
+    static_file.alternatives = [(accepted, path, [(name, value) for name, value in headers if name != "Last-Modified"])
+                                for accepted, path, headers in static_file.alternatives]
+    static_file.last_modified = None  # an If-Modified-Since alone, which no browser sends without the date, is a 200
 
 
 def build(static_folder, build_folder):

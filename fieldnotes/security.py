@@ -36,6 +36,7 @@ EVERY_RESPONSE = {
 }
 
 HEADER_LIST = "fieldnotes.header_list"
+DATA_HEADER_LIST = "fieldnotes.data_header_list"
 HSTS = "max-age=31536000; includeSubDomains"
 
 # Tokens that are the whole key: a board share link opens the board to anyone, an invite sets a password,
@@ -59,12 +60,16 @@ def init_app(app, script_hashes=()):
     app.config.update(cookie_settings(app.config["SECURE_COOKIES"] or app.config["SESSION_COOKIE_SECURE"]))
     app.extensions["fieldnotes.headers"] = response_headers(script_hashes)
     # The same with each name in lower case beside it, spelt once, not for every response.
-    app.extensions[HEADER_LIST] = [(name.lower(), name, value)
-                                   for name, value in app.extensions["fieldnotes.headers"].items()]
+    app.extensions[HEADER_LIST] = lower_cased(app.extensions["fieldnotes.headers"])
+    app.extensions[DATA_HEADER_LIST] = lower_cased(NOT_A_PAGE)
     app.session_interface = VerifiedOnce()
     app.before_request(refuse_cross_site_writes)
     app.after_request(add_security_headers)
     mask_secret_links_in_logs(app)
+
+
+def lower_cased(headers):
+    return [(name.lower(), name, value) for name, value in headers.items()]
 
 
 def refuse_cross_site_writes():
@@ -111,7 +116,8 @@ def add_security_headers(response):
     # `headers[name] =` walks them again to drop a copy that is not there (issue 11, sessions 6 and 8).
     headers = response.headers
     present = {name.lower() for name in headers.keys()}
-    added = [(name, value) for lower, name, value in current_app.extensions[HEADER_LIST] if lower not in present]
+    wanted = current_app.extensions[DATA_HEADER_LIST if is_data(response) else HEADER_LIST]
+    added = [(name, value) for lower, name, value in wanted if lower not in present]
     if request.is_secure and "strict-transport-security" not in present:
         added.append(("Strict-Transport-Security", HSTS))
     # Pages name participants and the API carries notes: never keep them in shared caches.
@@ -119,6 +125,12 @@ def add_security_headers(response):
         added.append(("Cache-Control", "no-store"))
     headers.extend(added)
     return response
+
+
+def is_data(response):
+    """JSON (the API's answers, errors included, and the manifest): data a browser only shows as text."""
+    mimetype = response.mimetype
+    return mimetype == "application/json" or mimetype.endswith("+json")
 
 
 # A static file is never a page. A browser runs a script of static/ only as a module or worker of ours (the
@@ -130,18 +142,32 @@ def add_security_headers(response):
 STATIC_FILE = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",  # a stylesheet's own fetches (its url()s) follow its policy
+}
+# A stylesheet's own fetches (its url()s) follow its Referrer-Policy. A module's imports follow its importer's
+# when it has none, and so the page's, which is this; a worker's is a page's answer (pwa.py); an image fetches
+# nothing. So the 30 bytes go on stylesheets only, not on the capture screen's 38 modules and 2 icons.
+STYLESHEET = {**STATIC_FILE, "Referrer-Policy": "same-origin"}
+
+
+# JSON is never a page either: opened by its address, a browser shows it as text. It gets a static file's policy
+# (nothing loads, runs or frames), not a page's: the page's policy, X-Frame-Options and Permissions-Policy were
+# ~420 bytes of every API answer a phone downloads, two of them and the manifest in the capture screen's first load.
+# Referrer-Policy stays, as on every route (an API answer makes no request of its own; it costs 30 bytes).
+NOT_A_PAGE = {
+    "Content-Security-Policy": STATIC_FILE["Content-Security-Policy"],
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
 }
 
 
 def add_static_headers(headers, path, url):
-    """WhiteNoise answers static files before Flask sees them: give them STATIC_FILE.
+    """WhiteNoise answers static files before Flask sees them: give them STATIC_FILE (STYLESHEET).
 
     And take away the `Access-Control-Allow-Origin: *` WhiteNoise adds: no other site needs
     to read our files. (HSTS is left to the pages: WhiteNoise sets these once per file,
     not per request, so it cannot tell HTTPS from HTTP; browsers keep HSTS from any page.)
     """
-    for name, value in STATIC_FILE.items():
+    for name, value in (STYLESHEET if path.endswith(".css") else STATIC_FILE).items():
         headers[name] = value
     del headers["Access-Control-Allow-Origin"]
 

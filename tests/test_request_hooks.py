@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 
 from fieldnotes import Fieldnotes
-from fieldnotes.security import EVERY_RESPONSE
+from fieldnotes.security import EVERY_RESPONSE, NOT_A_PAGE
 
 
 def open_twice(app, data):
@@ -77,16 +77,20 @@ def test_ensure_sync_remembers_so_many_and_then_asks_flask(monkeypatch):
     assert isinstance(app, Flask)
 
 
-def test_security_headers_in_order_on_https(app, client):
-    """Each header once, in the order they always came: the policy's five, then HSTS, then Cache-Control."""
-    response = client.get("/api/sync/pull?study_id=1", base_url="https://localhost")  # signed out: 401
-    assert response.status_code == 401
+@pytest.mark.parametrize("url, policy", [("/login", EVERY_RESPONSE), ("/api/sync/pull?study_id=1", NOT_A_PAGE)])
+def test_security_headers_in_order_on_https(app, client, url, policy):
+    """Each header once, in the order they always came: the policy's (a page's five, JSON's three), then HSTS,
+    then Cache-Control."""
+    client.post("/logout")
+    response = client.get(url, base_url="https://localhost")  # signed out: the sign-in page, a 401
     names = [name for name, _ in response.headers if name in EVERY_RESPONSE
              or name in ("Strict-Transport-Security", "Cache-Control")]
-    assert names == [*EVERY_RESPONSE, "Strict-Transport-Security", "Cache-Control"]
+    assert names == [*policy, "Strict-Transport-Security", "Cache-Control"]
+    if policy is NOT_A_PAGE:
+        assert response.status_code == 401
+        assert response.headers.get_all("Vary") == ["Accept-Encoding, Cookie"]
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert response.headers["Cache-Control"] == "no-store"
-    assert response.headers.get_all("Vary") == ["Accept-Encoding, Cookie"]
 
 
 def test_a_header_the_view_set_is_left_as_it_is(app, client):

@@ -118,10 +118,15 @@ def test_security_headers(app, client, study_id, url, signed_in, status, kind):
     response = client.get(url.format(study=study_id, missing=study_id + 1))
     assert (response.status_code, response.mimetype) == (status, kind)
     csp = policy(response)
-    assert csp["script-src"] == ["'self'", app.extensions["fieldnotes.assets"].import_map_hash]  # no other inline
-    assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
-    assert csp["frame-ancestors"] == ["'none'"]
-    assert not any("'unsafe-inline'" in v or "'unsafe-eval'" in v for v in csp.values())
+    if kind == "text/html":
+        assert csp["script-src"] == ["'self'", app.extensions["fieldnotes.assets"].import_map_hash]  # no other inline
+        assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
+        assert csp["frame-ancestors"] == ["'none'"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert not any("'unsafe-inline'" in v or "'unsafe-eval'" in v for v in csp.values())
+    else:  # JSON is never a page: opened by its address, nothing in it loads, runs or frames
+        assert csp == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}
+        assert "X-Frame-Options" not in response.headers and "Permissions-Policy" not in response.headers
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] in {"same-origin", "no-referrer", "strict-origin"}
     assert response.headers["Cache-Control"] == "no-store"
@@ -138,7 +143,8 @@ def test_static_files_forbid_everything_should_one_be_opened_as_a_page(app, clie
         assert response.status_code == 200
         assert policy(response) == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["Referrer-Policy"] == "same-origin"
+        # A stylesheet's url()s follow its own Referrer-Policy; a module's imports follow the page's
+        assert response.headers.get("Referrer-Policy") == ("same-origin" if path.endswith(".css") else None)
         assert "Access-Control-Allow-Origin" not in response.headers  # no other site reads our files
 
 
@@ -195,7 +201,8 @@ def test_pages_say_503_while_the_database_is_down(app, client, study_id):
             response = browser.get(url)
             assert (response.status_code, response.mimetype) == (503, kind)
             assert response.headers["Retry-After"].isdigit()
-            assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+            forbids = "script-src 'self'" if kind == "text/html" else "default-src 'none'"  # a page's, or JSON's
+            assert forbids in response.headers["Content-Security-Policy"]
         assert "Service Unavailable" in browser.get("/").text
     finally:
         with down.app_context():
