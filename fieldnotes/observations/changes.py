@@ -15,6 +15,7 @@ number_late() first and number_changes() just before commit;
 then the functions below. Callers commit.
 """
 import uuid
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -22,7 +23,7 @@ from sqlalchemy import insert
 
 from fieldnotes.auth.models import utcnow
 from fieldnotes.extensions import db
-from fieldnotes.observations import service, summaries
+from fieldnotes.observations import service, summaries, tags_on_row
 from fieldnotes.observations.content import loaded_content, note_content
 from fieldnotes.observations.counter import (  # noqa: F401  (the counter's names, offered here as ever)
     ROW, Counter, counter_mark, counter_row, current_counter, current_epoch, lock_counter, new_epoch, next_seq,
@@ -117,7 +118,10 @@ def write_new_notes(author_id, device_id, items, tag_cache=None, write_rows=None
         revisions.append({"observation_id": note_id, "version": 1, "data": loaded_content(data),
                           "author_id": author_id, "device_id": device_id, "kind": RevisionKind.EDIT})
     connection = db.session.connection()
-    for statement, rows in zip(NEW_NOTE_ROWS, (notes, links, media, revisions)):
+    statements = new_note_rows(connection.dialect.name)
+    if connection.dialect.name == "postgresql":  # each note's tag ids on its row, written with it
+        tags_on_row.add_arrays(notes, links)
+    for statement, rows in zip(statements, (notes, links, media, revisions)):
         if rows:
             write_rows(statement.table, rows) if write_rows else connection.execute(statement, rows)
     summaries.count_new_notes(notes, links, media)  # every other write is counted at flush (summaries/upkeep.py)
@@ -128,6 +132,14 @@ def write_new_notes(author_id, device_id, items, tag_cache=None, write_rows=None
 # cost more than the rows' own INSERTs for a phone's usual handful of notes (issue 11, session 5).
 NEW_NOTE_ROWS = tuple(insert(table) for table in (Observation.__table__, observation_tag, Attachment.__table__,
                                                    Revision.__table__))
+
+
+@lru_cache(maxsize=2)
+def new_note_rows(dialect_name):
+    """NEW_NOTE_ROWS; on PostgreSQL the notes' with their tag ids (observations/tags_on_row.py)."""
+    if dialect_name != "postgresql":
+        return NEW_NOTE_ROWS
+    return (insert(tags_on_row.notes_table()), *NEW_NOTE_ROWS[1:])
 
 
 class Written(NamedTuple):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldnotes.auth.models import User, utcnow
 from fieldnotes.extensions import db
-from fieldnotes.observations import fulltext
+from fieldnotes.observations import fulltext, tags_on_row
 from fieldnotes.studies.models import Study, Tag, enum_column
 from fieldnotes.visits.models import Participant, SiteVisit  # noqa: F401  (tables the FKs name)
 
@@ -100,6 +100,7 @@ Index("ix_observation_matrix", Observation.study_id, Observation.touchpoint_id, 
       sqlite_where=_live, postgresql_where=_live)
 # The full-text index is raw SQL made beside the table (fulltext.py), by db.create_all() too.
 fulltext.listen(Observation.__table__)
+tags_on_row.listen(observation_tag)
 
 
 class RevisionKind(enum.StrEnum):

@@ -1,0 +1,97 @@
+"""Each note's tag ids kept on its row on PostgreSQL (`observation.tag_ids`), by triggers on its tag links.
+
+A search's first view counts the tags of the notes it matches (explore/matching.py). Asked of the links, that is
+an index probe per matching note: at 1M notes, 0.4-0.5 s of the 0.7-0.8 s a word on 105k notes took. The notes'
+rows are read anyway, for their other facets; read from them, the tags cost an unnest (about 60 ms there; the
+figures: docs/benchmarks.md, "Issue 11, session 18").
+
+The database keeps the array, not the app: links are written by pushes, edits, tagging, merges and imports, and
+deleted by cascades the app never sees (a tag or a note deleted). A statement trigger for each kind of write on
+observation_tag sets each touched note's array again from its links, sorted, and leaves alone a row whose array is
+right already: a push writes its new notes' arrays with the notes (sync/new_rows.py), so their links then change
+nothing, and a note is not written twice. SQLite keeps no such column: its planner reads the links well (3-35 ms
+at 100k, session 17), and its tag counts come from them.
+"""
+from functools import lru_cache
+
+from sqlalchemy import Column, Integer, MetaData, Table
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from fieldnotes.observations import fulltext
+
+COLUMN = "tag_ids"
+FUNCTION = "observation_tag_ids_kept"
+# (trigger, event, transition table): an UPDATE of a link (a merge moves it to another tag) touches the notes of
+# its old row and of its new one; a trigger names one transition table of each, so it takes two.
+TRIGGERS = (("observation_tag_ids_added", "INSERT", "NEW"), ("observation_tag_ids_removed", "DELETE", "OLD"),
+            ("observation_tag_ids_moved_from", "UPDATE", "OLD"), ("observation_tag_ids_moved_to", "UPDATE", "NEW"))
+
+# What a note's array is: its links' tag ids, ascending; none, an empty array (never NULL: unnest of it is no row).
+FROM_LINKS = ("coalesce((SELECT array_agg(link.tag_id ORDER BY link.tag_id) FROM observation_tag AS link"
+              " WHERE link.observation_id = {note}), '{{}}'::integer[])")
+
+# The touched notes are locked first, in id order, and their arrays then worked out by a statement of their own:
+# under READ COMMITTED it reads the links as committed once it holds them. Worked out before the lock, two
+# writers adding a tag each to one note would each write the array they saw, and the second would lose the
+# first's tag (tests/test_tags_on_row.py has two such writers).
+KEEP = (f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " PERFORM 1 FROM observation WHERE id IN (SELECT observation_id FROM touched_links) ORDER BY id FOR UPDATE;"
+        f" UPDATE observation AS note SET {COLUMN} = kept.ids"
+        f" FROM (SELECT touched.observation_id AS id, {FROM_LINKS.format(note='touched.observation_id')} AS ids"
+        "  FROM (SELECT DISTINCT observation_id FROM touched_links) AS touched) AS kept"
+        f" WHERE note.id = kept.id AND note.{COLUMN} IS DISTINCT FROM kept.ids;"
+        " RETURN NULL; END $$")
+
+CREATE = (
+    f"ALTER TABLE observation ADD COLUMN IF NOT EXISTS {COLUMN} integer[] NOT NULL DEFAULT '{{}}'",
+    KEEP,
+    *(f"CREATE TRIGGER {name} AFTER {event} ON observation_tag REFERENCING {side} TABLE AS touched_links"
+      f" FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()" for name, event, side in TRIGGERS),
+)
+DROP = (*(f"DROP TRIGGER IF EXISTS {name} ON observation_tag" for name, _, _ in TRIGGERS),
+        f"DROP FUNCTION IF EXISTS {FUNCTION}()",
+        f"ALTER TABLE observation DROP COLUMN IF EXISTS {COLUMN}")
+# A database made before the column (the migration): every note's array from its links, once.
+FILL = (f"UPDATE observation AS note SET {COLUMN} = kept.ids FROM (SELECT observation_id AS id,"
+        " array_agg(tag_id ORDER BY tag_id) AS ids FROM observation_tag GROUP BY observation_id) AS kept"
+        " WHERE note.id = kept.id")
+
+# The notes whose array is not their links' (the drift tests ask: none, ever).
+DIFFERING = (f"SELECT note.id FROM observation AS note"
+             f" WHERE note.{COLUMN} IS DISTINCT FROM {FROM_LINKS.format(note='note.id')}")
+
+
+def create_statements(dialect_name):
+    return CREATE if dialect_name == "postgresql" else ()
+
+
+def drop_statements(dialect_name):
+    return DROP if dialect_name == "postgresql" else ()
+
+
+def listen(links_table):
+    """Made with the links' table (after the notes' table, which its key names), for db.create_all()."""
+    fulltext.listen_for(links_table, {COLUMN}, create_statements, drop_statements)
+
+
+# New notes written as rows (a push, an import, the API, the demo's large study) carry their arrays: the trigger on
+# their links then finds each right and writes no note twice (a second version of every tagged note, and its index
+# entries, would cost a push its time and leave the table half dead rows until a VACUUM FULL).
+
+@lru_cache(maxsize=1)
+def notes_table():
+    """The notes' table with the column, for writing new notes' rows on PostgreSQL (not the model's: SQLite has
+    no such column)."""
+    from fieldnotes.observations.models import Observation  # the models make the column with their table
+
+    return Table("observation", MetaData(), *(column._copy() for column in Observation.__table__.c),
+                 Column(COLUMN, ARRAY(Integer), nullable=False))
+
+
+def add_arrays(notes, links):
+    """Each new note's row (a dict) gets its array from the links about to be written with it."""
+    tags = {}
+    for row in links:
+        tags.setdefault(row["observation_id"], []).append(row["tag_id"])
+    for row in notes:
+        row[COLUMN] = sorted(tags.get(row["id"], ()))
