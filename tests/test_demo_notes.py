@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 from fieldnotes import create_app
 from fieldnotes.explore.cells import build
 from fieldnotes.extensions import db
+from fieldnotes.observations import tags_on_row
 from fieldnotes.observations.models import Attachment, ChangeStream, Observation, Revision
 from fieldnotes.observations.storage import stored_path
 from fieldnotes.studies.models import Study
@@ -92,6 +93,9 @@ def test_notes_option_makes_a_large_synthetic_study_once(app):
         assert len({n.touchpoint_id for n in notes}) == 8 and len({n.participant_id for n in notes}) == 72
         assert max(n.seq for n in notes) == db.session.scalar(select(ChangeStream.counter))
         assert build(study.id)["total"].notes == 2000
+        if db.engine.dialect.name == "postgresql":  # written with their tag ids on their rows (tags_on_row.py)
+            assert db.session.scalars(text(tags_on_row.DIFFERING)).all() == []
+            assert db.session.scalar(text(f"SELECT count(*) FROM observation WHERE {tags_on_row.COLUMN} <> '{{}}'"))
     assert "already there; nothing changed" in seed(app, "--notes", "2000")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Observation).where(
