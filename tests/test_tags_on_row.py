@@ -181,9 +181,9 @@ def test_an_upgraded_database_keeps_the_tags_of_the_notes_already_there_on_their
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         ana = make_user()
-        tagged = make_observations(make_study(ana), ana, [{"text": "Keys invoices by hand", "tags": ["paper", "invoices"]},
-                                                          {"text": "Checks the courier's list", "tags": ["couriers"]},
-                                                          {"text": "Nothing to tag"}])
+        tagged = make_observations(make_study(ana), ana, [
+            {"text": "Keys invoices by hand", "tags": ["paper", "invoices"]},
+            {"text": "Checks the courier's list", "tags": ["couriers"]}, {"text": "Nothing to tag"}])
         note_ids = [note.id for note in tagged]
         db.session.remove()  # no transaction left open: the downgrade alters the table
         downgrade(directory=MIGRATIONS, revision="0023")
