@@ -1,15 +1,15 @@
 """Each note's tag ids kept on its row on PostgreSQL (`observation.tag_ids`), by triggers on its tag links.
 
 A search's first view counts the tags of the notes it matches (explore/matching.py). Asked of the links, that is
-an index probe per matching note: at 1M notes, 0.4-0.5 s of the 0.7-0.8 s a word on 105k notes took. The notes'
-rows are read anyway, for their other facets; read from them, the tags cost an unnest (about 60 ms there; the
-figures: docs/benchmarks.md, "Issue 11, session 18").
+an index probe per matching note: at 1M notes, about 0.4 s of the 0.8 s a word on 105k notes took. The notes' rows
+are read anyway, for their other facets; read from them, the tags cost an unnest (about 75 ms there; the figures:
+docs/benchmarks.md, "Issue 11, session 18").
 
 The database keeps the array, not the app: links are written by pushes, edits, tagging, merges and imports, and
 deleted by cascades the app never sees (a tag or a note deleted). A statement trigger for each kind of write on
 observation_tag sets each touched note's array again from its links, sorted, and leaves alone a row whose array is
-right already: a push writes its new notes' arrays with the notes (sync/new_rows.py), so their links then change
-nothing, and a note is not written twice. SQLite keeps no such column: its planner reads the links well (3-35 ms
+right already: new notes written as rows carry their arrays (add_arrays, from changes.write_new_notes), so their
+links then change nothing, and a note is not written twice. SQLite keeps no such column: its planner reads the links well (3-35 ms
 at 100k, session 17), and its tag counts come from them.
 """
 from functools import lru_cache
