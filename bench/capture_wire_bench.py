@@ -4,6 +4,7 @@
     BENCH_TREE=/tmp/before .venv/bin/python bench/capture_wire_bench.py # another checkout, same count
     BENCH_VIA=h2 .venv/bin/python bench/capture_wire_bench.py          # through nginx, TLS and HTTP/2
     BENCH_VIA=h2 BENCH_PROXY=caddy .venv/bin/python bench/capture_wire_bench.py   # through Caddy
+    BENCH_LIST=1 .venv/bin/python bench/capture_wire_bench.py             # each answer's header and body bytes
 
 BENCH_VIA=h2 puts a TLS proxy speaking HTTP/2 in front of the app, as a deployment does, and counts every byte
 the phone receives on its TCP connections (bench/wire_proxies.py; `apt-get install nginx-light caddy`).
