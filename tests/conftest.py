@@ -12,6 +12,8 @@ from tests.factories import PASSWORD, make_study, make_user
 POSTGRES_URL = os.environ.get("FIELDNOTES_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
+pytest_plugins = ["tests.connection_leaks"]
+
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test secret key, not for production",
