@@ -8,14 +8,13 @@ import random
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from fieldnotes.demo import data
 from fieldnotes.demo.note_bank import BANK, FILLERS
 from fieldnotes.demo.notes import ASIDES, ROLE_TOUCHPOINTS, reserve_seqs
 from fieldnotes.extensions import db
-from fieldnotes.observations import summaries, tags_on_row
-from fieldnotes.observations.models import Observation, observation_tag
+from fieldnotes.observations import changes, summaries, tags_on_row
 from fieldnotes.studies.defaults import Audience
 from fieldnotes.studies.models import Membership, Study, StudyStatus, Tag
 from fieldnotes.studies.permissions import StudyRole
@@ -56,15 +55,13 @@ def seed_large(users, count):
     fieldwork = make_fieldwork(study, users, rng)
     tag_ids = [tag.id for tag in fieldwork["tags"]]
     seqs = reserve_seqs(count)
+    dialect_name = db.session.get_bind().dialect.name
+    notes_insert, links_insert = changes.new_note_rows(dialect_name)[:2]  # a push's statements for its notes
     for start in range(0, count, CHUNK):
         notes, links = note_rows(study, fieldwork, rng, seqs, min(CHUNK, count - start), tag_ids)
-        if db.session.get_bind().dialect.name == "postgresql":  # each note's tag ids on its row, written with it
-            tags_on_row.add_arrays(notes, links)
-            db.session.execute(insert(tags_on_row.notes_table()), notes)
-        else:
-            db.session.execute(insert(Observation.__table__), notes)
+        db.session.execute(notes_insert, tags_on_row.carried(dialect_name, notes, links))
         if links:
-            db.session.execute(insert(observation_tag), links)
+            db.session.execute(links_insert, links)
     summaries.rebuild(study.id)  # rows written directly, for speed: counted once at the end
     return study
 

@@ -119,8 +119,7 @@ def write_new_notes(author_id, device_id, items, tag_cache=None, write_rows=None
                           "author_id": author_id, "device_id": device_id, "kind": RevisionKind.EDIT})
     connection = db.session.connection()
     statements = new_note_rows(connection.dialect.name)
-    if connection.dialect.name == "postgresql":  # each note's tag ids on its row, written with it
-        tags_on_row.add_arrays(notes, links)
+    tags_on_row.carried(connection.dialect.name, notes, links)  # each note's tag ids on its row, written with it
     for statement, rows in zip(statements, (notes, links, media, revisions)):
         if rows:
             write_rows(statement.table, rows) if write_rows else connection.execute(statement, rows)

@@ -91,6 +91,14 @@ def notes_table():
                  Column(COLUMN, ARRAY(Integer), nullable=False))
 
 
+def carried(dialect_name, notes, links):
+    """New notes' rows as written to `dialect_name`: on PostgreSQL each gets its array (add_arrays), so the trigger
+    finds it right and writes no note twice."""
+    if dialect_name == "postgresql":
+        add_arrays(notes, links)
+    return notes
+
+
 def add_arrays(notes, links):
     """Each new note's row (a dict) gets its array from the links about to be written with it."""
     tags = {}
