@@ -1,15 +1,17 @@
 """Tagging after the fact: bulk changes to a selection, renaming and merging tags, near-duplicates.
 
-Every note that changes gets a new version and change number (edits.record),
-so phones see the change on their next pull. Callers commit.
+Every note that changes gets a new version and change number (edits.record; a rename or merge, which may
+touch thousands of notes, as statements: observations/many_edits.py), so phones see the change on their
+next pull. Callers commit.
 """
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from fieldnotes.explore.edits import Stale, edit_fields, record, set_tags
-from fieldnotes.observations.changes import Counter
+from fieldnotes.explore.edits import Stale, edit_fields, set_tags
 from fieldnotes.explore.models import TagAction, TagEvent
 from fieldnotes.extensions import db
+from fieldnotes.observations.changes import Counter
+from fieldnotes.observations.many_edits import CHUNK, record_edits
 from fieldnotes.observations.models import Observation, observation_tag
 from fieldnotes.observations.service import can_edit, tag_named
 from fieldnotes.studies.models import Tag, name_key
@@ -92,8 +94,9 @@ def set_field(user, notes, field, value, counter):
 
 
 def notes_tagged(tag):
-    return db.session.scalars(select(Observation).join(observation_tag).where(
-        observation_tag.c.tag_id == tag.id, Observation.deleted_at.is_(None)).order_by(Observation.id)).all()
+    """The ids of the tag's live notes."""
+    return db.session.scalars(select(observation_tag.c.observation_id).join(Observation).where(
+        observation_tag.c.tag_id == tag.id, Observation.deleted_at.is_(None))).all()
 
 
 def rename_tag(tag, new_name, user):
@@ -105,17 +108,16 @@ def rename_tag(tag, new_name, user):
         return {}
     counter = Counter()
     counter.lock()
-    notes = notes_tagged(tag)
+    note_ids = notes_tagged(tag)
     old_name = tag.name
     db.session.add(TagEvent(study_id=tag.study_id, action=TagAction.RENAME, old_name=old_name,
-                            new_name=new_name, notes=len(notes), user_id=user.id))
+                            new_name=new_name, notes=len(note_ids), user_id=user.id))
     tag.name = new_name
     try:
         db.session.flush()  # a tag given this name a moment ago: the unique key refuses it here, not at commit
     except IntegrityError:
         return {"name": [f"There is already a tag “{new_name}”: merge “{old_name}” into it instead."]}
-    for note in notes:
-        record(note, user, counter)
+    record_edits(note_ids, user.id)  # as statements: a tag may be on thousands of notes
     return {}
 
 
@@ -125,15 +127,26 @@ def merge_tags(source, target, user):
         return {"target_id": ["Choose two different tags."]}
     counter = Counter()
     counter.lock()
-    notes = notes_tagged(source)
-    for note in notes:
-        kept = [t for t in note.tags if t.id != source.id]
-        set_tags(note, user, kept if target in kept else [*kept, target], counter)
+    note_ids = notes_tagged(source)
+    record_edits(note_ids, user.id, {source.id: target.id})  # as statements: a tag may be on thousands of notes
+    move_links(note_ids, source.id, target.id)
     db.session.add(TagEvent(study_id=source.study_id, action=TagAction.MERGE, old_name=source.name,
-                            new_name=target.name, notes=len(notes), user_id=user.id))
+                            new_name=target.name, notes=len(note_ids), user_id=user.id))
     db.session.flush()
     db.session.delete(source)
     return {}
+
+
+def move_links(note_ids, source_id, target_id):
+    """The notes' links to source go to target, or go where a note has target already."""
+    links = observation_tag.c
+    has_target = select(links.observation_id).where(links.tag_id == target_id)
+    for start in range(0, len(note_ids), CHUNK):
+        chunk = note_ids[start:start + CHUNK]
+        db.session.execute(delete(observation_tag).where(
+            links.tag_id == source_id, links.observation_id.in_(chunk), links.observation_id.in_(has_target)))
+        db.session.execute(update(observation_tag).where(links.tag_id == source_id, links.observation_id.in_(chunk))
+                           .values(tag_id=target_id))
 
 
 def tag_counts(study_id):
