@@ -12,6 +12,7 @@ from fieldnotes.observations.storage import stored_path
 from fieldnotes.studies.models import Study
 from fieldnotes.visits.models import Participant
 from tests.conftest import TEST_CONFIG
+from tests.test_tags_on_row import rewritten_after_their_links
 
 
 def seed(app, *args):
@@ -96,6 +97,7 @@ def test_notes_option_makes_a_large_synthetic_study_once(app):
         if db.engine.dialect.name == "postgresql":  # written with their tag ids on their rows (tags_on_row.py)
             assert db.session.scalars(text(tags_on_row.DIFFERING)).all() == []
             assert db.session.scalar(text(f"SELECT count(*) FROM observation WHERE {tags_on_row.COLUMN} <> '{{}}'"))
+            assert rewritten_after_their_links([n.id for n in notes]) == set()  # and not again by the trigger
     assert "already there; nothing changed" in seed(app, "--notes", "2000")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Observation).where(

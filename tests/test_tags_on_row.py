@@ -3,6 +3,7 @@ write to them, the cascades the app never sees among them, two writers at once t
 from the rows are those its notes' links give; and a database upgraded with tagged notes has their arrays."""
 import threading
 import time
+import uuid
 from collections import Counter
 
 import psycopg
@@ -19,6 +20,7 @@ from fieldnotes.observations import tags_on_row
 from fieldnotes.observations.models import Observation, observation_tag
 from fieldnotes.studies.models import Tag
 from tests.factories import PASSWORD, make_observation, make_observations, make_study, make_user
+from tests.test_archive_roundtrip import export, import_as
 from tests.test_import_csv import GOOD, import_file
 from tests.test_migrations import MIGRATIONS, empty_database, migrated_app  # noqa: F401  (the fixture)
 
@@ -92,8 +94,9 @@ def rewritten_after_their_links(note_ids):
 
 
 def test_new_notes_are_written_with_their_tags_once_by_a_push_and_by_an_import(app, client, tmp_path):
-    """A push's notes (and a CSV import's) carry their arrays: the trigger finds them right and writes no note a
-    second time. A tag added on the laptop to a note already there is written by the trigger, after its link."""
+    """A push's notes (and a script's, a CSV import's and a study archive's) carry their arrays: the trigger finds
+    them right and writes no note a second time. A tag added on the laptop to a note already there is written by the trigger,
+    after its link."""
     only_on_postgresql(app)
     with app.app_context():
         ana = make_user("ana@example.org", name="Ana")
@@ -111,6 +114,19 @@ def test_new_notes_are_written_with_their_tags_once_by_a_push_and_by_an_import(a
                                                                    Observation.id.not_in(pushed_ids))).all()
         assert imported and rewritten_after_their_links(imported) == set()
         version = db.session.get(Observation, pushed_ids[1]).version
+    scripted = client.post(f"/api/v1/studies/{study_id}/notes", json={
+        "kind": "observation", "text": "Sorts couriers' invoices", "captured_at": "2026-03-12T10:15:00+00:00",
+        "tags": ["paper", "invoices", "couriers"]})  # a script's note: written by an executemany, not a push's CTE
+    assert scripted.status_code == 201, scripted.text
+    with app.app_context():
+        assert rewritten_after_their_links([uuid.UUID(scripted.json["id"])]) == set()
+    export(app, study_id, tmp_path / "study.zip")
+    copy_id = import_as(app, tmp_path / "study.zip")
+    with app.app_context():
+        copied = db.session.scalars(select(Observation.id).where(Observation.study_id == copy_id)).all()
+        originals = db.session.scalars(select(Observation.id).where(Observation.study_id == study_id)).all()
+        assert sorted(map(len, arrays(copied).values())) == sorted(map(len, arrays(originals).values()))  # tags too
+        assert rewritten_after_their_links(copied) == set()
     edit = client.post(f"/studies/{study_id}/notes/bulk", data={"note_ids": [str(pushed_ids[1])],
                                                                 "action": "add-tag", "tag": "month end"})
     assert edit.status_code in (200, 303)
@@ -200,3 +216,13 @@ def test_an_upgraded_database_keeps_the_tags_of_the_notes_already_there_on_their
         assert sorted(kept) == [0, 1, 2] and differing == []  # each note's tags, as its links say
     else:  # SQLite keeps no such column: the upgrade changes nothing there
         assert tags_on_row.COLUMN not in columns
+
+
+def test_new_notes_links_go_in_runs_that_never_split_a_note():
+    """On PostgreSQL each run is one INSERT, so a note whose links were split would be written again."""
+    links = [{"observation_id": note, "tag_id": tag} for note in range(50) for tag in range(note % 4)]
+    runs = list(tags_on_row.whole_notes(links, most=10))
+    assert [link for run in runs for link in run] == links  # all of them, in order
+    assert all(len(run) <= 10 + 2 for run in runs) and len(runs) > 5
+    notes_by_run = [{link["observation_id"] for link in run} for run in runs]
+    assert all(not (a & b) for i, a in enumerate(notes_by_run) for b in notes_by_run[i + 1:])

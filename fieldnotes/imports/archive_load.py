@@ -18,8 +18,8 @@ from fieldnotes.imports.archive_load_kit import Bad
 from fieldnotes.exports.archive_records import CONSENT_FIELDS, REVISION_REFS, served_file
 from fieldnotes.extensions import db
 from fieldnotes.insights.models import Insight, InsightNote
-from fieldnotes.observations import changes, summaries
-from fieldnotes.observations.models import Attachment, Observation, Revision, observation_tag
+from fieldnotes.observations import changes, summaries, tags_on_row
+from fieldnotes.observations.models import Observation
 from fieldnotes.studies.models import Role, Tag, Touchpoint
 from fieldnotes.transcripts.models import Recording
 from fieldnotes.visits.models import Participant, SiteVisit, visit_participant
@@ -176,59 +176,67 @@ class Loader:
         analyse.after_commit(len(self.notes))
 
     def load_note_chunk(self, chunk):
+        """A chunk of notes written as rows, as changes.write_new_notes writes a push's: on PostgreSQL each note's
+        row carries its tag ids, so the links' trigger (observations/tags_on_row.py) writes no note twice."""
         seqs = iter(changes.take_seqs(len(chunk)))
-        notes, tags, revisions = [], [], []
+        notes, tags, media, revisions = [], [], [], []
         for number, record in chunk:
-            note = self.step(f"{fmt.NOTES} line {number}", lambda record=record: self.new_note(record, next(seqs)))
+            where = f"{fmt.NOTES} line {number}"
+            note = self.step(where, lambda record=record: self.new_note(record, next(seqs)))
+            attached = self.step(where, lambda record=record, note=note: [
+                self.attachment(record["key"], note["id"], m) for m in record["media"]])
             notes.append(note)
-            tags += self.step(f"{fmt.NOTES} line {number}", lambda record=record, note=note: [
-                {"observation_id": note.id, "tag_id": self.lookup("tag", name)} for name in record["tags"]])
-            revisions += self.step(f"{fmt.NOTES} line {number}", lambda record=record, note=note: [
-                self.revision(note, r) for r in record["revisions"]])
-        db.session.flush()
-        # Tags and revisions in one executemany each, as changes.write_new_notes does.
+            media += attached
+            tags += self.step(where, lambda record=record, note=note: [
+                {"observation_id": note["id"], "tag_id": self.lookup("tag", name)} for name in record["tags"]])
+            revisions += self.step(where, lambda record=record, note=note, attached=attached: [
+                self.revision(note["id"], attached, r) for r in record["revisions"]])
+        connection = db.session.connection()
+        tags_on_row.carried(connection.dialect.name, notes, tags)
+        notes_insert, links_insert, media_insert, revisions_insert = changes.new_note_rows(connection.dialect.name)
+        connection.execute(notes_insert, notes)
+        for statement, rows in ((media_insert, media), (revisions_insert, revisions)):
+            if rows:
+                connection.execute(statement, rows)
         if tags:
-            db.session.execute(insert(observation_tag), tags)
-        if revisions:
-            db.session.execute(insert(Revision), revisions)
-        for note in notes:
-            db.session.expunge(note)  # written, with its media: a big study need not stay in memory
+            tags_on_row.insert_links(connection, links_insert, tags)  # on PostgreSQL a note's links in one statement
 
     def new_note(self, data, seq):
         if data["key"] in self.notes:
             raise Bad(f"repeats the note key {data['key']!r}")
-        note = Observation(
-            id=uuid.uuid4(), study_id=self.study.id, author_id=self.owner.id, kind=data["kind"], text=data["text"],
-            expected=data["expected"], touchpoint_id=self.lookup("touchpoint", data["touchpoint"]),
-            role_id=self.lookup("role", data["role"]), participant_id=self.lookup("participant", data["participant"]),
-            visit_id=self.lookup("visit", data["visit"]), no_person=bool(data["no_person"]),
-            captured_at=fmt.parse_moment(data["captured_at"]), client_time_suspect=bool(data["client_time_suspect"]),
-            received_at=fmt.parse_moment(data["received_at"]), updated_at=fmt.parse_moment(data["updated_at"]),
-            deleted_at=fmt.parse_moment(data["deleted_at"]), version=int(data["version"]), seq=seq)
-        self.notes[data["key"]] = note.id
-        for media in data["media"]:
-            note.media.append(self.attachment(data["key"], media))
-        db.session.add(note)
+        note = {"id": uuid.uuid4(), "study_id": self.study.id, "author_id": self.owner.id, "kind": data["kind"],
+                "text": data["text"], "expected": data["expected"],
+                "touchpoint_id": self.lookup("touchpoint", data["touchpoint"]),
+                "role_id": self.lookup("role", data["role"]),
+                "participant_id": self.lookup("participant", data["participant"]),
+                "visit_id": self.lookup("visit", data["visit"]), "no_person": bool(data["no_person"]),
+                "captured_at": fmt.parse_moment(data["captured_at"]),
+                "client_time_suspect": bool(data["client_time_suspect"]),
+                "received_at": fmt.parse_moment(data["received_at"]), "updated_at": fmt.parse_moment(data["updated_at"]),
+                "deleted_at": fmt.parse_moment(data["deleted_at"]), "version": int(data["version"]), "seq": seq,
+                "created_by_device": None}
+        self.notes[data["key"]] = note["id"]
         return note
 
-    def attachment(self, note_key, data):
+    def attachment(self, note_key, note_id, data):
         file = served_file(data)
         if data["status"] == "verified" and file not in self.unpacked.digests:
             raise Bad(f"has a photo or recording whose file media/{file} is not in the archive")
-        attachment = Attachment(id=uuid.uuid4(), slot=data["slot"], sha256=data["sha256"], size=int(data["size"]),
-                                mime=data["mime"], offset=int(data["size"]) if data["status"] == "verified" else 0,
-                                status=data["status"], stored_sha256=data["stored_sha256"],
-                                stored_size=data["stored_size"], created_at=fmt.parse_moment(data["created_at"]),
-                                verified_at=fmt.parse_moment(data["verified_at"]))
-        self.media[(note_key, data["sha256"])] = attachment.id
+        attachment = {"id": uuid.uuid4(), "observation_id": note_id, "slot": data["slot"], "sha256": data["sha256"],
+                      "size": int(data["size"]), "mime": data["mime"],
+                      "offset": int(data["size"]) if data["status"] == "verified" else 0, "status": data["status"],
+                      "stored_sha256": data["stored_sha256"], "stored_size": data["stored_size"],
+                      "created_at": fmt.parse_moment(data["created_at"]),
+                      "verified_at": fmt.parse_moment(data["verified_at"])}
+        self.media[(note_key, data["sha256"])] = attachment["id"]
         return attachment
 
-    def revision(self, note, data):
-        return {"observation_id": note.id, "version": data["version"], "kind": data["kind"],
+    def revision(self, note_id, attached, data):
+        return {"observation_id": note_id, "version": data["version"], "kind": data["kind"],
                 "author_id": self.owner.id, "device_id": None, "created_at": fmt.parse_moment(data["created_at"]),
-                "data": self.content(note, data["data"])}
+                "data": self.content(attached, data["data"])}
 
-    def content(self, note, keyed):
+    def content(self, attached, keyed):
         """A revision's content with this server's ids again (the reverse of archive_records.keyed_content)."""
         content = {k: v for k, v in keyed.items() if k not in REVISION_REFS.values()}
         content["study_id"] = self.study.id
@@ -236,7 +244,7 @@ class Loader:
             if name in keyed:
                 content[field] = self.ids[name].get(keyed[name])
         if "media" in keyed:
-            current = {a.sha256: a.id for a in note.media}
+            current = {a["sha256"]: a["id"] for a in attached}
             content["media"] = [{"id": str(current.get(m.get("sha256")) or uuid.uuid4()), **m} for m in keyed["media"]]
         return content
 

@@ -121,8 +121,14 @@ def write_new_notes(author_id, device_id, items, tag_cache=None, write_rows=None
     statements = new_note_rows(connection.dialect.name)
     tags_on_row.carried(connection.dialect.name, notes, links)  # each note's tag ids on its row, written with it
     for statement, rows in zip(statements, (notes, links, media, revisions)):
-        if rows:
-            write_rows(statement.table, rows) if write_rows else connection.execute(statement, rows)
+        if not rows:
+            continue
+        if write_rows:
+            write_rows(statement.table, rows)
+        elif rows is links:
+            tags_on_row.insert_links(connection, statement, rows)  # on PostgreSQL a note's links in one statement
+        else:
+            connection.execute(statement, rows)
     summaries.count_new_notes(notes, links, media)  # every other write is counted at flush (summaries/upkeep.py)
     return [Written(row["id"], 1, row["seq"]) for row in notes]
 

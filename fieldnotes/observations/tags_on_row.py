@@ -99,6 +99,35 @@ def carried(dialect_name, notes, links):
     return notes
 
 
+# On PostgreSQL an executemany is a statement a row (psycopg), so the links' trigger would run after each link: a new
+# note with two tags would be found one tag short after its first link and written again, and again after its second.
+# New notes' links go in one statement for each run of whole notes instead (a push's are in its one statement already,
+# a CSV import's in one COPY).
+LINKS_A_STATEMENT = 4000
+
+
+def insert_links(connection, statement, links):
+    """New notes' links (`statement`: an INSERT into the links' table): on PostgreSQL a multi-row INSERT for each run
+    of whole notes, so the trigger sees each note's links at once; elsewhere an executemany."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(statement, links)
+        return
+    for run in whole_notes(links):
+        connection.execute(statement.values(run))
+
+
+def whole_notes(links, most=LINKS_A_STATEMENT):
+    """The links in runs of about `most`, a note's links never split between two (they come note by note)."""
+    run = []
+    for link in links:
+        if len(run) >= most and link["observation_id"] != run[-1]["observation_id"]:
+            yield run
+            run = []
+        run.append(link)
+    if run:
+        yield run
+
+
 def add_arrays(notes, links):
     """Each new note's row (a dict) gets its array from the links about to be written with it."""
     tags = {}
