@@ -70,7 +70,8 @@ def floor(connection, dialect, source, target, target_name):
     pg = dialect == "postgresql"
     revisions = REVISIONS.format(p=p, now="now()" if pg else "CURRENT_TIMESTAMP",
                                  object="json_build_object" if pg else "json_object",
-                                 empty="'[]'::json" if pg else "json('[]')", agg="json_agg" if pg else "json_group_array")
+                                 empty="'[]'::json" if pg else "json('[]')",
+                                 agg="json_agg" if pg else "json_group_array")
     steps = [((NOTES_PG if pg else NOTES_SQLITE).format(p=p), (source, target, source) if pg else (source,)),
              (revisions, (source, target_name, source)),
              (DROP_DOUBLES.format(p=p), (source, target)),

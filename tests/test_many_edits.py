@@ -86,14 +86,23 @@ def assert_one_new_version_each(app, client, note_ids, before, cursor, tags_now)
     assert all(sorted(change["data"]["tags"]) == tags_now(number(change["data"]["text"])) for change in changes)
 
 
-def test_a_merge_across_many_notes_is_one_version_each_in_a_few_statements(app, client, study):
-    study_id, tag, note_ids = study
+def posted(app, client, study_id, note_ids, url, form):
+    """Ana signed in, a phone's cursor taken and the notes' versions noted, then `form` posted to `url` as the tag
+    page does: (the versions before, the cursor, the statements the post sent)."""
     signed_in(client)
     with app.app_context():
         before = versions(note_ids)
     _, cursor = pull_all(client, study_id, limit=500)
-    merge = {"source_id": tag["on-boarding"], "target_id": tag["onboarding"]}
-    sent = statements_during(app, lambda: client.post(f"/studies/{study_id}/tags/merge", data=merge), lambda s: True)
+    answers = []
+    sent = statements_during(app, lambda: answers.append(client.post(url, data=form)), lambda statement: True)
+    assert answers[0].status_code == 303, answers[0].get_data(as_text=True)
+    return before, cursor, sent
+
+
+def test_a_merge_across_many_notes_is_one_version_each_in_a_few_statements(app, client, study):
+    study_id, tag, note_ids = study
+    before, cursor, sent = posted(app, client, study_id, note_ids, f"/studies/{study_id}/tags/merge",
+                                  {"source_id": tag["on-boarding"], "target_id": tag["onboarding"]})
     assert len(sent) < NOTES / 10  # through the ORM: about ten a note
 
     def merged(n):
@@ -112,12 +121,8 @@ def test_a_merge_across_many_notes_is_one_version_each_in_a_few_statements(app, 
 
 def test_a_rename_across_many_notes_is_one_version_each_with_the_new_name(app, client, study):
     study_id, tag, note_ids = study
-    signed_in(client)
-    with app.app_context():
-        before = versions(note_ids)
-    _, cursor = pull_all(client, study_id, limit=500)
     rename = f"/studies/{study_id}/tags/{tag['on-boarding']}/rename"
-    sent = statements_during(app, lambda: client.post(rename, data={"name": "first week"}), lambda s: True)
+    before, cursor, sent = posted(app, client, study_id, note_ids, rename, {"name": "first week"})
     assert len(sent) < NOTES / 10
 
     def renamed(n):

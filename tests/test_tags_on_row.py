@@ -95,8 +95,8 @@ def rewritten_after_their_links(note_ids):
 
 def test_new_notes_are_written_with_their_tags_once_by_a_push_and_by_an_import(app, client, tmp_path):
     """A push's notes (and a script's, a CSV import's and a study archive's) carry their arrays: the trigger finds
-    them right and writes no note a second time. A tag added on the laptop to a note already there is written by the trigger,
-    after its link."""
+    them right and writes no note a second time. A tag added on the laptop to a note already there is written by the
+    trigger, after its link."""
     only_on_postgresql(app)
     with app.app_context():
         ana = make_user("ana@example.org", name="Ana")

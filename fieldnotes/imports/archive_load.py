@@ -212,7 +212,8 @@ class Loader:
                 "visit_id": self.lookup("visit", data["visit"]), "no_person": bool(data["no_person"]),
                 "captured_at": fmt.parse_moment(data["captured_at"]),
                 "client_time_suspect": bool(data["client_time_suspect"]),
-                "received_at": fmt.parse_moment(data["received_at"]), "updated_at": fmt.parse_moment(data["updated_at"]),
+                "received_at": fmt.parse_moment(data["received_at"]),
+                "updated_at": fmt.parse_moment(data["updated_at"]),
                 "deleted_at": fmt.parse_moment(data["deleted_at"]), "version": int(data["version"]), "seq": seq,
                 "created_by_device": None}
         self.notes[data["key"]] = note["id"]

@@ -3,9 +3,9 @@
 Each note still becomes its next version as `changes.record_edit` makes one: version + 1, the next change
 number (in id order), updated now, and an edit revision of its content as it now stands; so phones pull each
 note once and its history reads the same whoever wrote it. Only the way differs: a few statements for every
-500 notes, not a dozen for each. Through the ORM, a merge of a tag on 40,401 notes at 1M notes took 405 s
-and 443,375 statements, holding the change counter all along, so every push of every study waited behind it
-(docs/benchmarks.md, "Issue 11, session 20").
+500 notes, not about ten for each. Through the ORM, a merge of a tag on 40,401 notes at 1M notes took 386 s
+and 443,623 statements, holding the change counter all along, so every push of every study waited behind it
+(docs/benchmarks.md, "Issue 11, session 20"; now 21-31 s).
 
 The kept counts (summaries) are moved at commit, as for an ORM write: the notes are handed to the flush
 listener's record of touched notes first, which reads what each counted (locking its row). On PostgreSQL each
