@@ -1,12 +1,13 @@
 """The designer on a 1366 x 768 laptop (issue 12): times in their own zone, correcting one note, search by
-tag and emoji, a journey matrix that fits, no empty insight by accident."""
+tag and emoji, a journey matrix that fits, no empty insight by accident, tags renamed and merged."""
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from fieldnotes.auth.models import User
 from fieldnotes.extensions import db
-from fieldnotes.studies.models import Role, Touchpoint
+from fieldnotes.studies.models import Role, Study, Touchpoint
 from tests.browser.conftest import sign_in
 from tests.browser.ui_checks import check_page
 from tests.factories import PASSWORD, make_observation, make_participant, make_study, make_user, make_visit
@@ -126,3 +127,35 @@ def test_an_insight_is_not_made_empty_by_pressing_enter(laptop, live_server, app
     laptop.get_by_role("button", name="Create insight from ticked notes").click()
     expect(laptop.locator(".flash")).to_contain_text("Insight created.")
     expect(laptop.get_by_role("heading", name="Invoices are typed twice")).to_be_visible()
+
+
+def test_a_designer_renames_and_merges_tags_and_each_note_keeps_the_change_in_its_history(laptop, live_server, app):
+    """The manage-tags page with the keyboard: a rename, then the near-duplicate merged from the hint; the note
+    pages' histories carry each as a version by the designer (observations/many_edits.py writes them)."""
+    ids = seed(app)
+    with app.app_context():
+        owner = db.session.query(User).filter_by(email="owner@example.org").one()
+        study = db.session.get(Study, ids["study"])
+        make_observation(study, owner, kind="workaround", text="Walks the route with a clipboard", tags=["walk r1"])
+    sign_in(laptop, live_server, "dee@example.org", PASSWORD)
+    laptop.goto(f"{live_server.url}/studies/{ids['study']}/tags/manage")
+    check_page(laptop, "Manage tags")
+    laptop.get_by_label("New name for “re-keying”").fill("double entry")
+    laptop.get_by_label("New name for “re-keying”").press("Enter")
+    expect(laptop.get_by_role("status")).to_contain_text("Tag “re-keying” renamed to “double entry”.")
+
+    duplicates = laptop.get_by_role("region", name=re.compile("Possible duplicates"))
+    expect(duplicates).to_contain_text("“walk r1” and “WALK-R1”")
+    duplicates.get_by_role("button", name="Merge “WALK-R1” into “walk r1”").focus()
+    laptop.keyboard.press("Enter")
+    expect(laptop.get_by_role("status")).to_contain_text("Tag “WALK-R1” merged into “walk r1”")
+    check_page(laptop, "Manage tags")
+    expect(laptop.locator(".tag-rows li", has_text="walk r1")).to_contain_text("2 notes")
+    expect(laptop.get_by_role("region", name="History")).to_contain_text("merged “WALK-R1” into “walk r1” (1 note)")
+
+    laptop.goto(f"{live_server.url}/studies/{ids['study']}/notes/{ids['note']}")
+    history = laptop.get_by_role("region", name="History")
+    expect(history).to_contain_text("Version 2: Dee Designer changed it on the web")
+    expect(history).to_contain_text("Tags: re-keying, WALK-R1 → WALK-R1, double entry")
+    expect(history).to_contain_text("Version 3: Dee Designer changed it on the web")
+    expect(history).to_contain_text("Tags: WALK-R1, double entry → double entry, walk r1")
