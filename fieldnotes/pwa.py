@@ -19,9 +19,9 @@ bp = Blueprint("pwa", __name__, cli_group=None)
 
 VERSION_LINE = re.compile(r'^const VERSION = "([^"]*)";', re.MULTILINE)
 CAPTURE_PATH = re.compile(r"^/studies/[1-9][0-9]{0,9}/capture$")
-# What pages show offline: the favicon and the home-screen icon (apple-touch-icon). The manifest's
+# What pages show offline: the home-screen icon, which is every page's icon too (base.html). The manifest's
 # larger icons are read by the phone when the app is installed, which needs the network anyway.
-ICONS = ["icons/favicon.ico", "icons/icon-192.png"]
+ICONS = ["icons/icon-192.png"]
 
 
 # The worker's own imports ("/static/js/db.js"): served with the fingerprinted names the page uses.

@@ -142,8 +142,12 @@ def test_the_favicon_is_served_and_linked(app, client):
     with client.get("/favicon.ico") as icon:
         assert icon.status_code == 200 and icon.mimetype in {"image/x-icon", "image/vnd.microsoft.icon"}
         assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    # A page's icon is the home-screen icon, which the capture screen's first load fetches anyway (issue 11).
     html = client.get("/login").get_data(as_text=True)
-    assert f'<link rel="icon" href="{fingerprinted_url(app, "icons/favicon.ico")}"' in html
+    icon_url = fingerprinted_url(app, "icons/icon-192.png")
+    assert f'<link rel="icon" href="{icon_url}" sizes="192x192" type="image/png">' in html
+    with client.get(icon_url) as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/png" and icon.data[:4] == b"\x89PNG"
 
 
 def test_the_worker_precaches_fingerprinted_files_that_are_served(app, client):
