@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from fieldnotes import slim
 from fieldnotes.compression import SMALLEST
 from fieldnotes.extensions import db
+from fieldnotes.security import tag_page
 from fieldnotes.studies.models import Membership
 from fieldnotes.studies.permissions import allows, require
 
@@ -195,7 +196,7 @@ def capture(study_id):
     # use: kept privately and revalidated, that second fetch is a 304, not the page twice. The page holds
     # no participant and no secret: only the researcher's own name, as the offline copy does.
     page.headers["Cache-Control"] = "private, no-cache"
-    page.add_etag(weak=True)  # weak: the same page, gzipped or not
+    tag_page(page)
     page.make_conditional(request)
     if page.status_code == 304:
         return page

@@ -2,6 +2,7 @@
 import re
 import struct
 
+from fieldnotes.security import HEADER_LIST
 from tests.factories import make_study, make_user
 
 
@@ -74,3 +75,28 @@ def test_the_worker_precaches_the_capture_app_and_not_the_laptop_pages(app):
     for module in ("js/app.js", "js/capture-form.js", "js/db.js", "js/flush.js", "js/outbox.js"):
         assert module in files
     assert not [f for f in files if "affinity" in f or "present" in f]
+
+
+def test_the_capture_page_is_revalidated_by_a_tag_over_its_bytes_and_headers(app, client, auth, monkeypatch):
+    """The worker fetches the page again to keep it offline: a 304, without the security headers the browser
+    holds already; and the page again, with its new headers, once they change though its bytes did not."""
+    with app.app_context():
+        study_id = make_study(researcher=[make_user("ana@example.org")]).id
+    auth.login("ana@example.org")
+    url = f"/studies/{study_id}/capture"
+    first = client.get(url)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-cache" and tag.startswith('W/"')
+    assert "frame-ancestors 'none'" in first.headers["Content-Security-Policy"]
+    again = client.get(url, headers={"If-None-Match": tag})
+    assert (again.status_code, again.data, again.headers["ETag"]) == (304, b"", tag)
+    assert again.headers["Cache-Control"] == "private, no-cache"
+    assert not {"Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"} & set(again.headers.keys())
+    # A deploy with a stricter policy and the same page: the tag no longer matches, so the browser gets it.
+    stricter = [(lower, name, f"{value}; upgrade-insecure-requests" if lower == "content-security-policy" else value)
+                for lower, name, value in app.extensions[HEADER_LIST]]
+    monkeypatch.setitem(app.extensions, HEADER_LIST, stricter)
+    changed = client.get(url, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert changed.headers["Content-Security-Policy"].endswith("; upgrade-insecure-requests")
+    assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 304
