@@ -54,7 +54,7 @@ SELECT note.id, note.version, 'edit', note.author_id, {now}, {object}('study_id'
        'text', note.text, 'expected', note.expected, 'touchpoint_id', note.touchpoint_id, 'role_id', note.role_id,
        'participant_id', note.participant_id, 'visit_id', note.visit_id, 'no_person', note.no_person,
        'captured_at', note.captured_at, 'media', {empty},
-       'tags', (SELECT {agg}(CASE WHEN tag.id = {p} THEN {p} ELSE tag.name END) FROM observation_tag AS link
+       'tags', (SELECT {agg}(DISTINCT CASE WHEN tag.id = {p} THEN {p} ELSE tag.name END) FROM observation_tag AS link
                 JOIN tag ON tag.id = link.tag_id WHERE link.observation_id = note.id))
   FROM observation AS note
  WHERE note.deleted_at IS NULL AND note.id IN (SELECT observation_id FROM observation_tag WHERE tag_id = {p})"""
@@ -65,7 +65,7 @@ MOVE = "UPDATE observation_tag SET tag_id = {p} WHERE tag_id = {p}"
 
 
 def floor(connection, dialect, source, target, target_name):
-    """The floor's five statements on the driver's own connection, rolled back; seconds."""
+    """The floor's four statements on the driver's own connection, rolled back; seconds."""
     p = "%s" if dialect == "postgresql" else "?"
     pg = dialect == "postgresql"
     revisions = REVISIONS.format(p=p, now="now()" if pg else "CURRENT_TIMESTAMP",

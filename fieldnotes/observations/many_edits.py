@@ -40,13 +40,11 @@ MEDIA = select(media.c.observation_id, media.c.id, media.c.slot, media.c.sha256,
 def record_edits(note_ids, author_id, moved_tags=None):
     """The live notes `note_ids` become their next versions, each tag id in `moved_tags` ({from: to}) taken as
     its target's (the caller then moves the links themselves). The counter must be held already (a Counter),
-    as for any edit. Returns how many notes were written."""
+    as for any edit."""
     note_ids = sorted(note_ids)
-    written = 0
     for start in range(0, len(note_ids), CHUNK):
-        written += record_chunk(note_ids[start:start + CHUNK], author_id, moved_tags or {})
+        record_chunk(note_ids[start:start + CHUNK], author_id, moved_tags or {})
     forget_loaded(set(note_ids))
-    return written
 
 
 def record_chunk(note_ids, author_id, moved_tags):
@@ -55,7 +53,7 @@ def record_chunk(note_ids, author_id, moved_tags):
     connection = session.connection()
     rows = connection.execute(CONTENT, {"ids": note_ids}).all()
     if not rows:
-        return 0  # deleted since they were chosen
+        return  # deleted since they were chosen
     tags, attached = tags_after(connection, note_ids, moved_tags), media_of(connection, note_ids)
     now = utcnow()
     numbers = take_seqs(len(rows))  # in id order, as the rows are
@@ -68,7 +66,6 @@ def record_chunk(note_ids, author_id, moved_tags):
         {"observation_id": row.id, "version": row.version + 1, "author_id": author_id, "device_id": None,
          "kind": RevisionKind.EDIT, "created_at": now, "data": content(row, tags[row.id], attached[row.id])}
         for row in rows])
-    return len(rows)
 
 
 def tags_after(connection, note_ids, moved_tags):
