@@ -3,7 +3,7 @@ interview recorder kept beside it for offline included, fingerprinted files only
 reload or when a new version of the app installs.
 
 The budget counts the bodies as sent (compressed), as issue 11's 238 kB did. Headers are printed beside
-them: over HTTP/1.1 a static file's are ~370 bytes; over HTTP/2 behind Caddy a repeated header costs a byte
+them: over HTTP/1.1 a static file's are ~300 bytes; over HTTP/2 behind Caddy a repeated header costs a byte
 or two (HPACK), behind nginx as much as over HTTP/1.1 (bench/capture_wire_bench.py counts every byte)."""
 import re
 
