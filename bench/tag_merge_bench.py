@@ -9,13 +9,16 @@ writes the same rows, in plain sqlite3 / psycopg, in the same run (issue 11, ses
 touchpoint, role, participant, visit and 0-2 tags). The study's second biggest tag is merged into its biggest,
 and renamed, each in a transaction rolled back, BENCH_ROUNDS (3) times, alternating with the floor:
 - merge / rename: `explore.tagging.merge_tags` / `rename_tag` as the tag page calls them, then what the commit
-  adds (the kept counts moved: summaries.upkeep.before_commit); seconds, and statements sent;
+  adds (the kept counts moved: summaries.upkeep.before_commit); seconds, and statements sent. The app commits a
+  merge's or rename's rounds of 500 notes one by one (session 21): here they stay open, to be rolled back, and
+  the longest is reported, how long it held the change counter (and every push) at a stretch;
 - floor: the same notes' next versions (version + 1, a change number each, updated now, their tag ids on
   PostgreSQL), their links moved and one revision each with the note's fields and tag names as JSON, in four
   set-based statements sent through the driver. It keeps no counts (the app's merge does) and builds no JSON in
   Python: the least the database must write for the merge, not a second implementation of it.
 On PostgreSQL each round is followed by VACUUM of the tables written, so the rolled-back rows do not pile up.
 """
+import inspect
 import os
 import sys
 import time
@@ -111,21 +114,30 @@ class Statements:
 
 
 def app_round(app, action):
-    """One merge or rename as the tag page makes it, and the counts its commit moves; rolled back."""
+    """One merge or rename as the tag page makes it, and the counts its commit moves; rolled back. Returns
+    (seconds, statements, the longest round's seconds: how long it held the change counter, and every push)."""
     with app.app_context(), Statements(db.engine) as statements:
         _, source, target, user_id = app.config["BENCH_PICK"]
         began = time.perf_counter()
+        ends = [began]
+
+        def end_round():  # the app commits each round but the last; kept open here, to be rolled back
+            db.session.flush()
+            before_commit(db.session())
+            ends.append(time.perf_counter())
         user = db.session.get(User, user_id)
+        service = merge_tags if action == "merge" else rename_tag
+        rounds = {"end_round": end_round} if "end_round" in inspect.signature(service).parameters else {}
         if action == "merge":
-            errors = merge_tags(db.session.get(Tag, source), db.session.get(Tag, target), user)
+            errors = merge_tags(db.session.get(Tag, source), db.session.get(Tag, target), user, **rounds)
         else:
-            errors = rename_tag(db.session.get(Tag, source), "renamed by the bench", user)
+            errors = rename_tag(db.session.get(Tag, source), "renamed by the bench", user, **rounds)
         assert not errors, errors
         db.session.flush()
         before_commit(db.session())
-        took = time.perf_counter() - began
+        ends.append(time.perf_counter())
         db.session.rollback()
-    return took, statements.sent
+    return ends[-1] - began, statements.sent, max(b - a for a, b in zip(ends, ends[1:]))
 
 
 def pick(app, size):
@@ -159,11 +171,12 @@ def main(url, size):
     print(f"tree {TREE}; {dialect}; study of {size:,} notes: a tag on {source_notes:,} live notes merged into one "
           f"on {target_notes:,}, and renamed; load {os.getloadavg()[0]:.1f}")
     for round_number in range(1, ROUNDS + 1):
-        merged, merge_statements = app_round(app, "merge")
-        renamed, rename_statements = app_round(app, "rename")
+        merged, merge_statements, held = app_round(app, "merge")
+        renamed, rename_statements, rename_held = app_round(app, "rename")
         least = floor(connection, dialect, picked[1], picked[2], target_name)
-        print(f"round {round_number}: merge {merged:.2f} s ({merge_statements:,} statements), rename {renamed:.2f} s "
-              f"({rename_statements:,}); floor {least:.2f} s (4 statements); merge / floor {merged / least:.1f}")
+        print(f"round {round_number}: merge {merged:.2f} s ({merge_statements:,} statements; the counter held "
+              f"{held:.2f} s at most), rename {renamed:.2f} s ({rename_statements:,}; {rename_held:.2f} s); "
+              f"floor {least:.2f} s (4 statements); merge / floor {merged / least:.1f}")
         if dialect == "postgresql":
             vacuum(connection)
     print(f"load after {os.getloadavg()[0]:.1f}")
