@@ -260,6 +260,8 @@ def test_a_rename_cut_short_is_finished_by_renaming_it_again_to_the_same_name(ap
     assert_no_drift(app, "a rename cut short after its first round")
 
     assert client.post(rename, data={"name": "first week"}).status_code == 303
+    assert "Every note tagged “first week” now carries that name" in client.get(
+        f"/studies/{study_id}/tags/manage").get_data(as_text=True)
 
     def renamed(n):
         return sorted("first week" if name == "on-boarding" else name for name in tags_of(n))

@@ -118,7 +118,10 @@ def rename(study_id, tag_id):
             finish(errors)
     if errors:
         return tags_page(membership, {f"rename-{tag_id}": errors.get("name", ["Not valid."])}, 422)
-    flash(f"Tag “{old}” renamed to “{tag.name}”.")
+    if old == tag.name:  # the same name again: what finishes a rename cut short (tagging.rename_tag)
+        flash(f"Every note tagged “{old}” now carries that name, on phones too.")
+    else:
+        flash(f"Tag “{old}” renamed to “{tag.name}”.")
     return redirect(url_for("explore.manage_tags", study_id=study_id), code=303)
 
 
