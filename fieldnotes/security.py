@@ -27,7 +27,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
-# What every response from Flask carries: pages, the workers, the API, media. (Static files: STATIC_FILE below.)
+# What every answer from Flask carries (pages, media, downloads) but JSON (NOT_A_PAGE) and the workers' scripts
+# (WORKER_SCRIPT). Static files: STATIC_FILE, below.
 EVERY_RESPONSE = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -119,8 +120,8 @@ def tag_page(response):
 
     A 304 only refreshes a response the browser holds: headers it leaves out stay as stored (RFC 9111, 4.3.4).
     With the headers in the ETag, a 304 means the stored ones are the ones the page would be sent with now, so
-    it need not carry them again: a page's policy, X-Frame-Options and Permissions-Policy are 480 bytes, paid
-    in the capture screen's first load, whose worker fetches the page again to keep it offline (issue 11).
+    it need not carry them again (nor HSTS, which a browser keeps from any page): a page's five are 484 bytes,
+    paid in the capture screen's first load, whose worker fetches the page again to keep it offline (issue 11).
     Weak: the same page, compressed or not.
     """
     digest = hashlib.sha256(response.get_data())
