@@ -1,10 +1,11 @@
 """Real headless Chromium (Debian's, driven by Playwright) against the real app on a real port."""
 import shutil
+import socket
 import threading
 import time
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wsgi import ClosingIterator
 
 from fieldnotes import live
@@ -46,12 +47,61 @@ class InFlight:
     connection, dropped unclosed, warns later in whichever test then runs.
     And when a browser hangs up mid-answer, werkzeug never closes the answer
     (a static file stays open until the garbage collector warns about it).
+    A request counts from when its thread reads its first line, before the app
+    is called: one accepted just before shutdown() but read after the wait
+    would open a connection in the pool that replaced the disposed one, and
+    leave it open (a CI run's warning). Once stopping, the server reads no new
+    request, and hangs up the connections it accepted that sent none yet (a
+    browser opens spare ones), so their threads end without calling the app.
     """
 
     def __init__(self, app):
         self.app = app
         self.answers = {}  # one key per request: None while the app works on it, then its answer
+        self.accepted = set()  # the connections open, by socket
+        self.reading = set()  # those whose request the server has begun to read: the stop waits for them
+        self.stopping = False
         self.idle = threading.Condition()
+
+    def serve(self, server):
+        """Count the connections `server` accepts, from before their threads start until they shut."""
+        process, shut = server.process_request, server.shutdown_request
+
+        def accept(request, client_address):
+            with self.idle:
+                self.accepted.add(request)
+            process(request, client_address)
+
+        def shutdown(request):
+            try:
+                shut(request)
+            finally:
+                with self.idle:
+                    self.accepted.discard(request)
+                    self.reading.discard(request)
+                    self.idle.notify_all()
+
+        server.process_request, server.shutdown_request = accept, shutdown
+        with self.idle:
+            self.stopping = False
+
+    def begin(self, connection):
+        """A request's first line has come: False when the server is stopping (then the app never sees it)."""
+        with self.idle:
+            if self.stopping:
+                return False
+            self.reading.add(connection)
+            return True
+
+    def stop_reading(self):
+        with self.idle:
+            self.stopping = True
+            unread = self.accepted - self.reading
+        for connection in unread:  # its thread is waiting for a request line: it reads none now, and ends
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __call__(self, environ, start_response):
         key = object()
@@ -76,13 +126,23 @@ class InFlight:
         """`nudge` is called while waiting: it ends live streams (one may open just as the server stops)."""
         deadline = time.monotonic() + timeout
         with self.idle:
-            while self.answers and time.monotonic() < deadline:
+            while (self.answers or self.reading) and time.monotonic() < deadline:
                 if nudge:
                     nudge()
-                self.idle.wait_for(lambda: not self.answers, 0.2)
+                self.idle.wait_for(lambda: not (self.answers or self.reading), 0.2)
             dropped = [answer for answer in self.answers.values() if answer is not None]
         for answer in dropped:  # the browser hung up mid-answer, and werkzeug did not close it
             answer.close()
+
+
+class Handler(WSGIRequestHandler):
+    """Tells the server's InFlight (its app) when a request has begun to come."""
+
+    def parse_request(self):
+        if not self.server.app.begin(self.connection):
+            self.close_connection = True  # hung up unanswered, as a stopped server would
+            return False
+        return super().parse_request()
 
 
 def flask_app(served):
@@ -108,7 +168,8 @@ class LiveServer:
         self.thread = None
 
     def start(self):
-        self.server = make_server("127.0.0.1", self.port, self.requests, threaded=True)
+        self.server = make_server("127.0.0.1", self.port, self.requests, threaded=True, request_handler=Handler)
+        self.requests.serve(self.server)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -119,6 +180,7 @@ class LiveServer:
             self.server.shutdown()
             self.server.server_close()
             self.thread.join(5)
+            self.requests.stop_reading()
             # A page's open event stream would hold its request thread: end it (and any that opened late).
             self.requests.wait(nudge=lambda: live.end_streams(flask_app(self.app)))
             self.server = None
