@@ -188,25 +188,33 @@ def test_a_phone_pushes_between_the_rounds_of_a_merge_and_its_note_is_merged_too
     assert_no_drift(app, "a phone's push between the rounds of a merge")
 
 
+def cut_short(app, client, study, step, url, form):
+    """Ana signed in, a phone's cursor taken and the notes' versions noted, then `form` posted to `url` with the
+    server stopping when the tag service's `step` comes to its second round: (the versions before, the cursor)."""
+    study_id, _, note_ids = study
+    signed_in(client)
+    with app.app_context():
+        before = versions(note_ids)
+    _, cursor = pull_all(client, study_id, limit=500)
+    real = getattr(tagging, step)
+
+    def stops_in_round_two(chunk, *args):
+        if chunk[0] != min(note_ids):
+            raise RuntimeError("the server stopped")
+        return real(chunk, *args)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tagging, step, stops_in_round_two)
+        with pytest.raises(RuntimeError, match="the server stopped"):
+            client.post(url, data=form)
+    return before, cursor
+
+
 def test_a_merge_cut_short_leaves_whole_rounds_and_merging_again_finishes_it(app, client, study):
     """The server stops in a merge's second round: the first round's notes are on the new tag at their next
     version, the rest on the old one as they were, and the counts kept right. Merging again moves the rest;
     no note is two versions on, and a phone pulls each once."""
     study_id, tag, note_ids = study
-    signed_in(client)
-    with app.app_context():
-        before = versions(note_ids)
-    _, cursor = pull_all(client, study_id, limit=500)
-    moved = tagging.move_links
-
-    def stops_in_round_two(chunk, *args):
-        if chunk[0] != min(note_ids):
-            raise RuntimeError("the server stopped")
-        return moved(chunk, *args)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tagging, "move_links", stops_in_round_two)
-        with pytest.raises(RuntimeError, match="the server stopped"):
-            client.post(f"/studies/{study_id}/tags/merge", data=merge_form(tag))
+    before, cursor = cut_short(app, client, study, "move_links", f"/studies/{study_id}/tags/merge", merge_form(tag))
     with app.app_context():
         on_target = set(db.session.scalars(select(observation_tag.c.observation_id)
                                            .where(observation_tag.c.tag_id == tag["onboarding"])))
@@ -238,20 +246,8 @@ def test_a_rename_cut_short_is_finished_by_renaming_it_again_to_the_same_name(ap
     revision and brings each one version on; a phone pulls every note once, with the new name. Once more
     changes nothing."""
     study_id, tag, note_ids = study
-    signed_in(client)
-    with app.app_context():
-        before = versions(note_ids)
-    _, cursor = pull_all(client, study_id, limit=500)
-    recorded, rename = tagging.record_edits, f"/studies/{study_id}/tags/{tag['on-boarding']}/rename"
-
-    def stops_in_round_two(chunk, *args):
-        if chunk[0] != min(note_ids):
-            raise RuntimeError("the server stopped")
-        return recorded(chunk, *args)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tagging, "record_edits", stops_in_round_two)
-        with pytest.raises(RuntimeError, match="the server stopped"):
-            client.post(rename, data={"name": "first week"})
+    rename = f"/studies/{study_id}/tags/{tag['on-boarding']}/rename"
+    before, cursor = cut_short(app, client, study, "record_edits", rename, {"name": "first week"})
     first_round = set(sorted(note_ids)[:CHUNK])
     with app.app_context():
         assert db.session.get(Tag, tag["on-boarding"]).name == "first week"
