@@ -93,6 +93,13 @@ class InFlight:
             self.reading.add(connection)
             return True
 
+    def end(self, connection):
+        """The connection's request is answered. Kept alive, it waits for the next one: not a request to wait
+        for, but a connection to hang up (stop_reading), or every stop would wait for the browser to close it."""
+        with self.idle:
+            self.reading.discard(connection)
+            self.idle.notify_all()
+
     def stop_reading(self):
         with self.idle:
             self.stopping = True
@@ -136,7 +143,13 @@ class InFlight:
 
 
 class Handler(WSGIRequestHandler):
-    """Tells the server's InFlight (its app) when a request has begun to come."""
+    """Tells the server's InFlight (its app) when a request has begun to come, and when it is answered."""
+
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.app.end(self.connection)
 
     def parse_request(self):
         if not self.server.app.begin(self.connection):
