@@ -1,4 +1,6 @@
 """Plain factory functions: each adds what it makes and commits. Call inside an app context."""
+from sqlalchemy import select
+
 from fieldnotes.auth.models import User
 from fieldnotes.extensions import db
 from fieldnotes.studies.defaults import Audience
@@ -105,7 +107,9 @@ def make_observations(study, author, notes):
     mutations = [note_mutation(study, **data) for data in notes]
     results = push_batch(author, uuid.uuid4(), mutations)
     assert all(r["status"] == "applied" for r in results), results
-    return [db.session.get(Observation, uuid.UUID(m["entity_id"])) for m in mutations]
+    ids = [uuid.UUID(m["entity_id"]) for m in mutations]
+    found = {note.id: note for note in db.session.scalars(select(Observation).where(Observation.id.in_(ids)))}
+    return [found[note_id] for note_id in ids]  # one read for the batch, in the order given
 
 
 def make_conflict(note, author, **data):
