@@ -196,6 +196,7 @@ def capture(study_id):
     # use: kept privately and revalidated, that second fetch is a 304, not the page twice. The page holds
     # no participant and no secret: only the researcher's own name, as the offline copy does.
     page.headers["Cache-Control"] = "private, no-cache"
+    page.vary.add("Accept-Encoding")  # packed() compresses the 200; a 304 must vary by what the 200 does
     tag_page(page)
     page.make_conditional(request)
     if page.status_code == 304:

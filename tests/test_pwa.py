@@ -91,6 +91,7 @@ def test_the_capture_page_is_revalidated_by_a_tag_over_its_bytes_and_headers(app
     again = client.get(url, headers={"If-None-Match": tag})
     assert (again.status_code, again.data, again.headers["ETag"]) == (304, b"", tag)
     assert again.headers["Cache-Control"] == "private, no-cache"
+    assert again.headers["Vary"] == first.headers["Vary"]  # RFC 9110, 15.4.5: the 304 names what the 200 varies by
     assert not {"Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"} & set(again.headers.keys())
     # A deploy with a stricter policy and the same page: the tag no longer matches, so the browser gets it.
     stricter = [(lower, name, f"{value}; upgrade-insecure-requests" if lower == "content-security-policy" else value)

@@ -59,7 +59,7 @@ class InFlight:
         self.app = app
         self.answers = {}  # one key per request: None while the app works on it, then its answer
         self.accepted = set()  # the connections open, by socket
-        self.reading = set()  # those whose request the server has begun to read: the stop waits for them
+        self.reading = set()  # those with a request read and not yet answered (begin to end): the stop waits for them
         self.stopping = False
         self.idle = threading.Condition()
 
