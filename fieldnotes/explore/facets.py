@@ -9,13 +9,13 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import distinct, func, select, true
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import aliased
 
 from fieldnotes.auth.models import User
 from fieldnotes.explore import facet_cache
 from fieldnotes.explore.filters import conditions
-from fieldnotes.explore.matching import COLUMNS, LINKED, TAG_IDS, counted_once, unnested
+from fieldnotes.explore.matching import COLUMNS, LINKED, TAG_IDS, counted_once, each_tag
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
 from fieldnotes.observations.models import Attachment, Kind, Observation, Slot, observation_tag
@@ -64,9 +64,8 @@ def count_query(filters, name, dialect_name):
                 .outerjoin(person, person.id == Observation.participant_id)
                 .where(*where, org.is_not(None)).group_by(org))
     if name == "tag" and dialect_name == "postgresql":  # each note's tag ids are on its row (matching.TAG_IDS)
-        tags = unnested(TAG_IDS)
-        return (select(tags.c.tag, func.count()).select_from(Observation).join(tags, true()).where(*where)
-                .group_by(tags.c.tag))
+        tags = each_tag(TAG_IDS, Observation, *where)
+        return select(tags.c.tag, func.count()).group_by(tags.c.tag)
     if name == "tag":
         link = observation_tag.alias()
         return (select(link.c.tag_id, func.count()).select_from(Observation)

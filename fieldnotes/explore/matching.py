@@ -7,8 +7,7 @@ they are found once, as a materialised CTE, and each facet whose own filter is o
 """
 from collections import Counter
 
-from sqlalchemy import (Column, Integer, case, cast, distinct, func, literal, literal_column, null, select, true,
-                        union_all)
+from sqlalchemy import Integer, case, cast, distinct, func, literal, literal_column, null, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from fieldnotes.explore.filters import attention_condition, conditions
@@ -38,9 +37,14 @@ def matched_notes(filters, dialect_name, attention, tags_on_rows=False):
     return select(*columns).where(*conditions(filters, dialect_name)).cte("matched").prefix_with("MATERIALIZED")
 
 
-def unnested(tag_ids):
-    """Each tag id of an array column as a row, for "JOIN ... ON true" beside the row that holds it (PostgreSQL)."""
-    return func.unnest(tag_ids).table_valued(Column("tag", Integer)).render_derived("tags")
+def each_tag(tag_ids, rows, *where):
+    """A row per tag id in the array column `tag_ids` of `rows` (those `where` keeps), as a subquery with one column,
+    "tag" (PostgreSQL).
+
+    unnest() in the select list, not as a function joined to each row: PostgreSQL then expands every row's array
+    in one node rather than starting a function scan per row, and a search's counting statement took 10-12% less
+    (q=month* at 100k notes: 88 to 77 ms; issue 11, session 22)."""
+    return select(func.unnest(tag_ids).label("tag")).select_from(rows).where(*where).subquery("tags")
 
 
 def grouping(number, keys, count=None):
@@ -71,8 +75,8 @@ def counted_once(filters, dialect_name, linked, attention):
             grouping(1, {name: matched.c[name] for name in PEOPLE}).select_from(matched)]
     ids = select(matched.c.id)
     if tags_on_rows:
-        tags = unnested(matched.c.tag_ids)
-        arms.append(grouping(2, {"tag": tags.c.tag}).select_from(matched.join(tags, true())))
+        tags = each_tag(matched.c.tag_ids, matched)
+        arms.append(grouping(2, {"tag": tags.c.tag}).select_from(tags))
     elif "tag" in linked:
         arms.append(grouping(2, {"tag": LINKED["tag"]}).where(observation_tag.c.observation_id.in_(ids)))
     if "media" in linked:
