@@ -7,6 +7,7 @@ from fieldnotes.extensions import db
 from fieldnotes.studies.defaults import ROLES, TOUCHPOINTS, Audience
 from fieldnotes.studies.models import Membership, Role, Study, Tag, Touchpoint
 from tests.factories import add_member, make_study, make_user
+from tests.statements import statements_during
 
 
 def count(app, model, **where):
@@ -337,3 +338,25 @@ def test_non_members_see_no_study_at_all(app, client, auth):
     assert client.get(f"/studies/{study_id + 1}").status_code == 404  # the same as no study
     assert "Onboarding" not in client.get("/").text
     assert count(app, Membership) == 1
+
+
+def test_every_page_names_a_members_studies_in_the_same_statements_however_many_they_are(app, client, auth):
+    """The navigation lists every study of the signed-in user: its statements do not grow with their number."""
+    with app.app_context():
+        ana_id = make_user("ana@example.org").id
+        make_study(db.session.get(User, ana_id), name="Alpha")
+    auth.login()
+
+    def statements_for_home():
+        sent = statements_during(app, lambda: answers.append(client.get("/")), lambda statement: True)
+        return len(sent)
+    answers = []
+    with_one = statements_for_home()
+    with app.app_context():
+        ana = db.session.get(User, ana_id)
+        for name in ("Bravo", "Charlie", "Delta", "Echo", "Foxtrot"):
+            make_study(ana, name=name)
+    with_six = statements_for_home()
+    page = answers[-1].get_data(as_text=True)
+    assert all(name in page for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"))
+    assert with_six == with_one

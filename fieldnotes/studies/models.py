@@ -4,7 +4,7 @@ import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship, validates
 
 from fieldnotes.auth.models import User, utcnow
 from fieldnotes.extensions import db
@@ -98,8 +98,10 @@ class Membership(db.Model):
 
     @classmethod
     def of_user(cls, user_id):
-        """The user's memberships, studies by name: what the navigation shows."""
-        return (select(cls).join(cls.study).where(cls.user_id == user_id).order_by(Study.name))
+        """The user's memberships, studies by name: what the navigation shows. Each membership's study comes with it
+        from the join (contains_eager): every page names them all, and read one by one they were a statement a study."""
+        return (select(cls).join(cls.study).options(contains_eager(cls.study)).where(cls.user_id == user_id)
+                .order_by(Study.name))
 
 
 class JourneyTerm(NamedByKey):
