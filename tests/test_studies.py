@@ -346,11 +346,11 @@ def test_every_page_names_a_members_studies_in_the_same_statements_however_many_
         ana_id = make_user("ana@example.org").id
         make_study(db.session.get(User, ana_id), name="Alpha")
     auth.login()
+    answers = []
 
     def statements_for_home():
         sent = statements_during(app, lambda: answers.append(client.get("/")), lambda statement: True)
         return len(sent)
-    answers = []
     with_one = statements_for_home()
     with app.app_context():
         ana = db.session.get(User, ana_id)
