@@ -90,7 +90,10 @@ def save_note(phone, text, kind=None):
         const start = performance.now();
         document.querySelector('button.save').click();
         while (!status.textContent.includes('Saved on this phone.')) {
-          if (performance.now() - start > 20000) throw new Error('not saved: ' + status.textContent);
+          if (performance.now() - start > 20000) throw new Error(`not saved: "${status.textContent}"; Save ${
+            document.querySelector('button.save').disabled ? 'disabled' : 'enabled'}, storage ${
+            document.querySelector('[data-no-storage]')?.hidden === false ? 'refused' : 'fine'}, consent warning ${
+            document.querySelector('[data-consent-warning]')?.hidden === false ? 'shown' : 'hidden'}`);
           await new Promise(r => setTimeout(r, 5));
         }
         return (performance.now() - start) / 1000; }""", text)
