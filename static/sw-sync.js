@@ -4,10 +4,9 @@
 // so notes still leave when no tab is open. A bonus only: tabs flush on their own triggers.
 // It sends only the notes of the account a capture page last named (none after a sign-out).
 import "/sw.js";
-import { useAccount } from "/static/js/account.js";
 import { getMeta } from "/static/js/db.js";
 import { configure, flush } from "/static/js/flush.js";
-import { unsent } from "/static/js/outbox.js";
+import { unsent, useAccount } from "/static/js/outbox.js";
 
 self.addEventListener("sync", (event) => {
   if (event.tag !== "outbox") return;

@@ -108,7 +108,7 @@ def test_a_participant_who_did_not_consent_to_audio_is_refused_with_nothing_kept
 def test_the_worker_keeps_the_recorder_with_the_shell_it_installs(app, client):
     from fieldnotes.pwa import shell_files
     shell = shell_files(app.static_folder)
-    for name in ("interview", "interview-store", "interview-upload", "interview-export", "server-problem"):
+    for name in ("interview", "interview-store", "interview-upload", "net"):
         assert f"js/{name}.js" in shell
     worker = client.get("/sw.js").get_data(as_text=True)
     shell_line = next(line for line in worker.splitlines() if line.startswith("const SHELL"))

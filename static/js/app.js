@@ -2,21 +2,18 @@
 // behaviour where the template says (data-js), register /sw.js, and flush the outbox on load,
 // when the browser comes online and on "Sync now". The screen works for the account signed in
 // when it was served (data-account): only that account's notes are sent, shown or exported.
-import capabilities from "./capabilities.js";
+import capabilities, { checkStorage, installHint, longWait } from "./capabilities.js";
 import captureForm from "./capture-form.js";
 import exportButton from "./export.js";
 import legacy from "./legacy.js";
-import longWait from "./long-wait.js";
 import notesList from "./notes-list.js";
 import recorder from "./recorder.js";
 import signOut from "./sign-out.js";
-import syncBadge from "./sync-badge.js";
-import waitingPanel from "./waiting-panel.js";
+import syncBadge, { waitingPanel } from "./sync-badge.js";
 import "./unsent-count.js";  // loaded by every page (base.html); imported here so it is kept for offline
-import { useAccount } from "./account.js";
 import { getMeta, setMeta } from "./db.js";
 import { configure, flush } from "./flush.js";
-import { checkStorage, installHint } from "./hygiene.js";
+import { useAccount } from "./outbox.js";
 import { registerWorker } from "./sw-update.js";
 
 // The interview recorder: on use, at once if interviews wait here, else once idle.

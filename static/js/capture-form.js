@@ -1,16 +1,14 @@
 // capture-form.js: data-js="capture-form" on the capture screen: one tap saves a note on this
 // phone (record + outbox in one transaction), then tries to send it. Visit, participant,
 // touchpoint and role stay for the next note, and are kept in IndexedDB meta for the next time capture
-// opens, folded into a one-line summary under the note box (context-summary.js). The chosen
+// opens, folded into a one-line summary under the note box (context.js). The chosen
 // participant's consent is shown, and a quote, photo or recording it does not cover asks once more
 // before it is saved.
 import { getMeta, request, setMeta, tx } from "./db.js";
 import { addChip, chipValue, renderChips, setChip } from "./chips.js";
-import { watchConsent } from "./consent.js";
-import { byId, loadContext } from "./context.js";
-import { contextSummary } from "./context-summary.js";
+import { byId, contextSummary, loadContext } from "./context.js";
 import { flush } from "./flush.js";
-import { roleGuide } from "./guide.js";
+import { roleGuide, watchConsent } from "./guide.js";
 import { saveNote } from "./outbox.js";
 import { emit, on } from "./status.js";
 
@@ -67,7 +65,7 @@ export default async function captureForm(form) {
       visitSelect.append(group);
     }
     const option = new Option(`${v.visited_on} · ${v.organisation}`, v.id);
-    option.dataset.short = v.organisation;  // for the one-line summary (context-summary.js)
+    option.dataset.short = v.organisation;  // for the one-line summary (context.js)
     accounts.get(key).append(option);
   }
 
@@ -140,7 +138,7 @@ export default async function captureForm(form) {
   }
   cancel.addEventListener("click", () => { clear(); status.textContent = "Edit cancelled."; });
 
-  // mine: my version of a note in attention (waiting-panel.js), edited to answer it (resolves);
+  // mine: my version of a note in attention (the badge's panel, sync-badge.js), edited to answer it (resolves);
   // asNew: the server deleted the note, so mine is saved as a new one.
   on("edit", async ({ id, mine = null, resolves = null, asNew = false }) => {
     const record = await tx(["records"], "readonly", ({ records }) => request(records.get(id)));
@@ -201,5 +199,5 @@ export default async function captureForm(form) {
     flush();
   });
   showExpected();
-  if (window.indexedDB) save.disabled = false;  // ready: without IndexedDB it stays off (hygiene.js says why)
+  if (window.indexedDB) save.disabled = false;  // ready: without IndexedDB it stays off (capabilities.js says why)
 }

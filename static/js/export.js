@@ -3,8 +3,9 @@
 // theirs, as a JSON file (a copy in hand before clearing a browser). Only the signed-in account's notes,
 // and those saved before notes had an account (legacy.js); never another account's. Photos leave without
 // their location (strip-location.js).
-import { currentAccount, isLegacy, isMine } from "./account.js";
 import { all, unsentInterviews } from "./db.js";
+import { recordingBlob } from "./interview-store.js";
+import { currentAccount, isLegacy, isMine } from "./outbox.js";
 
 const ours = (row) => isMine(row) || isLegacy(row);
 
@@ -34,6 +35,31 @@ async function mediaEntry({ blob, ...meta }) {
   return { ...meta, base64: base64(clean), location_removed: true };
 }
 
+// The interviews not yet sent, with their audio as base64, each as recorded (a WebM that plays, and that the
+// visit page's "Add a recording" takes as the same upload: its SHA-256 is the row's).
+// An interview can be two hours of audio (about 60 MB): its base64 goes into the file in pieces (each a whole
+// number of 3-byte groups, so the pieces join into one base64 text), never as one string the phone must hold.
+async function audioPieces(row) {
+  const bytes = new Uint8Array(await (await recordingBlob(row)).arrayBuffer());
+  const pieces = [];
+  for (let i = 0; i < bytes.length; i += 3 * 0x4000) pieces.push(base64(bytes.subarray(i, i + 3 * 0x4000)));
+  return pieces;
+}
+
+// The file's JSON, each interview's audio put in where its placeholder (a random token: no note can hold it) is.
+export async function withInterviews(file, interviews) {
+  const token = crypto.randomUUID();
+  file.interviews = interviews.map((row, i) => ({ ...row, base64: `${token}:${i}` }));
+  let rest = JSON.stringify(file, null, 2);
+  const parts = [];
+  for (const [i, row] of interviews.entries()) {
+    const [before, after] = rest.split(`"${token}:${i}"`);
+    parts.push(before, '"', ...(await audioPieces(row)), '"');
+    rest = after;
+  }
+  return [...parts, rest];
+}
+
 export async function exportUnsent() {
   const [outbox, records, blobs, attention, interviews] = await Promise.all(
     [all("outbox"), all("records"), all("blobs"), all("attention"), unsentInterviews(currentAccount())])
@@ -46,8 +72,8 @@ export async function exportUnsent() {
     needs_attention: attention,
     media: await Promise.all(blobs.map(mediaEntry)),
   };
-  // Interviews' audio (loaded only when one waits, interview-export.js) goes in without one string of it all.
-  const parts = interviews.length ? await (await import("./interview-export.js")).withInterviews(file, interviews)
+  // Interviews' audio goes in without one string of it all (withInterviews).
+  const parts = interviews.length ? await withInterviews(file, interviews)
     : [JSON.stringify({ ...file, interviews }, null, 2)];
   const url = URL.createObjectURL(new Blob(parts, { type: "application/json" }));
   const link = Object.assign(document.createElement("a"), {

@@ -5,10 +5,9 @@
 // that offset; a chunk the server already holds is answered 409 with its offset, so nothing is written twice.
 // A network error stops the attempt (the next one goes on from the server's offset). One tab sends at a
 // time (Web Locks). The phone frees its copy only when the server has checked the whole file's SHA-256.
-import { currentAccount } from "./account.js";
 import { allInterviews, markSent, putInterview, recordingBlob } from "./interview-store.js";
-import { post, Refused, send, TryLater } from "./net.js";
-import { problemOf } from "./server-problem.js";
+import { post, problemOf, Refused, send, TryLater } from "./net.js";
+import { currentAccount } from "./outbox.js";
 
 // Small enough to go through in the 30 s net.js allows on a weak signal (256 KB at 70 kbit/s).
 const CHUNK = 256 * 1024;

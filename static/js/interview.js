@@ -3,13 +3,13 @@
 // in one-second chunks, each written to this phone (interview-store.js) as it comes, so a crash or a reload loses
 // at most the last second or two; an interview cut off that way is kept and sent like any other, and said so.
 // A participant who did not consent to audio recordings is not recorded. Sent when online (interview-upload.js).
-import { currentAccount } from "./account.js";
 import { chipValue } from "./chips.js";
 import { getMeta } from "./db.js";
 import { mayRecord } from "./guide.js";
 import { allInterviews, addChunk, forget, putInterview, recordingBlob } from "./interview-store.js";
 import { sendInterviews } from "./interview-upload.js";
 import { backoff } from "./net.js";
+import { currentAccount } from "./outbox.js";
 import { recordingType } from "./recorder.js";
 
 const TIMESLICE_MS = 1000;

@@ -4,9 +4,9 @@
 // "Mine" makes them this account's (sent now, as theirs); "Not mine" leaves them for whoever says
 // they are theirs, and for "Export what is not sent" meanwhile. Sending them as whoever signs in
 // first would be exactly the bug of issue 9 item 4.
-import { currentAccount, isLegacy } from "./account.js";
 import { all, getMeta, request, setMeta, tx } from "./db.js";
 import { flush } from "./flush.js";
+import { currentAccount, isLegacy } from "./outbox.js";
 import { emit, on } from "./status.js";
 
 const DECLINED = "legacy_declined";  // accounts that said "not mine"

@@ -3,8 +3,8 @@
 // is freed only when the server says the file is verified. Each chunk sent is told as "progress"
 // (the badge shows "1 photo 40%"); only the signed-in account's files are sent, and a file the
 // server refused waits in attention until someone asks to send it again (resolve.js).
-import { isMine } from "./account.js";
 import { all, request, tx } from "./db.js";
+import { isMine } from "./outbox.js";
 import { emit } from "./status.js";
 import { post, send, TryLater } from "./net.js";
 

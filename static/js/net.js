@@ -10,7 +10,7 @@ const TIMEOUT_MS = 30000;
 const LATER = new Set([408, 425, 429, 502, 503, 504]);
 
 // answerErrors: hand back a 500 (and 501, 505...) instead of treating it as "try later", for a caller
-// that can tell a request the server cannot take from a server that is down (batches.js).
+// that can tell a request the server cannot take from a server that is down (flush.js).
 export async function send(url, options = {}, { answerErrors = false } = {}) {
   let response;
   try {
@@ -45,4 +45,17 @@ export function backoff(ceiling = 60000) {
 export function post(url, body, method = "POST", how = {}) {
   return send(url, { method, body: JSON.stringify(body),
     headers: { "Content-Type": "application/json", Accept: "application/json" } }, how);
+}
+
+// What the server said when it refused an upload (its JSON error shape, fieldnotes/errors.py), in its own
+// words, for the interview recorder's upload (interview-upload.js) and the visit page's "Add a recording"
+// (recording-upload.js).
+export async function problemOf(response) {
+  try {
+    const body = await response.json();
+    const fields = body.errors ? Object.values(body.errors).flat().join(" ") : "";
+    return `${body.description || body.message} ${fields}`.trim();
+  } catch {
+    return `The server answered ${response.status}.`;
+  }
 }

@@ -3,12 +3,11 @@
 // pending / needs attention), each photo's and recording's upload (waiting, uploading, sent, failed), and
 // edit and delete that work offline too. Notes another account made on this phone and has not
 // sent are not shown: they are theirs (issue 9: shared phones).
-import { isMine } from "./account.js";
-import { describeAttention } from "./attention-text.js";
 import { all, getMeta } from "./db.js";
 import { byId } from "./context.js";
-import { deleteNote } from "./outbox.js";
+import { deleteNote, isMine } from "./outbox.js";
 import { emit, on } from "./status.js";
+import { describeAttention } from "./waiting.js";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);

@@ -1,10 +1,32 @@
 // outbox.js: save, edit and delete a note on this phone (capture-form.js, notes-list.js).
 // The record and its mutation are written in ONE transaction; the promise resolves only
 // when it is complete. A mutation already sent is frozen: a later edit is a new mutation.
-// Every mutation and photo names the account that made it (account.js): only that account sends it.
-import { currentAccount, isMine } from "./account.js";
+// Every mutation and photo names the account that made it (useAccount, below): only that account sends it.
 import { request, tx } from "./db.js";
 import { emit } from "./status.js";
+
+// Whose outbox this is (issue 9: shared phones). The capture page names the signed-in
+// account (app.js, from data-account); the Background Sync worker takes the last account a page
+// named (sw-sync.js). Mutations, photos and attention items carry their account, and only the
+// signed-in account's are ever sent, shown or exported as its own.
+let current = null;
+
+export function useAccount(id) {
+  current = id == null || id === "" ? null : Number(id);
+}
+
+export function currentAccount() {
+  return current;
+}
+
+// A row this account made. Rows with no account were saved before the phone knew accounts (legacy.js).
+export function isMine(row) {
+  return current != null && row.account === current;
+}
+
+export function isLegacy(row) {
+  return row.account == null;
+}
 
 export const FIELDS = ["study_id", "kind", "text", "expected", "touchpoint_id", "role_id",
   "participant_id", "visit_id", "tags", "captured_at", "media", "no_person"];

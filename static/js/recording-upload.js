@@ -2,7 +2,7 @@
 // The file is declared first (its SHA-256, size and type); the server answers where to start (0 for a
 // new file, further on for one cut off before). A dropped connection is retried from the offset the
 // server holds; choosing the same file again after a reload goes on where it stopped.
-import { problemOf } from "./server-problem.js";
+import { problemOf } from "./net.js";
 
 const CHUNK = 4 * 1024 * 1024;
 const RETRIES = 8;

@@ -1,4 +1,4 @@
-// resolve.js: answer an item in `attention` from the phone (waiting-panel.js). A conflict: keep mine
+// resolve.js: answer an item in `attention` from the phone (the badge's panel, sync-badge.js). A conflict: keep mine
 // (a new update of my version, based on the server's), keep theirs (the server's stands), or edit
 // (capture-form.js saves with `resolves`). A refusal: send again, or discard. Each is one transaction:
 // the item leaves attention only together with what replaces it.

@@ -1,8 +1,8 @@
 // waiting.js: what the signed-in account still has on this phone, and what the server turned down
-// (sync-badge.js, waiting-panel.js, sign-out.js). The badge says "All notes sent" only when none of
+// (sync-badge.js, sign-out.js, notes-list.js). The badge says "All notes sent" only when none of
 // it is left: no note, photo, recording or interview waiting, nothing refused or in conflict.
-import { currentAccount, isLegacy, isMine } from "./account.js";
 import { all, unsentInterviews } from "./db.js";
+import { currentAccount, isLegacy, isMine } from "./outbox.js";
 import { on } from "./status.js";
 
 // Bytes of each file the server has, as media.js reports them (in this tab, or from another one).
@@ -44,4 +44,15 @@ export function describe({ notes, media, attention, interviews = [] }) {
   else if (parts.length) unsent = `${parts.join(", ")} not sent`;
   const problems = attention.length ? `${attention.length} ${attention.length === 1 ? "needs" : "need"} attention` : "";
   return { unsent, attention: problems, allSent: !parts.length && !problems };
+}
+
+// What an item in `attention` says to the person (notes-list.js, the badge's panel: sync-badge.js).
+export function describeAttention(item) {
+  if (item.status === "conflict") {
+    return item.server?.deleted || item.data?.deleted
+      ? "Needs attention: this note was deleted on the server, so your change was not applied. Your version is kept there as a revision."
+      : "Needs attention: someone changed this note at the same time. Theirs is shown; yours is kept on the server as a revision.";
+  }
+  const messages = Object.entries(item.errors || {}).map(([f, m]) => `${f}: ${[].concat(m).join(" ")}`);
+  return `Needs attention: the server refused this (${messages.join("; ") || "no reason given"}).`;
 }
