@@ -50,10 +50,10 @@ export default async function capabilities(el) {
   el.hidden = gaps.length === 0;
 }
 
-// checkStorage and installHint, on the capture screen (app.js): say plainly when this browser cannot keep notes
-// (no IndexedDB, e.g. private mode), ask for persistent storage, and suggest installing the
-// app (beforeinstallprompt; "Add to Home Screen" text on iOS Safari, which also stops Safari
-// from clearing the site's storage after 7 days without a visit).
+// checkStorage and installHint (app.js): say plainly when this browser cannot keep notes (no
+// IndexedDB, e.g. private mode), ask for persistent storage, and suggest installing the app
+// (beforeinstallprompt; "Add to Home Screen" text on iOS Safari, which also stops Safari from
+// clearing the site's storage after 7 days without a visit).
 export async function checkStorage(root) {
   try {
     await openDb();
