@@ -48,8 +48,8 @@ def capture_modules(static_folder):
 
 
 # The interview recorder and what only it needs: kept with the shell so that it works offline from the first
-# visit, though the screen does not run it until a researcher records an interview. The first-load budget
-# counts the screen's own files apart from these (tests/browser/test_static_wire.py).
+# visit, though the screen does not run it until a researcher records an interview. The first-load test holds
+# these to a budget of their own as well as counting them in the whole (tests/browser/test_static_wire.py).
 RECORDER_ROOTS = ("interview.js", "interview-store.js", "interview-upload.js")
 
 
