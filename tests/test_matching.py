@@ -86,3 +86,14 @@ def test_a_search_s_notes_are_found_once_and_every_facet_counted_in_one_statemen
     push(client, note_mutation(study, kind="quote", text="The invoice queue again"))
     shown, sent = counting_the_notes(app, client, study, "q=queue")
     assert shown == (25, 0) and len(sent) == 1 and "observation.seq >" in sent[0], sent
+
+
+def test_a_search_that_finds_no_note_asks_the_database_for_no_names(app, client, world):  # noqa: F811
+    """With no note found there is no tag or author to name, so no statement goes to look them up by no ids (SQL
+    that SQLAlchemy writes as `IN (NULL) AND (1 != 1)`, a round trip that can find nothing)."""
+    push(client, *varied_notes(world, 6))
+    numbers = []
+    empty = statements_during(app, lambda: numbers.append(browse_numbers(client, world["study"], "?q=zebra")),
+                              lambda statement: "1 != 1" in statement or "1!=1" in statement)
+    assert numbers == [(0, 0)]
+    assert empty == []

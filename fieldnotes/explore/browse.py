@@ -21,13 +21,14 @@ def browse(study_id):
     membership = require(study_id, "view_notes")
     study = membership.study
     dialect_name = db.session.get_bind().dialect.name
+    names = lookups(study_id)
     try:
         filters = parse_filters(study_id, request.args)
-        tallies = facets.counted(filters, dialect_name)  # first: how many notes match decides how to list them
+        # First: how many notes match decides how to list them.
+        tallies = facets.counted(filters, dialect_name, facets.organisations_in(names))
         notes, cursor = browse_page(filters, dialect_name, matching=tallies[1])
     except BadFilter as error:
         abort(400, str(error))
-    names = lookups(study_id)
     facet_list, total = facets.facets(filters, dialect_name, names, tallies)
     here = request.full_path if request.query_string else request.path
     return render_template(

@@ -98,10 +98,12 @@ def labels(study_id, name, values, names):
         return {v.id: f"{v.organisation}, {v.visited_on.day} {v.visited_on:%b %Y}" for v in visits}
     if name == "participant":
         found = [(v, names["participant"][v]) for v in values if v in names["participant"]]
-    else:
+    elif ids := [v for v in values if v is not None]:
         model, label = {"tag": (Tag, Tag.name), "author": (User, User.name)}[name]
-        query = select(model.id, label).where(model.id.in_([v for v in values if v is not None]))
+        query = select(model.id, label).where(model.id.in_(ids))
         found = db.session.execute(query if name == "author" else query.where(model.study_id == study_id)).all()
+    else:  # no note has a tag or an author here: nothing to ask the database
+        found = []
     # Natural order, so P2 comes before P10 (and "Site 9" before "Site 10").
     return dict(sorted(found, key=lambda r: (natural_key(r[1]), r[0])))
 
@@ -113,6 +115,12 @@ def organisations(study_id):
     person_org = dict(db.session.execute(select(Participant.id, Participant.organisation)
                                          .where(Participant.study_id == study_id)).all())
     return visit_org, person_org
+
+
+def organisations_in(names):
+    """organisations(), from what the page read already to label its notes (listing.lookups): two round trips
+    fewer on every browse page."""
+    return {v.id: v.organisation for v in names["visit"].values()}, names["participant_organisation"]
 
 
 def shared_counts(filters, dialect_name, orgs, attention):
@@ -312,14 +320,14 @@ def sole_filter(filters):
     return on[0] if alone and len(on) == 1 and on[0] in FACET_NAMES else None
 
 
-def counted(filters, dialect_name):
+def counted(filters, dialect_name, orgs=None):
     """(found counts per facet, total, attention count) for the browse page.
 
     No filter, filters on the journey's own facets and dates alone, or one value of another facet alone: the kept
     counts. Any other filters or a search: counted over the matching notes, then kept a while and brought up to
-    date with the notes written since (facet_cache).
+    date with the notes written since (facet_cache). orgs: organisations(), when the caller has it already.
     """
-    orgs = organisations(filters.study_id)
+    orgs = orgs or organisations(filters.study_id)
     if not filters.active():
         return kept_counts(filters.study_id, orgs)
     if journey_filtered(filters) or one_value_filtered(filters):  # from kept counts too: a few ms, nothing to keep

@@ -188,12 +188,16 @@ def needing_attention(notes):
 
 
 def lookups(study_id):
-    """Names of the study's terms and fieldwork, to label each note without a join per row."""
+    """Names of the study's terms and fieldwork, to label each note without a join per row; and each participant's
+    organisation, which with their visit's says a note's (facets.organisations_in)."""
     def names(query):
         return dict(db.session.execute(query).all())
+    people = db.session.execute(select(Participant.id, Participant.pseudonym, Participant.organisation)
+                                .where(Participant.study_id == study_id)).all()
     return {  # the journey's terms in their order: the facets list them so
         "touchpoint": names(Touchpoint.in_order(study_id, Touchpoint.id, Touchpoint.name)),
         "role": names(Role.in_order(study_id, Role.id, Role.name)),
-        "participant": names(select(Participant.id, Participant.pseudonym).where(Participant.study_id == study_id)),
+        "participant": {person.id: person.pseudonym for person in people},
+        "participant_organisation": {person.id: person.organisation for person in people},
         "visit": {v.id: v for v in db.session.scalars(select(SiteVisit).where(SiteVisit.study_id == study_id))},
     }
