@@ -2,6 +2,7 @@
 FIELDNOTES_TEST_DATABASE_URL names a database (as in CI)."""
 import os
 import shutil
+import uuid
 
 import psycopg
 import pytest
@@ -88,6 +89,20 @@ def copy_schema(schema, path):
         return False
     shutil.copyfile(schema, path)
     return True
+
+
+@pytest.fixture(scope="session")
+def migrations_database():
+    """A PostgreSQL database of this run's (per worker) for the migration tests, dropped at the end: each
+    DROP DATABASE waits for a checkpoint of the whole server, which took 13-39 s a test in a CI run."""
+    name = f"fieldnotes_migrations_{uuid.uuid4().hex[:8]}"
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -24,18 +24,20 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "migrations")
 
 @pytest.fixture(params=BACKENDS)
 def empty_database(request, tmp_path):
-    """A database with no tables at all: a SQLite file, or a new PostgreSQL database."""
+    """A database with no tables at all: a SQLite file, or the migrations' PostgreSQL database emptied after
+    each test (its schema dropped whole, the connections a test left ended first)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
         return
-    name = f"fieldnotes_migrations_{uuid.uuid4().hex[:8]}"
-    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    server.dispose()
+    url = request.getfixturevalue("migrations_database")
+    yield url
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                " WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 def migrated_app(url):
