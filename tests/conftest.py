@@ -58,8 +58,8 @@ def postgres_schema():
 
 # TRUNCATE of every table took 120-160 ms a test (a new file per table), more than most tests themselves.
 # Deleting the rows of the few tables a test wrote takes a few ms. The replica role skips the triggers and
-# foreign-key checks those deletes would run (it needs a superuser, as the test databases have). A test that wrote
-# many rows still gets TRUNCATE, so no table carries thousands of dead rows into the next tests.
+# foreign-key checks those deletes would run; it needs a superuser, so for any other role, and after a test that
+# wrote many rows (no table should carry thousands of dead rows into the next tests), TRUNCATE it is.
 MANY_ROWS = 1000
 
 
@@ -69,9 +69,9 @@ def empty_postgres(url):
     held = ", ".join(f'(SELECT count(*) FROM (SELECT FROM "{name}" LIMIT {MANY_ROWS + 1}) r)' for name in tables)
     used = "SELECT array_agg(format('%I.%I', schemaname, sequencename)) FROM pg_sequences WHERE last_value IS NOT NULL"
     with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)) as c:
-        rows = c.execute(f"SELECT {held}, ({used})").fetchone()
-        counts, sequences = dict(zip(tables, rows)), rows[-1] or []
-        if max(counts.values()) > MANY_ROWS:
+        rows = c.execute(f"SELECT {held}, ({used}), current_setting('is_superuser') = 'on'").fetchone()
+        counts, sequences, superuser = dict(zip(tables, rows)), rows[-2] or [], rows[-1]
+        if max(counts.values()) > MANY_ROWS or not superuser:
             c.execute(f"TRUNCATE {', '.join(map(quoted, tables))} RESTART IDENTITY CASCADE")
             return
         c.execute("; ".join(["SET LOCAL session_replication_role = replica"]
