@@ -3,6 +3,7 @@ found once and grouped in one statement (explore/matching.py). Each facet, the t
 be what counting facet by facet says, on both databases."""
 from urllib.parse import parse_qsl
 
+import pytest
 from werkzeug.datastructures import MultiDict
 
 from fieldnotes.explore import facets
@@ -97,3 +98,12 @@ def test_a_search_that_finds_no_note_asks_the_database_for_no_names(app, client,
                               lambda statement: "1 != 1" in statement or "1!=1" in statement)
     assert numbers == [(0, 0)]
     assert empty == []
+
+
+@pytest.mark.parametrize("query", ["", "?q=queue", "?q=zebra"])
+def test_the_browse_page_reads_the_study_s_visits_and_participants_once(app, client, world, query):  # noqa: F811
+    """Their names label the notes, and their organisations say each note's: one read of each serves both."""
+    push(client, *varied_notes(world, 6))
+    reads = statements_during(app, lambda: client.get(f"/studies/{world['study']}/notes{query}"),
+                              lambda statement: statement.startswith(("SELECT site_visit.", "SELECT participant.")))
+    assert sorted(statement.split(".")[0] for statement in reads) == ["SELECT participant", "SELECT site_visit"], reads
