@@ -163,7 +163,8 @@ class Sending:
         self.answer, self.taken = answer, taken
 
     def __iter__(self):
-        yield from self.answer
+        for chunk in self.answer:  # not `yield from`, which would close the answer a second time on GeneratorExit
+            yield chunk
         self.taken()
 
     def close(self):
