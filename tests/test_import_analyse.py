@@ -32,19 +32,19 @@ def run_import(app, tmp_path, rows):
     assert done.exit_code == 0 and f"Imported {rows} notes" in done.output, done.output
 
 
-def test_a_large_import_is_analysed_once_committed(app, tmp_path, monkeypatch):
+def test_a_large_import_is_analysed_once_committed(new_tables, app, tmp_path, monkeypatch):
     monkeypatch.setattr(analyse, "LARGE", 5)  # "large" made small, so the test stays quick
     run_import(app, tmp_path, 7)
     assert statistics_rows(app) == 7
 
 
-def test_a_small_import_leaves_the_statistics_alone(app, tmp_path, monkeypatch):
+def test_a_small_import_leaves_the_statistics_alone(new_tables, app, tmp_path, monkeypatch):
     monkeypatch.setattr(analyse, "LARGE", 50)
     run_import(app, tmp_path, 7)
     assert statistics_rows(app) != 7, "analysed after an import below the threshold"
 
 
-def test_a_large_archive_import_is_analysed_once_committed(app, tmp_path, monkeypatch):
+def test_a_large_archive_import_is_analysed_once_committed(new_tables, app, tmp_path, monkeypatch):
     from tests.test_archive_roundtrip import export, import_as
     from tests.factories import make_observations
     with app.app_context():

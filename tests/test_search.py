@@ -162,7 +162,7 @@ def test_the_migration_statements_index_notes_already_there(app, corpus):
         assert {names[str(i)] for i in found(study_id, "Überprüf*")} == {"german"}
 
 
-def test_a_search_beside_tags_and_transcripts_reads_the_indexes_not_every_note(app, corpus):
+def test_a_search_beside_tags_and_transcripts_reads_the_indexes_not_every_note(new_tables, app, corpus):
     """A word in the notes' text, in a tag's name and (maybe) in a transcript: three arms of an OR. On PostgreSQL
     each arm must be an index scan: with "IN (subquery)" for the tags and transcripts the planner can only read
     every note of the study and work out its words on the spot, 20-25 s a statement at 1M notes (issue 11).
@@ -185,7 +185,7 @@ def test_a_search_beside_tags_and_transcripts_reads_the_indexes_not_every_note(a
     assert "BitmapOr" in plan and "Seq Scan on observation" not in plan, plan
 
 
-def test_a_phrase_search_reads_each_notes_words_as_kept_not_worked_out_again(app, corpus):
+def test_a_phrase_search_reads_each_notes_words_as_kept_not_worked_out_again(new_tables, app, corpus):
     """The index cannot tell whether a phrase's words are side by side, so PostgreSQL checks each candidate note
     again. It must read the note's words kept in their column: working them out from its text took 2.4 s a
     statement for a phrase matching 100k notes of 1M (issue 11)."""

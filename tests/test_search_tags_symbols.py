@@ -111,7 +111,7 @@ def test_a_search_lists_the_same_notes_in_the_same_order_however_its_notes_are_r
         assert {names[i] for i in listed[0]} == dict(QUERIES).get(q, {names[i] for i in listed[0]})
 
 
-def test_few_matching_notes_are_found_by_the_search_not_by_walking_the_study_in_time_order(app, tagged_notes):
+def test_few_matching_notes_are_found_by_the_search_not_by_walking_the_study_in_time_order(new_tables, app, tagged_notes):
     """With few notes matching, the database must not walk the study's notes newest first until 50 match: for a word
     no note has, that read all 1M notes of a study on PostgreSQL (2.6-11 s), 50k on SQLite (189 ms). With many, the
     walk meets 50 soon: SQLite must not find them all by the search's indexes and sort them (42 ms a page at 100k,
@@ -130,7 +130,7 @@ def test_few_matching_notes_are_found_by_the_search_not_by_walking_the_study_in_
         assert "MULTI-INDEX OR" not in plans[MANY] and "TEMP B-TREE" not in plans[MANY], plans[MANY]
 
 
-def test_many_notes_of_two_tags_are_walked_to_and_few_found(app, tagged_notes):
+def test_many_notes_of_two_tags_are_walked_to_and_few_found(new_tables, app, tagged_notes):
     """Two tags on 7.9k of 100k notes: with whole statistics SQLite found them by the tags' links and sorted them, 46
     ms a page; walked to, each note asked whether it has them, 35 ms (and 36 after a push of 5, where it was 58)."""
     study_id, _ = tagged_notes
