@@ -111,7 +111,8 @@ def test_a_search_lists_the_same_notes_in_the_same_order_however_its_notes_are_r
         assert {names[i] for i in listed[0]} == dict(QUERIES).get(q, {names[i] for i in listed[0]})
 
 
-def test_few_matching_notes_are_found_by_the_search_not_by_walking_the_study_in_time_order(new_tables, app, tagged_notes):
+def test_few_matching_notes_are_found_by_the_search_not_by_walking_the_study_in_time_order(new_tables, app,
+                                                                                           tagged_notes):
     """With few notes matching, the database must not walk the study's notes newest first until 50 match: for a word
     no note has, that read all 1M notes of a study on PostgreSQL (2.6-11 s), 50k on SQLite (189 ms). With many, the
     walk meets 50 soon: SQLite must not find them all by the search's indexes and sort them (42 ms a page at 100k,
