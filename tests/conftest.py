@@ -68,19 +68,25 @@ def empty_postgres(url):
     tables = [t.name for t in db.metadata.sorted_tables]
     held = ", ".join(f'(SELECT count(*) FROM (SELECT FROM "{name}" LIMIT {MANY_ROWS + 1}) r)' for name in tables)
     used = "SELECT array_agg(format('%I.%I', schemaname, sequencename)) FROM pg_sequences WHERE last_value IS NOT NULL"
-    with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)) as c:
+    with plain_connection(url) as c:
         rows = c.execute(f"SELECT {held}, ({used}), current_setting('is_superuser') = 'on'").fetchone()
         counts, sequences, superuser = dict(zip(tables, rows)), rows[-2] or [], rows[-1]
         if max(counts.values()) > MANY_ROWS or not superuser:
-            truncate(c, tables)
+            truncate(c)
             return
         c.execute("; ".join(["SET LOCAL session_replication_role = replica"]
                             + [f"DELETE FROM {quoted(name)}" for name, count in counts.items() if count]
                             + [f"ALTER SEQUENCE {name} RESTART" for name in sequences]))
 
 
-def truncate(connection, tables):
-    connection.execute(f"TRUNCATE {', '.join(map(quoted, tables))} RESTART IDENTITY CASCADE")
+def plain_connection(url):
+    """psycopg itself, on the database a SQLAlchemy URL names: given no parameters, it sends `%` as written."""
+    return psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+
+
+def truncate(connection):
+    tables = ", ".join(quoted(t.name) for t in db.metadata.sorted_tables)
+    connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 def quoted(name):
@@ -125,9 +131,8 @@ def new_tables(database_url):
     schema has it (no pages, reltuples -1), not as the rows another test wrote and deleted left it (pages of dead
     rows, which the planner prices)."""
     if database_url.startswith("postgresql"):
-        with psycopg.connect(make_url(database_url).set(drivername="postgresql")
-                             .render_as_string(hide_password=False)) as connection:
-            truncate(connection, [t.name for t in db.metadata.sorted_tables])
+        with plain_connection(database_url) as connection:
+            truncate(connection)
 
 
 @pytest.fixture(scope="session")
