@@ -12,8 +12,11 @@ from fieldnotes.explore import facets, listing
 from fieldnotes.explore.filters import parse_filters
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import Observation
+from fieldnotes.studies.models import Role, Touchpoint
+from fieldnotes.visits.models import Participant, SiteVisit
 from tests.factories import (add_member, make_conflict, make_observation, make_observations, make_participant,
                              make_study, make_user, make_visit, note_mutation)
+from tests.statements import statements_during
 from tests.test_summaries import attention_count
 
 SHA = "ab" * 32
@@ -253,6 +256,50 @@ def test_search_highlights_words_and_escapes_the_note(app, client, auth, field):
     assert "&lt;<mark>b</mark>&gt;<mark>bold</mark>" not in page  # only searched words are marked
     assert "&lt;<mark>b</mark>&gt;" in page  # "b" was searched: marked inside the escaped tag text, safely
     assert 'value="invoice &lt;b&gt;"' in page
+
+
+def note_rows(page):
+    """{note id: the HTML of its row}, as the page lists them."""
+    return dict(re.findall(r'name="note_ids" value="([0-9a-f-]+)"(.*?)(?=name="note_ids"|</ol>)', page, re.S))
+
+
+def shown_parts(row):
+    """What a note's row shows of its note: its author, its chips (attention, media, tags) and its terms."""
+    chips = [re.sub(r"\s+", " ", chip) for chip in re.findall(r'<li class="chip[^"]*">([^<]*)</li>', row)]
+    meta = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", re.search(r'<p class="meta">(.*?)</p>', row, re.S)[1]))
+    return chips, meta
+
+
+@pytest.mark.parametrize("query", ["", "?q=invoice", "?order=journey"])
+def test_each_note_s_row_shows_its_own_author_terms_tags_and_media(app, client, auth, field, query):
+    """Each row names its note's author, touchpoint, role, participant and visit, then its chips: needs attention,
+    its media oldest first, its tags by name. Checked against the notes as the model has them."""
+    sign_in(auth, "designer")
+    rows = note_rows(client.get(notes_url(field, query)).get_data(as_text=True))
+    assert rows, "no notes listed"
+    with app.app_context():
+        for note_id, row in rows.items():
+            note = db.session.get(Observation, uuid.UUID(note_id))
+            chips, meta = shown_parts(row)
+            expected = (["Needs attention"] if note_id == field.ids["n6"] else []) + [
+                "Photo" if m.slot == "photo" else "Audio" for m in note.media] + [t.name for t in note.tags]
+            assert chips == expected, (note.text, chips)
+            terms = [note.touchpoint_id and db.session.get(Touchpoint, note.touchpoint_id).name,
+                     note.role_id and db.session.get(Role, note.role_id).name,
+                     note.participant_id and db.session.get(Participant, note.participant_id).pseudonym,
+                     note.visit_id and db.session.get(SiteVisit, note.visit_id).organisation]
+            assert meta.count(" · ") == sum(map(bool, terms)) + 2, meta  # the kind, the terms, author, time
+            assert all(term in meta for term in terms if term) and f"· {note.author.name} ·" in meta, meta
+
+
+def test_a_page_s_notes_tags_media_and_authors_are_read_in_one_statement(app, client, auth, field):
+    """Beside the notes' own statement, one more reads what their rows show of other tables: the ORM's eager loads
+    sent three (tags, media, authors)."""
+    sign_in(auth, "designer")
+    parts = ("JOIN tag ON", "FROM attachment", "user.name")
+    sent = statements_during(app, lambda: client.get(notes_url(field)),
+                             lambda statement: "observation_tag" in statement or "FROM attachment" in statement)
+    assert len(sent) == 1 and all(part in sent[0].replace('"', "") for part in parts), sent  # PostgreSQL: "user"
 
 
 def test_a_designer_of_two_studies_sees_only_the_one_asked_for(client, auth, field):

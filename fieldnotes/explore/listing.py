@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from fieldnotes.explore import facets, search
+from fieldnotes.explore import facets, note_rows, search
 from fieldnotes.explore.filters import BadFilter, conditions
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
@@ -68,9 +68,10 @@ def decode_cursor(order, cursor):
                         "start again from the first page.") from None
 
 
-def page_query(filters, dialect_name, matching=None, read=None):
+def page_query(filters, dialect_name, matching=None, read=None, columns=None):
     """The page's notes (and their sort key), one more than a page; `matching`: how many notes the filters keep,
-    when known (the browse page's total); `read`: how to read them, when the caller has decided (listed)."""
+    when known (the browse page's total); `read`: how to read them, when the caller has decided (listed);
+    `columns`: the notes' columns to read (the browse page's plain rows), else Observations with their parts."""
     if read is None:
         few = matching is not None and few_beside_study(filters.study_id, matching)
         # Few, or along the journey (a key no index holds): all found, then sorted. Many: read in time order, one by
@@ -78,11 +79,12 @@ def page_query(filters, dialect_name, matching=None, read=None):
         read = (search.FOUND if few or filters.order == "journey" else
                 search.EITHER if matching is None else search.WALKED)
     key = sort_key(filters, few=read == search.FOUND)
-    query = select(Observation, key[0]).where(*conditions(filters, dialect_name, read=read))
+    query = select(*(columns or (Observation,)), key[0]).where(*conditions(filters, dialect_name, read=read))
     if filters.order == "journey":
         query = query.outerjoin(Touchpoint, Touchpoint.id == Observation.touchpoint_id)
     order = key if filters.order == "journey" else [k.desc() for k in key]
-    return with_notes_parts(query.where(*past_cursor(filters, key)).order_by(*order).limit(PAGE_SIZE + 1))
+    query = query.where(*past_cursor(filters, key)).order_by(*order).limit(PAGE_SIZE + 1)
+    return query if columns else with_notes_parts(query)
 
 
 def with_notes_parts(query):
@@ -168,13 +170,14 @@ def walk_budget(live, limit):
 
 
 def browse_page(filters, dialect_name, matching=None):
-    """(notes on this page, cursor for the next page or None)."""
-    rows = db.session.execute(page_query(filters, dialect_name, matching)).all()
-    notes = [row[0] for row in rows[:PAGE_SIZE]]
+    """(notes on this page as note_rows.ListedNote, cursor for the next page or None)."""
+    rows = db.session.execute(page_query(filters, dialect_name, matching, columns=note_rows.COLUMNS)).all()
+    notes = note_rows.listed_notes(rows[:PAGE_SIZE])
     cursor = None
     if len(rows) > PAGE_SIZE:
-        last = rows[PAGE_SIZE - 1]
-        cursor = encode_cursor(filters.order, last[0], last[1] if filters.order == "journey" else None)
+        last = notes[-1]
+        position = rows[PAGE_SIZE - 1][len(note_rows.COLUMNS)] if filters.order == "journey" else None
+        cursor = encode_cursor(filters.order, last, position)
     return notes, cursor
 
 
