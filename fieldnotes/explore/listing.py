@@ -7,9 +7,11 @@ import base64
 import json
 import math
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select, tuple_
+from sqlalchemy import (
+    Date, String, and_, bindparam, case, cast, func, literal, literal_column, null, select, tuple_, union_all)
 from sqlalchemy.orm import selectinload
 
 from fieldnotes.explore import facets, note_rows, search
@@ -190,17 +192,45 @@ def needing_attention(notes):
         Revision.created_at >= Observation.updated_at)))
 
 
+class Visit(NamedTuple):
+    """A site visit as the page labels notes and the visit facet with it."""
+    id: int
+    organisation: str
+    visited_on: date
+
+
+def lookups_query():
+    """The study's touchpoints and roles (`place`: their order), participants and visits, as rows (part, id, name,
+    organisation, visited_on, place): one statement where there were four (issue 11, session 25)."""
+    study = bindparam("study_id")
+
+    def terms(model, part):
+        return select(literal_column(f"'{part}'").label("part"), model.id, model.name.label("name"),
+                      cast(null(), String).label("organisation"), cast(null(), Date).label("visited_on"),
+                      func.row_number().over(order_by=(model.position, model.id)).label("place")
+                      ).where(model.study_id == study)
+    return union_all(
+        terms(Touchpoint, "touchpoint"), terms(Role, "role"),
+        select(literal_column("'participant'"), Participant.id, Participant.pseudonym, Participant.organisation,
+               cast(null(), Date), literal(0)).where(Participant.study_id == study),
+        select(literal_column("'visit'"), SiteVisit.id, cast(null(), String), SiteVisit.organisation,
+               SiteVisit.visited_on, literal(0)).where(SiteVisit.study_id == study))
+
+
+LOOKUPS = lookups_query()  # built once: every browse page and affinity workspace runs it
+
+
 def lookups(study_id):
     """Names of the study's terms and fieldwork, to label each note without a join per row; and each participant's
     organisation, which with their visit's says a note's (facets.organisations_in)."""
-    def names(query):
-        return dict(db.session.execute(query).all())
-    people = db.session.execute(select(Participant.id, Participant.pseudonym, Participant.organisation)
-                                .where(Participant.study_id == study_id)).all()
-    return {  # the journey's terms in their order: the facets list them so
-        "touchpoint": names(Touchpoint.in_order(study_id, Touchpoint.id, Touchpoint.name)),
-        "role": names(Role.in_order(study_id, Role.id, Role.name)),
-        "participant": {person.id: person.pseudonym for person in people},
-        "participant_organisation": {person.id: person.organisation for person in people},
-        "visit": {v.id: v for v in db.session.scalars(select(SiteVisit).where(SiteVisit.study_id == study_id))},
-    }
+    found = {"touchpoint": {}, "role": {}, "participant": {}, "participant_organisation": {}, "visit": {}}
+    # Sorted by place: the journey's terms in their order, as the facets list them.
+    for part, id_, name, organisation, visited_on, _ in sorted(db.session.execute(LOOKUPS, {"study_id": study_id}),
+                                                                key=lambda row: row[5]):
+        if part == "visit":
+            found["visit"][id_] = Visit(id_, organisation, visited_on)
+        else:
+            found[part][id_] = name
+            if part == "participant":
+                found["participant_organisation"][id_] = organisation
+    return found
