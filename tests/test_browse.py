@@ -302,6 +302,21 @@ def test_a_page_s_notes_tags_media_and_authors_are_read_in_one_statement(app, cl
     assert len(sent) == 1 and all(part in sent[0].replace('"', "") for part in parts), sent  # PostgreSQL: "user"
 
 
+def test_no_note_needs_attention_then_none_is_looked_for(app, client, auth, field):
+    """The page knows how many of the notes found need attention (n6 has a conflict): when none does, it sends no
+    statement to find which of its notes do, and shows no such chip."""
+    sign_in(auth, "designer")
+    looking = lambda statement: statement.startswith("SELECT revision.observation_id")  # noqa: E731
+    pages = []
+    for query in ("", "?kind=breakdown"):
+        sent = statements_during(app, lambda: pages.append(client.get(notes_url(field, query)).get_data(as_text=True)),
+                                 looking)
+        assert len(sent) == (0 if query else 1), (query, sent)
+    with_n6, without = ({note_id for note_id, row in note_rows(page).items() if "Needs attention</li>" in row}
+                        for page in pages)
+    assert with_n6 == {field.ids["n6"]} and without == set()
+
+
 def test_a_designer_of_two_studies_sees_only_the_one_asked_for(client, auth, field):
     sign_in(auth, "designer")
     page = client.get(notes_url(field, "?q=invoice")).get_data(as_text=True)

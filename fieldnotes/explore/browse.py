@@ -36,6 +36,8 @@ def browse(study_id):
         facets=facet_list, attention=tallies[2], total=total,
         next_url=cursor and f"{request.path}?{urlencode(filters.params() + [('after', cursor)])}",
         first_url=filters.after and f"{request.path}?{urlencode(filters.params())}",
-        clear_url=request.path, here=here, names=names, attention_ids=needing_attention(notes),
+        clear_url=request.path, here=here, names=names,
+        # None of the notes found needs attention (the usual case): none on this page does, nothing to ask.
+        attention_ids=needing_attention(notes) if tallies[2] else set(),
         highlight_links=highlight_queries.links([n.id for n in notes]),
         highlight=lambda value: search.highlight(value, filters.parts))
