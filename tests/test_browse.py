@@ -302,6 +302,15 @@ def test_a_page_s_notes_tags_media_and_authors_are_read_in_one_statement(app, cl
     assert len(sent) == 1 and all(part in sent[0].replace('"', "") for part in parts), sent  # PostgreSQL: "user"
 
 
+def test_a_page_with_no_highlight_asks_for_no_highlight_s_source(app, client, auth, field):
+    """The notes' one statement of their parts says which are highlights (none of this study's): their sources and
+    spans are read only for those (tests/test_highlights.py shows them on a page that has one)."""
+    sign_in(auth, "designer")
+    sources = statements_during(app, lambda: client.get(notes_url(field)),
+                                lambda statement: statement.startswith("SELECT highlight.observation_id"))
+    assert sources == []
+
+
 def test_no_note_needs_attention_then_none_is_looked_for(app, client, auth, field):
     """The page knows how many of the notes found need attention (n6 has a conflict): when none does, it sends no
     statement to find which of its notes do, and shows no such chip."""

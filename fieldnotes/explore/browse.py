@@ -39,5 +39,5 @@ def browse(study_id):
         clear_url=request.path, here=here, names=names,
         # None of the notes found needs attention (the usual case): none on this page does, nothing to ask.
         attention_ids=needing_attention(notes) if tallies[2] else set(),
-        highlight_links=highlight_queries.links([n.id for n in notes]),
+        highlight_links=highlight_queries.links([n.id for n in notes if n.is_highlight]),
         highlight=lambda value: search.highlight(value, filters.parts))

@@ -9,10 +9,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, Uuid, bindparam, cast, func, literal_column, null, select, type_coerce, union_all
+from sqlalchemy import (
+    String, Uuid, bindparam, cast, func, literal, literal_column, null, select, type_coerce, union_all)
 
 from fieldnotes.auth.models import User
 from fieldnotes.extensions import db
+from fieldnotes.highlights.models import Highlight
 from fieldnotes.observations.models import Attachment, Kind, Observation, Slot, observation_tag
 from fieldnotes.studies.models import Tag
 
@@ -38,13 +40,15 @@ class ListedNote:
     author_name: str = ""
     tags: list[str] = field(default_factory=list)  # names, in name order (as Observation.tags)
     media: list[Slot] = field(default_factory=list)  # slots, oldest first (as Observation.media)
+    is_highlight: bool = False  # made from a span of a longer note or a transcript (highlights.queries.links)
 
 
 def parts_query():
-    """The page's notes' tags, media and authors' names in one statement, rows (part, note id, value, place): a tag's
-    name, a medium's slot, an author's name (no note: its place is the author's id). `place` orders each note's tags
-    by name and media oldest first, as Observation.tags and .media do. One round trip where the ORM's eager loads
-    sent three. An expanding IN, as those loads sent (both databases)."""
+    """The page's notes' tags, media, authors' names and which are highlights, in one statement: rows (part, note id,
+    value, place): a tag's name, a medium's slot, an author's name (no note: its place is the author's id), a
+    highlight (no value). `place` orders each note's tags by name and media oldest first, as Observation.tags and
+    .media do. One round trip where the ORM's eager loads sent three, and the highlights' links a fourth even when
+    the page had none (the usual case). An expanding IN, as those loads sent (both databases)."""
     ids = bindparam("ids", expanding=True)
     link = observation_tag.c
     return union_all(
@@ -55,7 +59,9 @@ def parts_query():
                func.row_number().over(order_by=(Attachment.created_at, Attachment.id)))
         .where(Attachment.observation_id.in_(ids)),
         select(literal_column("'author'"), cast(null(), Uuid), User.name, User.id)
-        .where(User.id.in_(bindparam("authors", expanding=True))))
+        .where(User.id.in_(bindparam("authors", expanding=True))),
+        select(literal_column("'highlight'"), Highlight.observation_id, cast(null(), String), literal(0))
+        .where(Highlight.observation_id.in_(ids)))
 
 
 PARTS = parts_query()  # built once: every browse page runs it
@@ -73,6 +79,8 @@ def listed_notes(rows):
             by_id[note_id].tags.append(value)
         elif part == "media":
             by_id[note_id].media.append(Slot(value))
+        elif part == "highlight":
+            by_id[note_id].is_highlight = True
         else:
             names[place] = value
     for note in notes:
