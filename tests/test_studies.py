@@ -360,3 +360,16 @@ def test_every_page_names_a_members_studies_in_the_same_statements_however_many_
     page = answers[-1].get_data(as_text=True)
     assert all(name in page for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"))
     assert with_six == with_one
+
+
+def test_a_study_s_page_reads_the_member_s_role_and_the_study_in_one_statement(app, client, auth):
+    """Every study page checks the signed-in member's role and names the study: one statement, with the
+    navigation's list of their studies a second, where the study's own lazy load made three."""
+    with app.app_context():
+        study_id = make_study(make_user("ana@example.org"), name="Alpha").id
+    auth.login()
+    answers = []
+    reads = statements_during(app, lambda: answers.append(client.get(f"/studies/{study_id}/notes")),
+                              lambda statement: "FROM study" in statement or "FROM membership" in statement)
+    assert answers[0].status_code == 200 and "Notes · Alpha" in answers[0].get_data(as_text=True)
+    assert len(reads) == 2, reads

@@ -9,6 +9,7 @@ import functools
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager
 
 from fieldnotes.extensions import db
 
@@ -68,10 +69,11 @@ def find_membership(study_id, user_id):
 
 @functools.cache
 def membership_query():
-    """Built once (it runs on every request): SQLAlchemy keeps a statement object's cache key."""
+    """Built once (it runs on every request): SQLAlchemy keeps a statement object's cache key. The study comes with
+    the membership (contains_eager): most pages name it, and its lazy load was a round trip of its own."""
     from fieldnotes.studies.models import Membership
-    return select(Membership).where(Membership.study_id == bindparam("study_id"),
-                                    Membership.user_id == bindparam("user_id"))
+    return (select(Membership).join(Membership.study).options(contains_eager(Membership.study))
+            .where(Membership.study_id == bindparam("study_id"), Membership.user_id == bindparam("user_id")))
 
 
 def require(study_id, action):
