@@ -362,6 +362,19 @@ def test_every_page_names_a_members_studies_in_the_same_statements_however_many_
     assert with_six == with_one
 
 
+def test_every_page_s_header_names_the_user_from_the_sign_in_s_own_statement(app, client, auth):
+    """The header shows who is signed in on every page: the name is read with the session, not by loading the
+    account's whole row (its password hash included) in a statement of its own."""
+    with app.app_context():
+        make_study(make_user("ana@example.org", name="Ana Okafor"), name="Alpha")
+    auth.login()
+    answers = []
+    reads = statements_during(app, lambda: answers.append(client.get("/")),
+                              lambda statement: '"user"' in statement or " user" in statement)
+    assert '>Ana Okafor</a>' in answers[0].get_data(as_text=True)
+    assert len(reads) == 1 and "login_session" in reads[0], reads
+
+
 def test_a_study_s_page_reads_the_member_s_role_and_the_study_in_one_statement(app, client, auth):
     """Every study page checks the signed-in member's role and names the study: one statement, with the
     navigation's list of their studies a second, where the study's own lazy load made three."""

@@ -73,15 +73,16 @@ class LoginSession(db.Model):
 class SessionUser(UserMixin):
     """What Flask-Login holds: the user and the session token that signed them in.
 
-    Signing a request in reads one plain row (the user's id and whether the account is active);
+    Signing a request in reads one plain row (the user's id and name, and whether the account is active);
     the ORM User is loaded only when a view asks for more than its id (issue 11: building it on
     every request was a third of a phone's pull with no changes).
     """
 
-    def __init__(self, user, token, *, user_id=None, active=None):
+    def __init__(self, user, token, *, user_id=None, active=None, name=None):
         self._user = user
         self._user_id = user_id
         self._active = active
+        self._name = name
         self.token = token
 
     @property
@@ -93,6 +94,11 @@ class SessionUser(UserMixin):
     @property
     def id(self):
         return self._user_id if self._user is None else self._user.id
+
+    @property
+    def name(self):
+        """As signed in (the header shows it on every page), or the User's once loaded."""
+        return self._name if self._user is None else self._user.name
 
     def get_id(self):
         return self.token

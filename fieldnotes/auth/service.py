@@ -19,7 +19,8 @@ from fieldnotes.tokens import token_digest
 # Plain columns, not entities: every request runs it, and an ORM load of the session and its user
 # (identity map, eager-load setup) cost three times the query (issue 11, session 5).
 _sessions, _users = LoginSession.__table__, User.__table__
-SESSION_ROW = (select(_sessions.c.user_id, _sessions.c.created_at, _users.c.is_active)
+# The user's name rides along: every page's header shows it, and it was a statement of its own (session 25).
+SESSION_ROW = (select(_sessions.c.user_id, _sessions.c.created_at, _users.c.is_active, _users.c.name)
                .join_from(_sessions, _users, _users.c.id == _sessions.c.user_id)
                .where(_sessions.c.token_hash == bindparam("token_hash")))
 
@@ -57,7 +58,7 @@ def load_session(token):
         return None
     if params is not None:
         along.keep(row)
-    return SessionUser(None, token, user_id=row.user_id, active=True)
+    return SessionUser(None, token, user_id=row.user_id, active=True, name=row.name)
 
 
 def sign_in(user, remember, user_agent=""):
