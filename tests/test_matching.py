@@ -1,6 +1,7 @@
 """Under a search or filters no kept count answers, the browse page counts every facet over the matching notes,
 found once and grouped in one statement (explore/matching.py). Each facet, the total and the attention count must
 be what counting facet by facet says, on both databases."""
+import re
 from urllib.parse import parse_qsl
 
 import pytest
@@ -12,8 +13,8 @@ from fieldnotes.explore.filters import parse_filters
 from fieldnotes.extensions import db
 from tests.factories import note_mutation
 from tests.statements import statements_during
-from tests.test_summaries import (attention_count, browse_numbers, push, tag_id, two_authors_notes,  # noqa: F401
-                                  varied_notes, world)  # the fixture
+from tests.test_summaries import (attention_count, browse_numbers, photo, push, tag_id,  # noqa: F401
+                                  two_authors_notes, varied_notes, world)  # the fixture
 
 
 def counted_cases(app, world):  # noqa: F811
@@ -87,6 +88,23 @@ def test_a_search_s_notes_are_found_once_and_every_facet_counted_in_one_statemen
     push(client, note_mutation(study, kind="quote", text="The invoice queue again"))
     shown, sent = counting_the_notes(app, client, study, "q=queue")
     assert shown == (25, 0) and len(sent) == 1 and "observation.seq >" in sent[0], sent
+
+
+def test_in_a_study_with_no_photo_or_audio_a_search_looks_for_none(app, client, world):  # noqa: F811
+    """The study's kept counts say no note has media: the counting statement leaves them out, and the page offers
+    no media filter. Once one note has a photo, the search counts it."""
+    study = world["study"]
+    push(client, *(note_mutation(study, kind="quote", text=f"The invoice queue, {i}") for i in range(6)))
+    shown, sent = counting_the_notes(app, client, study, "q=queue")
+    page = client.get(f"/studies/{study}/notes?q=queue").get_data(as_text=True)
+    assert shown == (6, 0) and len(sent) == 1 and "attachment" not in sent[0], sent
+    assert 'name="media"' not in page
+
+    push(client, note_mutation(study, kind="quote", text="The invoice queue, photographed", media=[photo()]))
+    shown, sent = counting_the_notes(app, client, study, "q=queue")
+    page = client.get(f"/studies/{study}/notes?q=queue").get_data(as_text=True)
+    assert shown == (7, 0) and len(sent) == 1 and "attachment" in sent[0], sent
+    assert re.search(r'value="photo">\s*<label[^>]*>Has a photo <span class="count">\(1\)', page), page
 
 
 def test_a_search_that_finds_no_note_asks_the_database_for_no_names(app, client, world):  # noqa: F811
