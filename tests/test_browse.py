@@ -159,6 +159,11 @@ def test_facet_counts_match_direct_queries(app, field):
         assert everything["organisation"] == {"Halloran Logistics": 4, "Meridian Dental": 2, "Castle Foods": 1}
         assert everything["media"] == {"photo": 2, "audio": 2}
         assert everything["author"] == {field.users["owner"]: 3, field.users["researcher"]: 4}
+        for name in ("touchpoint", "role", "visit", "participant"):  # summed from the kept journey rows
+            direct = direct_counts(f"SELECT {name}_id, count(*) FROM observation WHERE {live} GROUP BY {name}_id",
+                                   s=field.study)
+            shown_none = name in ("touchpoint", "role")  # "No touchpoint"; no visit is not a visit to choose
+            assert everything[name] == {v: n for v, n in direct.items() if v is not None or shown_none}, name
         assert attention_count(parse_filters(field.study, MultiDict()), dialect) == 1
 
 

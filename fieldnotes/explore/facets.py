@@ -131,24 +131,33 @@ def shared_counts(filters, dialect_name, orgs, attention, media=True):
     linked = [name for name in LINKED if not filters.values.get(name) and (media or name != "media")]
     found, total, needing, visits_and_people = counted_once(filters, dialect_name, linked, attention)
     found.setdefault("media", Counter())
-    found["organisation"] = Counter()
-    visit_org, person_org = orgs
+    found["organisation"] = organisation_counts(visits_and_people, orgs)
+    return found, total, needing
+
+
+def organisation_counts(visits_and_people, orgs):
+    """Counter of organisation: notes, from notes per (visit, participant), as the organisation filter reads a
+    note's: its visit's organisation, else its participant's (a note with neither has none to show)."""
+    found, (visit_org, person_org) = Counter(), orgs
     for (visit, participant), n in visits_and_people.items():
-        # As the organisation filter reads it: the visit's organisation, else the participant's.
         org = visit_org.get(visit) if visit is not None else person_org.get(participant)
         if org:
-            found["organisation"][org] += n
-    return found, total, needing
+            found[org] += n
+    return found
 
 
 def kept_counts(study_id, orgs):
     """Every facet's counts, the total and the attention count of a whole study, from the counts kept
-    on write (observations/summaries): a few hundred rows, however many notes the study has."""
+    on write (observations/summaries): a few dozen rows summed by the database, however many notes the study has."""
     found = {name: Counter() for name, _ in FACETS}
-    total = 0
-    for cell in summaries.journey_cells(study_id):
-        count_cell(found, journey_values(cell[:4], *orgs), JOURNEY_FILTERS, cell.notes)
-        total += cell.notes
+    touchpoints, roles, visits_and_people = summaries.journey_sums(study_id)
+    found["touchpoint"].update(touchpoints)
+    found["role"].update(roles)
+    for (visit, participant), n in visits_and_people.items():
+        found["visit"][visit] += n
+        found["participant"][participant] += n
+    found["organisation"] = organisation_counts(visits_and_people, orgs)
+    total = sum(visits_and_people.values())
     kept = summaries.facet_counts(study_id)
     for name in ("kind", "author", "tag", "media"):
         found[name].update(kept.get(name, {}))

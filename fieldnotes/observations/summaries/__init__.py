@@ -32,7 +32,7 @@ from fieldnotes.observations.summaries.deltas import (  # noqa: F401  (the packa
     journey_table, note_table, pair_table)
 from fieldnotes.observations.summaries.kept import (  # noqa: F401
     Cell, attention_query, cell_facets, facet_counts, journey_cells, journey_cells_between, journey_cells_with,
-    live_notes, live_notes_query, paired_counts)
+    journey_sums, live_notes, live_notes_query, paired_counts)
 from fieldnotes.observations.summaries.note_states import attention_of, counted_states  # noqa: F401
 from fieldnotes.observations.summaries.recount import rebuild, recount, stored  # noqa: F401
 from fieldnotes.observations.summaries.upkeep import (  # noqa: F401

@@ -2,7 +2,7 @@
 from collections import defaultdict
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from fieldnotes.extensions import db
 from fieldnotes.observations.models import NONE_ID, Kind, Slot
@@ -26,6 +26,27 @@ def journey_cells(study_id):
                                      t.c.notes, t.c.pain, t.c.delight)
                               .where(t.c.study_id == study_id, t.c.notes > 0))
     return [cell_of(r) for r in rows]
+
+
+def journey_sums(study_id):
+    """The study's live notes per touchpoint, per role and per (visit, participant), summed by the database from its
+    journey rows: ({touchpoint: notes}, {role: notes}, {(visit, participant): notes}), ids as the notes hold them
+    (None for none). What browse with no filter shows of the journey's facets: a few dozen rows where reading every
+    journey row (420 at 100k notes, more as visits and people grow) cost 3.7 ms, most of it building them in Python
+    (issue 11, session 25)."""
+    t = journey_table
+
+    def summed(part, *keys):
+        padding = (literal(NONE_ID),) * (2 - len(keys))
+        return (select(literal(part).label("part"), *keys, *padding, func.sum(t.c.notes))
+                .where(t.c.study_id == study_id, t.c.notes > 0).group_by(*keys))
+    found = ({}, {}, {})
+    rows = db.session.execute(union_all(summed(0, t.c.touchpoint_id), summed(1, t.c.role_id),
+                                        summed(2, t.c.visit_id, t.c.participant_id)))
+    for part, first, second, notes in rows:
+        key = None if first == NONE_ID else first
+        found[part][(key, None if second == NONE_ID else second) if part == 2 else key] = int(notes)
+    return found
 
 
 def cell_of(row):
