@@ -183,10 +183,10 @@ def matched_tallies(filters, dialect_name, orgs):
         return (*kept, FACET_NAMES)
     # The study's kept counts say what no note has at all: then no matching note has it either, and it is not
     # looked for (at 100k notes, a search's media cost 10 ms of its counting statement: issue 11, session 25).
-    whole = summaries.facet_counts(filters.study_id)
-    anywhere = attention_anywhere(whole)
+    study_counts = summaries.facet_counts(filters.study_id)
+    anywhere = attention_anywhere(study_counts)
     shared, total, attention = shared_counts(filters, dialect_name, orgs, anywhere and not filters.attention,
-                                             media=bool(whole.get("media")))
+                                             media=bool(study_counts.get("media")))
     found, whole = {}, set()
     for name, _ in FACETS:
         if filters.values.get(name):
@@ -322,11 +322,11 @@ def journey_values(ids, visit_org, person_org):
             "organisation": org or None}
 
 
-def attention_anywhere(whole):
-    """Does any note of the study need attention (`whole`: its kept facet counts, summaries.facet_counts)? Most of
-    the time none does: then none does under any filter, and no matching note's revisions need probing to find it
-    (at 1M, 110-145 ms of a touchpoint's first view)."""
-    return bool(whole.get("attention", {}).get("", 0))
+def attention_anywhere(study_counts):
+    """Does any note of the study need attention (`study_counts`: its kept facet counts, summaries.facet_counts)?
+    Most of the time none does: then none does under any filter, and no matching note's revisions need probing to
+    find it (at 1M, 110-145 ms of a touchpoint's first view)."""
+    return bool(study_counts.get("attention", {}).get("", 0))
 
 
 def sole_filter(filters):
