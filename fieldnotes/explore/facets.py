@@ -135,13 +135,17 @@ def shared_counts(filters, dialect_name, orgs, attention, media=True):
     return found, total, needing
 
 
+def organisation_of(visit, participant, visit_org, person_org):
+    """A note's organisation as the organisation filter reads it: its visit's, else its participant's (None: none)."""
+    return (visit_org.get(visit) if visit is not None else person_org.get(participant)) or None
+
+
 def organisation_counts(visits_and_people, orgs):
-    """Counter of organisation: notes, from notes per (visit, participant), as the organisation filter reads a
-    note's: its visit's organisation, else its participant's (a note with neither has none to show)."""
-    found, (visit_org, person_org) = Counter(), orgs
+    """Counter of organisation: notes, from notes per (visit, participant) (a note with no organisation has none to
+    show)."""
+    found = Counter()
     for (visit, participant), n in visits_and_people.items():
-        org = visit_org.get(visit) if visit is not None else person_org.get(participant)
-        if org:
+        if org := organisation_of(visit, participant, *orgs):
             found[org] += n
     return found
 
@@ -314,12 +318,10 @@ def count_cell(found, values, names, notes):
 
 
 def journey_values(ids, visit_org, person_org):
-    """Each journey facet's value for a journey cell's (touchpoint, role, participant, visit) ids; the organisation
-    as its filter reads it: the visit's, else the participant's."""
+    """Each journey facet's value for a journey cell's (touchpoint, role, participant, visit) ids."""
     touchpoint, role, participant, visit = ids
-    org = visit_org.get(visit) if visit is not None else person_org.get(participant)
     return {"touchpoint": touchpoint, "role": role, "visit": visit, "participant": participant,
-            "organisation": org or None}
+            "organisation": organisation_of(visit, participant, visit_org, person_org)}
 
 
 def attention_anywhere(study_counts):
