@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, exists, or_, select
 from fieldnotes.auth.models import User
 from fieldnotes.explore import search
 from fieldnotes.extensions import db
+from fieldnotes.observations import tags_on_row
 from fieldnotes.observations.models import (Attachment, Kind, Observation, Revision, RevisionKind,
                                             Slot, observation_tag)
 from fieldnotes.organisations.models import Organisation
@@ -158,7 +159,7 @@ def day_start(day):
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def facet_condition(filters, name, values):
+def facet_condition(filters, name, values, dialect_name):
     """The WHERE clause of one filter (values OR-ed)."""
     note = Observation
     if name in ("role", "touchpoint"):
@@ -179,6 +180,10 @@ def facet_condition(filters, name, values):
         visits = select(SiteVisit.id).where(SiteVisit.organisation_id.in_(values))
         people = select(Participant.id).where(Participant.organisation_id.in_(values))
         return or_(note.visit_id.in_(visits), and_(note.visit_id.is_(None), note.participant_id.in_(people)))
+    if name == "tag" and dialect_name == "postgresql":
+        # By the tag ids on the note's row (observations/tags_on_row.py), which their index finds: by the links, a
+        # tag and a date at 100k notes read every note to join them (50 ms a statement; this way 9).
+        return tags_on_row.having_any(values)
     if name == "tag":
         return note.id.in_(select(observation_tag.c.observation_id).where(observation_tag.c.tag_id.in_(values)))
     if name == "media":
@@ -212,7 +217,7 @@ def conditions(filters, dialect_name, skip=None, read=search.FOUND):
     walked_on_sqlite = read == search.WALKED and dialect_name == "sqlite"
     for name, values in filters.values.items():
         if values and name != skip:
-            clause = facet_condition(filters, name, values)
+            clause = facet_condition(filters, name, values, dialect_name)
             # Tags and media are other tables: with whole statistics SQLite finds a tag's notes by its links and
             # sorts them, where a walk meets a page sooner (two tags on 7.9k of 100k notes: 46 ms a page, 35 walked).
             clauses.append(asked_of_each(clause) if walked_on_sqlite and name in ("tag", "media") else clause)

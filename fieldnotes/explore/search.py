@@ -10,8 +10,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from markupsafe import Markup, escape
-from sqlalchemy import Integer, and_, any_, bindparam, func, literal_column, or_, select, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import and_, any_, bindparam, func, literal_column, or_, select, text
 
 from fieldnotes.extensions import db
 from fieldnotes.observations import fulltext, tags_on_row
@@ -224,7 +223,7 @@ def tagged(tag_ids, as_set):
     """The note has one of the tags `tag_ids`. as_set (PostgreSQL, the notes found by the indexes): by the tag ids on
     its row, whose index adds them to the words' bitmap (observations/tags_on_row.py)."""
     if as_set:
-        return tags_on_row.on_row().op("&&")(postgresql.array(sorted(tag_ids), type_=Integer))
+        return tags_on_row.having_any(tag_ids)
     return one_of(select(observation_tag.c.observation_id).where(observation_tag.c.tag_id.in_(tag_ids)), as_set)
 
 

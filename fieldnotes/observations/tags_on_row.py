@@ -15,6 +15,7 @@ at 100k, session 17), and its tag counts come from them.
 from functools import lru_cache
 
 from sqlalchemy import Column, Integer, MetaData, Table, literal_column
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from fieldnotes.observations import fulltext
@@ -73,6 +74,11 @@ DIFFERING = (f"SELECT note.id FROM observation AS note"
 def on_row(table="observation"):
     """A note's tag ids, as the column of `table` (PostgreSQL only)."""
     return literal_column(f"{table}.{COLUMN}", ARRAY(Integer))
+
+
+def having_any(tag_ids):
+    """The note has one of the tags `tag_ids`, by the ids on its row, which INDEX finds (PostgreSQL only)."""
+    return on_row().op("&&")(postgresql.array(sorted(tag_ids), type_=Integer))
 
 
 def create_statements(dialect_name):
