@@ -71,7 +71,7 @@ def test_a_search_s_notes_are_found_once_and_every_facet_counted_in_one_statemen
     with app.app_context():  # a note's tags: from its links, or on PostgreSQL from its row (tags_on_row.py)
         postgresql = db.engine.dialect.name == "postgresql"
         tags = "matched.tag_ids" if postgresql else "observation_tag"
-        tags_of_notes = "unnest(observation.tag_ids)" if postgresql else "observation_tag"
+        tags_of_notes = "GROUP BY observation.tag_ids" if postgresql else "observation_tag"
     shown, sent = counting_the_notes(app, client, study, "q=queue")
     assert shown == (24, 0) and len(sent) == 1, sent
     assert sent[0].startswith("WITH matched") and tags in sent[0] and "attachment" in sent[0]

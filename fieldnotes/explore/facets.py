@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from fieldnotes.auth.models import User
 from fieldnotes.explore import facet_cache
 from fieldnotes.explore.filters import conditions
-from fieldnotes.explore.matching import COLUMNS, LINKED, TAG_IDS, counted_once, each_tag
+from fieldnotes.explore.matching import COLUMNS, LINKED, TAG_IDS, counted_once
 from fieldnotes.extensions import db
 from fieldnotes.observations import summaries
 from fieldnotes.observations.models import Attachment, Kind, Observation, Slot, observation_tag
@@ -63,9 +63,10 @@ def count_query(filters, name, dialect_name):
                 .outerjoin(visit, visit.id == Observation.visit_id)
                 .outerjoin(person, person.id == Observation.participant_id)
                 .where(*where, org.is_not(None)).group_by(org))
-    if name == "tag" and dialect_name == "postgresql":  # each note's tag ids are on its row (matching.TAG_IDS)
-        tags = each_tag(TAG_IDS, Observation, *where)
-        return select(tags.c.tag, func.count()).group_by(tags.c.tag)
+    if name == "tag" and dialect_name == "postgresql":
+        # Each note's tag ids are on its row (matching.TAG_IDS): its notes grouped by their whole sets of tags, which
+        # counts() adds to each tag (as matching.grouped_once does), rather than every note's array unnested.
+        return select(TAG_IDS, func.count()).where(*where).group_by(TAG_IDS)
     if name == "tag":
         link = observation_tag.alias()
         return (select(link.c.tag_id, func.count()).select_from(Observation)
@@ -78,7 +79,15 @@ def count_query(filters, name, dialect_name):
 
 
 def counts(filters, name, dialect_name):
-    return {value: n for value, n in db.session.execute(count_query(filters, name, dialect_name))}
+    """{value: notes} of facet `name` under every other active filter (count_query)."""
+    rows = db.session.execute(count_query(filters, name, dialect_name))
+    if name != "tag" or dialect_name != "postgresql":
+        return {value: n for value, n in rows}
+    found = Counter()
+    for tag_ids, n in rows:  # a set of tags and its notes
+        for tag in tag_ids:
+            found[tag] += n
+    return dict(found)
 
 
 def labels(study_id, name, values, names):

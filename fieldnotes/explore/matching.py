@@ -8,7 +8,7 @@ SETS), on SQLite from a materialised CTE.
 """
 from collections import Counter
 
-from sqlalchemy import Integer, case, cast, distinct, func, literal, literal_column, null, select, tuple_, union_all
+from sqlalchemy import Integer, case, cast, distinct, func, literal, null, select, tuple_, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from fieldnotes.explore.filters import attention_condition, conditions
@@ -24,7 +24,7 @@ LINKED = {"tag": observation_tag.c.tag_id, "media": Attachment.slot}  # a note h
 
 
 # On PostgreSQL a note's row keeps its tag ids (observations/tags_on_row.py): read with its other facets.
-TAG_IDS = literal_column(f"observation.{tags_on_row.COLUMN}", ARRAY(Integer))
+TAG_IDS = tags_on_row.on_row()
 
 
 def matched_notes(filters, dialect_name, attention, tags_on_rows=False, materialized=True):
@@ -37,16 +37,6 @@ def matched_notes(filters, dialect_name, attention, tags_on_rows=False, material
         columns.append(TAG_IDS.label("tag_ids"))
     matched = select(*columns).where(*conditions(filters, dialect_name)).cte("matched")
     return matched.prefix_with("MATERIALIZED") if materialized else matched
-
-
-def each_tag(tag_ids, rows, *where):
-    """A row per tag id in the array column `tag_ids` of `rows` (those `where` keeps), as a subquery with one column,
-    "tag" (PostgreSQL).
-
-    unnest() in the select list, not as a function joined to each row: PostgreSQL then expands every row's array
-    in one node rather than starting a function scan per row, and a search's counting statement took 5-11% less
-    (q=month*: 54 to 49 ms at 100k notes, 1,129 to 1,032 ms at 1M; issue 11, session 22)."""
-    return select(func.unnest(tag_ids).label("tag")).select_from(rows).where(*where).subquery("tags")
 
 
 def grouping(number, keys, count=None):
