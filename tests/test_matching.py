@@ -94,6 +94,22 @@ def test_a_search_s_notes_are_found_once_and_every_facet_counted_in_one_statemen
     assert shown == (25, 0) and len(sent) == 1 and "observation.seq >" in sent[0], sent
 
 
+def test_several_tags_alone_are_counted_with_the_study_s_kept_counts_read_once(app, client, world):  # noqa: F811
+    """Two tags, the only filter on: the tag facet's own counts are the study's (what each tag would add), read with
+    the kept counts the counting statement needed already. Not read again beside the journey's sums, which the tag
+    facet does not show. The tags' counts on the page are their notes', as their links give them."""
+    push(client, *varied_notes(world, 24))
+    study = world["study"]
+    paper, month_end = tag_id(app, study, "paper"), tag_id(app, study, "month-end")
+    pages = []
+    kept = statements_during(app, lambda: pages.append(client.get(
+        f"/studies/{study}/notes?tag={paper}&tag={month_end}").get_data(as_text=True)),
+        lambda statement: statement.startswith("SELECT facet_count.facet,") or "FROM journey_count" in statement)
+    assert len(kept) == 1 and kept[0].startswith("SELECT facet_count.facet,"), kept  # the study's, by facet
+    shown = dict(re.findall(r'name="tag" value="(\d+)".*?<span class="count">\((\d+)\)', pages[0], re.S))
+    assert shown == {str(paper): "12", str(month_end): "6", str(tag_id(app, study, "invoices")): "6"}, shown
+
+
 def test_in_a_study_with_no_photo_or_audio_a_search_looks_for_none(app, client, world):  # noqa: F811
     """The study's kept counts say no note has media: the counting statement leaves them out, and the page offers
     no media filter. Once one note has a photo, the search counts it."""

@@ -159,6 +159,9 @@ def organisation_counts(visits_and_people, orgs):
     return found
 
 
+STUDY_FACETS = ("kind", "author", "tag", "media")  # kept per study (summaries.facet_counts); the others per journey row
+
+
 def kept_counts(study_id, orgs):
     """Every facet's counts, the total and the attention count of a whole study, from the counts kept
     on write (observations/summaries): a few dozen rows summed by the database, however many notes the study has."""
@@ -172,7 +175,7 @@ def kept_counts(study_id, orgs):
     found["organisation"] = organisation_counts(visits_and_people, orgs)
     total = sum(visits_and_people.values())
     kept = summaries.facet_counts(study_id)
-    for name in ("kind", "author", "tag", "media"):
+    for name in STUDY_FACETS:
         found[name].update(kept.get(name, {}))
     return found, total, kept.get("attention", {}).get("", 0)
 
@@ -203,7 +206,7 @@ def matched_tallies(filters, dialect_name, orgs):
     found, whole = {}, set()
     for name, _ in FACETS:
         if filters.values.get(name):
-            found[name], from_kept = own_filter_counts(filters, name, dialect_name, orgs)
+            found[name], from_kept = own_filter_counts(filters, name, dialect_name, orgs, study_counts)
             whole |= {name} if from_kept else set()
         else:
             found[name] = shared[name]
@@ -212,16 +215,18 @@ def matched_tallies(filters, dialect_name, orgs):
     return found, total, attention, whole
 
 
-def own_filter_counts(filters, name, dialect_name, orgs):
+def own_filter_counts(filters, name, dialect_name, orgs, study_counts):
     """The counts of facet `name`, whose filter is on, under every other filter.
 
     From the counts kept on write when the other filters are ones they answer: none (its filter is the only one on:
     several tags, say), the journey's own facets and dates (a kind beside a touchpoint or a date), or one value of
     another facet (a touchpoint beside a kind). Else counted over the other filters' notes: at 1M, 100-300 ms a
-    facet, as many notes as the other filters keep.
+    facet, as many notes as the other filters keep. study_counts: the study's summaries.facet_counts, read already.
 
     Returns (counts, whether they came from the counts kept on write).
     """
+    if sole_filter(filters) == name and name in STUDY_FACETS:
+        return Counter(study_counts.get(name, {})), True
     if sole_filter(filters) == name:
         return kept_counts(filters.study_id, orgs)[0][name], True
     kept = kept_filtered_counts(replace(filters, values={**filters.values, name: []}), orgs)
@@ -277,7 +282,7 @@ def journey_filtered_counts(filters, orgs):
     by_id = {name: ids for name, ids in chosen.items() if name != "organisation"}
     organisation = organisation_cells(chosen.get("organisation"), orgs)
     kept = summaries.cell_facets(filters.study_id, by_id, organisation, days)
-    for name in ("kind", "author", "tag", "media"):
+    for name in STUDY_FACETS:
         found[name].update(kept.get(name, {}))
     return found, total, kept.get("attention", {}).get("", 0)
 

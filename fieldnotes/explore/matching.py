@@ -63,8 +63,7 @@ def counted_once(filters, dialect_name, linked, attention):
     the matched notes' ids: "IN", so the planner can hash the matched notes (the fewer) rather than every note's tags.
     """
     if dialect_name == "postgresql":
-        statement = grouped_once(filters, linked, attention)
-        return tallied(db.session.execute(statement).mappings(), linked, attention, tag_sets=True)
+        return tallied(db.session.execute(grouped_once(filters, linked, attention)), linked, attention)
     matched = matched_notes(filters, dialect_name, attention)
     journey = {name: matched.c[name] for name in (*JOURNEY, *(("attention",) if attention else ()))}
     arms = [grouping(JOURNEY_ARM, journey).select_from(matched),
@@ -75,7 +74,7 @@ def counted_once(filters, dialect_name, linked, attention):
     if "media" in linked:
         arms.append(grouping(MEDIA_ARM, {"media": LINKED["media"]}, func.count(distinct(Attachment.observation_id)))
                     .where(Attachment.observation_id.in_(ids)))
-    return tallied(db.session.execute(union_all(*arms)).mappings(), linked, attention)
+    return tallied(db.session.execute(union_all(*arms)), linked, attention)
 
 
 def grouped_once(filters, linked, attention):
@@ -104,23 +103,28 @@ def grouped_once(filters, linked, attention):
                      .where(Attachment.observation_id.in_(select(matched.c.id))).group_by(LINKED["media"]))
 
 
-def tallied(rows, linked, attention, tag_sets=False):
-    """counted_once's answer from its statement's rows (arm, the arm's facets, notes)."""
+def tallied(result, linked, attention):
+    """counted_once's answer from its statement's rows (arm, the arm's facets, notes), read as plain tuples by their
+    columns' places: as mappings, q=month*'s 513 rows at 100k notes took 5.0 ms, as tuples 4.0."""
+    at = {name: i for i, name in enumerate(result.keys())}
+    arm, notes, attention_at = at["arm"], at["notes"], at["attention"]
+    journey, people = [(name, at[name]) for name in JOURNEY], [(name, at[name]) for name in PEOPLE]
+    visit, participant = at["visit"], at["participant"]
     found = {name: Counter() for name in (*COLUMNS, *linked)}
     total, needing, visits_and_people = 0, 0, Counter()
-    for row in rows:
-        if row["arm"] == JOURNEY_ARM:
-            for name in JOURNEY:
-                found[name][row[name]] += row["notes"]
-            total += row["notes"]
-            needing += row["notes"] if row["attention"] else 0
-        elif row["arm"] == PEOPLE_ARM:
-            for name in PEOPLE:
-                found[name][row[name]] += row["notes"]
-            visits_and_people[row["visit"], row["participant"]] += row["notes"]
-        elif row["arm"] == TAGS_ARM:  # on PostgreSQL a set of tags (grouped_once), on SQLite one tag
-            for tag in row["tag_ids"] if tag_sets else (row["tag"],):
-                found["tag"][tag] += row["notes"]
+    for row in result:
+        if row[arm] == JOURNEY_ARM:
+            for name, i in journey:
+                found[name][row[i]] += row[notes]
+            total += row[notes]
+            needing += row[notes] if row[attention_at] else 0
+        elif row[arm] == PEOPLE_ARM:
+            for name, i in people:
+                found[name][row[i]] += row[notes]
+            visits_and_people[row[visit], row[participant]] += row[notes]
+        elif row[arm] == TAGS_ARM:  # on PostgreSQL a set of tags (grouped_once), on SQLite one tag
+            for tag in row[at["tag_ids"]] if "tag_ids" in at else (row[at["tag"]],):
+                found["tag"][tag] += row[notes]
         else:
-            found["media"][row["media"]] += row["notes"]
+            found["media"][row[at["media"]]] += row[notes]
     return found, total, needing if attention else None, visits_and_people
