@@ -236,6 +236,7 @@ def test_an_upgraded_database_keeps_the_tags_of_the_notes_already_there_on_their
         columns_before = {c["name"] for c in inspect(db.engine).get_columns("observation")}
         upgrade(directory=MIGRATIONS)
         columns = {c["name"] for c in inspect(db.engine).get_columns("observation")}
+        indexes = {i["name"]: i["dialect_options"] for i in inspect(db.engine).get_indexes("observation")}
         if tags_on_row.COLUMN in columns:
             kept = [len(tag_ids) for tag_ids in arrays(note_ids).values()]
             differing = db.session.scalars(text(tags_on_row.DIFFERING)).all()
@@ -244,8 +245,9 @@ def test_an_upgraded_database_keeps_the_tags_of_the_notes_already_there_on_their
     assert tags_on_row.COLUMN not in columns_before
     if empty_database.startswith("postgresql"):
         assert sorted(kept) == [0, 1, 2] and differing == []  # each note's tags, as its links say
+        assert indexes[tags_on_row.INDEX]["postgresql_using"] == "gin", indexes  # and their index (0025)
     else:  # SQLite keeps no such column: the upgrade changes nothing there
-        assert tags_on_row.COLUMN not in columns
+        assert tags_on_row.COLUMN not in columns and tags_on_row.INDEX not in indexes
 
 
 def test_new_notes_links_go_in_runs_that_never_split_a_note():
