@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import abort, render_template, request
 from flask_login import login_required
 
-from fieldnotes.explore import bp, facets, search
+from fieldnotes.explore import bp, facets, note_rows, search
 from fieldnotes.explore.filters import BadFilter, parse_filters
 from fieldnotes.explore.listing import browse_page, lookups, needing_attention
 from fieldnotes.extensions import db
@@ -27,6 +27,7 @@ def browse(study_id):
         # First: how many notes match decides how to list them.
         tallies = facets.counted(filters, dialect_name, facets.organisations_in(names))
         notes, cursor = browse_page(filters, dialect_name, matching=tallies[1])
+        note_rows.named(notes, names)
     except BadFilter as error:
         abort(400, str(error))
     facet_list, total = facets.facets(filters, dialect_name, names, tallies)
@@ -36,7 +37,7 @@ def browse(study_id):
         facets=facet_list, attention=tallies[2], total=total,
         next_url=cursor and f"{request.path}?{urlencode(filters.params() + [('after', cursor)])}",
         first_url=filters.after and f"{request.path}?{urlencode(filters.params())}",
-        clear_url=request.path, here=here, names=names,
+        clear_url=request.path, here=here,
         # None of the notes found needs attention (the usual case): none on this page does, nothing to ask.
         attention_ids=needing_attention(notes) if tallies[2] else set(),
         highlight_links=highlight_queries.links([n.id for n in notes if n.is_highlight]),

@@ -41,6 +41,12 @@ class ListedNote:
     tags: list[str] = field(default_factory=list)  # names, in name order (as Observation.tags)
     media: list[Slot] = field(default_factory=list)  # slots, oldest first (as Observation.media)
     is_highlight: bool = False  # made from a span of a longer note or a transcript (highlights.queries.links)
+    terms: list[str] = field(default_factory=list)  # its touchpoint's, role's and participant's names, its visit's
+    # organisation: what the row shows of them (named)
+
+    @property
+    def captured_label(self):
+        return f"{self.captured_at.day} {self.captured_at:%b %Y, %H:%M} UTC"
 
 
 def parts_query():
@@ -85,4 +91,17 @@ def listed_notes(rows):
             names[place] = value
     for note in notes:
         note.author_name = names[note.author_id]
+    return notes
+
+
+def named(notes, names):
+    """The notes, each with its terms named from the study's names (listing.lookups), in the order its row shows
+    them. Looked up in the template, each name was a call and a failed attribute lookup through Jinja's runtime:
+    with the terms named here and the time's label a property, the page's template took 6.5-7.8 ms at 100k notes
+    rather than 9.5-9.6 (issue 11, session 26)."""
+    for note in notes:
+        visit = names["visit"].get(note.visit_id)
+        note.terms = [term for term in (names["touchpoint"].get(note.touchpoint_id), names["role"].get(note.role_id),
+                                        names["participant"].get(note.participant_id),
+                                        visit and visit.organisation) if term]
     return notes
