@@ -36,10 +36,15 @@ ONE_EACH = ("kind", "author")  # a note has one value of each: several values' c
 
 @dataclass
 class Option:
-    value: object  # as it goes in the URL
+    value: object  # as it goes in the URL (None: "none")
     label: str
     count: int
     selected: bool
+    input_id: str = ""  # its checkbox's id on the page
+
+    @property
+    def in_url(self):
+        return "none" if self.value is None else self.value
 
 
 @dataclass
@@ -386,7 +391,8 @@ def facets(filters, dialect_name, names, tallies=None):
         if name == "kind" or name == "media":
             chosen = [Kind(v) if name == "kind" else Slot(v) for v in chosen]
         shown = {v for v, n in found[name].items() if n} | set(chosen)
-        options = [Option(v.value if hasattr(v, "value") else v, label, found[name].get(v, 0), v in chosen)
-                   for v, label in labels(filters.study_id, name, shown, names).items() if v in shown]
+        listed = [(v, label) for v, label in labels(filters.study_id, name, shown, names).items() if v in shown]
+        options = [Option(v.value if hasattr(v, "value") else v, label, found[name].get(v, 0), v in chosen,
+                          f"f-{name}-{place}") for place, (v, label) in enumerate(listed, 1)]
         result.append(Facet(name, legend, options))
     return result, total
