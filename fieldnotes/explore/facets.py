@@ -70,7 +70,7 @@ def count_query(filters, name, dialect_name):
                 .where(*where, org.is_not(None)).group_by(org))
     if name == "tag" and dialect_name == "postgresql":
         # Each note's tag ids are on its row (matching.TAG_IDS): its notes grouped by their whole sets of tags, which
-        # counts() adds to each tag (as matching.grouped_once does), rather than every note's array unnested.
+        # counts() adds to each tag (as matching.tallied does for the shared counts), not every note's array unnested.
         return select(TAG_IDS, func.count()).where(*where).group_by(TAG_IDS)
     if name == "tag":
         link = observation_tag.alias()

@@ -41,8 +41,8 @@ class ListedNote:
     tags: list[str] = field(default_factory=list)  # names, in name order (as Observation.tags)
     media: list[Slot] = field(default_factory=list)  # slots, oldest first (as Observation.media)
     is_highlight: bool = False  # made from a span of a longer note or a transcript (highlights.queries.links)
-    terms: list[str] = field(default_factory=list)  # its touchpoint's, role's and participant's names, its visit's
-    # organisation: what the row shows of them (named)
+    # Its touchpoint's, role's and participant's names and its visit's organisation, as its row shows them (named).
+    terms: list[str] = field(default_factory=list)
 
     @property
     def captured_label(self):

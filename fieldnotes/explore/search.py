@@ -273,9 +273,9 @@ def marked_spans(value, marking):
 
     Only the word runs a searched word begins are read (marking.candidates), then each asked as before: reading
     every word of a note and asking each took 2.4-2.9 ms for a search's page of 50 notes on the bench (16 words a
-    note), this way 1.2-1.8, and the gap grows with the notes' length. Where
-    lower case changes a letter's length (İ), places in the lowered text are not the text's; and a capital sigma
-    lowers by the letters around it (Σ ends a word as ς), not as a word alone does. Then every word is read.
+    note), this way 1.2-1.8, and the gap grows with the notes' length. Where lower case changes a letter's length
+    (İ), places in the lowered text are not the text's; and a capital sigma lowers by the letters around it (Σ ends
+    a word as ς), not as a word alone does. Then every word is read.
     """
     lowered = value.lower()
     if len(lowered) != len(value) or "Σ" in value:

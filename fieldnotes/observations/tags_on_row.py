@@ -46,9 +46,10 @@ KEEP = (f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgs
         f"  IF held IS DISTINCT FROM kept THEN UPDATE observation SET {COLUMN} = kept WHERE id = note_id; END IF;"
         " END LOOP; RETURN NULL; END $$")
 
-# A search's word that is also a tag's name finds that tag's notes by this index, in the one bitmap the words' index
-# adds to (explore/search.py tagged). Found by their links instead, the notes were then looked up by id, a primary-key
-# probe each: 13 of q=month*'s 48 ms at 100k notes, its tag on 4k of them (issue 11, session 26).
+# A tag filter, and a search's word that is also a tag's name, find the tag's notes by this index (explore/filters.py,
+# explore/search.py tagged): the search's in the one bitmap the words' index adds to. Found by their links instead,
+# the notes were then looked up by id, a primary-key probe each (13 of q=month*'s 48 ms at 100k notes, its tag on
+# 4k of them), or a tag beside a date joined every note to the links (50 ms; 9 by the index; issue 11, session 26).
 INDEX = "ix_observation_tag_ids"
 CREATE_INDEX = f"CREATE INDEX {{concurrently}} IF NOT EXISTS {INDEX} ON observation USING gin ({COLUMN})"
 
