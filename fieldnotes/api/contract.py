@@ -16,9 +16,11 @@ from marshmallow import fields
 from fieldnotes.forms import json_body
 from fieldnotes.studies.permissions import RULES, StudyRole, require
 
-# Every route may answer these: not signed in (or a bad token), too many requests.
-ALWAYS = (401, 429)
-WHY = {400: "The body is not valid JSON, or not an object.",
+# Every route may answer these: a token in the address or beside a session cookie (auth/access_tokens.check_request
+# runs before every /api/v1 view, public ones too), not signed in or a bad token (unless public), too many requests.
+ALWAYS, PUBLIC_ALWAYS = (400, 401, 429), (400, 429)
+WHY = {400: "A token in the address (send it only as Authorization: Bearer ...), or a token and a session cookie "
+            "both; or the body is not valid JSON, or not an object. Nothing was written.",
        401: "No valid session or bearer token.",
        403: "Your role in this study does not allow this.",
        404: "No such study or thing in it, or you are not a member (indistinguishable on purpose).",
@@ -44,7 +46,7 @@ class Operation:
         extra = (400, 415, 422) if self.body is not None else ((422,) if self.query is not None else ())
         if self.needs:
             extra += (404,) if RULES[self.needs] == set(StudyRole) else (403, 404)
-        always = (429,) if self.public else ALWAYS
+        always = PUBLIC_ALWAYS if self.public else ALWAYS
         return sorted({*self.errors, *extra, *always})
 
     def roles(self):
