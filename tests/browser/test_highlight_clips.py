@@ -1,6 +1,6 @@
 """An interview's highlight as board evidence in Chromium: a span of the transcript chosen by keyboard, put on
 a board, and there and through its share link the quote is exactly the span and the clip plays exactly its
-range (from its start, paused at its end); every page axe-clean."""
+range (from its start, paused at its end, and still there); every page axe-clean."""
 import hashlib
 import math
 import re
@@ -100,6 +100,17 @@ def plays_exactly(page, start, end):
     current = page.evaluate("() => document.querySelector('audio[data-clip]').currentTime")
     assert start - 0.05 <= times[0] < start + 1, times  # from the range's start, not the recording's
     assert abs(current - end) < 0.3 and max(times) <= end + 0.3, (current, times)  # and no further
+    stays_still(page)
+
+
+def stays_still(page):
+    """Stopped at its end, the clip does nothing more: no seeking (the page once seeked thousands of times a
+    second from there, for as long as it was open: a busy core, a phone's battery)."""
+    page.evaluate("() => { window.seeks = 0; document.querySelector('audio[data-clip]')"
+                  ".addEventListener('seeking', () => { window.seeks += 1; }); }")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.seeks") == 0
+    assert page.evaluate("() => document.querySelector('audio[data-clip]').paused")
 
 
 def test_an_interview_highlight_goes_on_a_board_and_its_share_link_with_its_words_and_clip(
