@@ -38,6 +38,17 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, **PHONE}
 
 
+@pytest.fixture(autouse=True)
+def close_what_the_test_left_open(request):
+    """A test that opens its own browser contexts closes them at its end; one that fails first does not, and a
+    page left open can keep working for the rest of the run (a board's clip seeking forever took a core for 21
+    minutes of a CI run). So whatever a test left open is closed here, passed or failed."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
+
+
 class InFlight:
     """The answers still being given, so a stop can wait for them, and close what is left.
 
