@@ -113,11 +113,12 @@ def unchanged_since(entry, state):
     return state.live - entry.live == state.changed_since
 
 
-def counts(filters, orgs, count):
+def counts(filters, orgs, count, afresh=True):
     """(found, total, attention) under `filters`, from an entry kept a while when it can be brought up to date.
 
     count(filters) -> (found, total, attention, facets read whole): facets.matched_counts, each of its counting
-    statements limited to the notes last changed in `filters.changed`.
+    statements limited to the notes last changed in `filters.changed`. Not `afresh`: None where every matching note
+    would be counted (no entry, or one that cannot be brought up to date), for a caller that counts them later.
     """
     cache = facet_cache()
     state = study_state(filters.study_id)
@@ -133,6 +134,8 @@ def counts(filters, orgs, count):
             cache.put(key, kept)
             return kept.tallies
         key = family(filters, state, orgs)
+    if not afresh:
+        return None
     found, total, attention, whole = count(replace(filters, changed=(None, state.upto)))
     kept = Counted(state.upto, state.live, (found, total, attention), frozenset(whole))
     cache.put(key, kept)

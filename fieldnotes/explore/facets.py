@@ -357,19 +357,20 @@ def sole_filter(filters):
     return on[0] if alone and len(on) == 1 and on[0] in FACET_NAMES else None
 
 
-def counted(filters, dialect_name, orgs=None):
+def counted(filters, dialect_name, orgs=None, afresh=True):
     """(found counts per facet, total, attention count) for the browse page.
 
     No filter, filters on the journey's own facets and dates alone, or one value of another facet alone: the kept
     counts. Any other filters or a search: counted over the matching notes, then kept a while and brought up to
-    date with the notes written since (facet_cache). orgs: organisations(), when the caller has it already.
+    date with the notes written since (facet_cache). orgs: organisations(), when the caller has it already. Not
+    `afresh`: None instead of counting every matching note (facet_cache.counts).
     """
     orgs = orgs or organisations(filters.study_id)
     if not filters.active():
         return kept_counts(filters.study_id, orgs)
     if journey_filtered(filters) or one_value_filtered(filters):  # from kept counts too: a few ms, nothing to keep
         return matched_counts(filters, dialect_name, orgs)
-    return facet_cache.counts(filters, orgs, lambda window: matched_tallies(window, dialect_name, orgs))
+    return facet_cache.counts(filters, orgs, lambda window: matched_tallies(window, dialect_name, orgs), afresh)
 
 
 def kept_total(filters):
