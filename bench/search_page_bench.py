@@ -12,7 +12,8 @@ On a database seeded by `flask seed-demo --notes <size>` (bench/summaries_bench.
 BENCH_TREE: the checkout whose code is timed (a `git worktree` of an earlier commit), so two trees compare on
 one database. Each page is asked BENCH_ROUNDS times (default 5) after one warm-up, the pages in turn each round;
 p50 and the slowest, in ms, server time through Flask's test client. Each page's note count is printed, so two
-trees' runs can be checked alike. Beside each search's page, the floor in the same run (PostgreSQL): the study's
+trees' runs can be checked alike. A first view that lists its notes before counting them (explore/browse.py) is
+timed without its counts; "counted" is that page and then its counts, asked as its script asks for them. Beside each search's page, the floor in the same run (PostgreSQL): the study's
 live notes with the search's words, counted and their newest 51 listed, through plain psycopg on its own connection,
 by the words' index alone (no tags, no transcripts, no facets: the least a search's page can ask), p50, the faster of
 two ways to list them (FLOORS).
@@ -105,6 +106,18 @@ def shown(page):
     return int(re.search(r'<h2 id="results-heading">(\d+) note', page)[1])
 
 
+def counted_after(client, page):
+    """(ms, the notes counted) of the counts a page listed its notes without (explore/browse.py), else None."""
+    found = re.search(r'data-counts="([^"]+)"', page)
+    if not found:
+        return None
+    began = time.perf_counter()
+    answer = client.get(found[1].replace("&amp;", "&"))
+    taken = (time.perf_counter() - began) * 1000
+    assert answer.status_code == 200, answer.status_code
+    return taken, answer.json["total"]
+
+
 def push_five(client, study_id, device):
     """A phone's push of 5 new notes to the study, with the words the searches look for."""
     notes = [note_mutation(study_id, kind="quote", text=f"Month end invoice from the couriers, {i}") for i in range(5)]
@@ -128,7 +141,7 @@ def main(url, size):
         asked = pages(study_id)
         floor = floors(url, study_id, asked)
     views = ("first", "again", "pushed")
-    runs = {(query, view): [] for query in asked for view in views}
+    runs = {(query, view): [] for query in asked for view in (*views, "counted")}
     notes, device = {}, str(uuid.uuid4())
     for round_number in range(ROUNDS + 1):
         for query in asked:
@@ -142,14 +155,18 @@ def main(url, size):
                 response = client.get(f"{path}?{query}")
                 taken = (time.perf_counter() - began) * 1000
                 assert response.status_code == 200, (query, response.status_code)
-                notes[query] = shown(response.get_data(as_text=True))
+                later = PAGE == "notes" and counted_after(client, response.get_data(as_text=True))
+                notes[query] = later[1] if later else shown(response.get_data(as_text=True))
                 if round_number:
                     runs[(query, view)].append(taken)
-    print(f"tree {TREE}, {size:,} notes, {ROUNDS} rounds; {PAGE} page ms, p50 / slowest, first viewed, again and "
-          "after a push of 5:")
+                    if view == "first":  # the page and its counts, asked one after the other
+                        runs[(query, "counted")].append(taken + (later[0] if later else 0))
+    print(f"tree {TREE}, {size:,} notes, {ROUNDS} rounds; {PAGE} page ms, p50 / slowest, first viewed, again, "
+          "after a push of 5, and first viewed then counted:")
     for query in asked:
         print(f"  {query:36} {notes[query]:>8,} notes" + "".join(
-            f"  {view} {statistics.median(runs[query, view]):6.1f} / {max(runs[query, view]):6.1f}" for view in views)
+            f"  {view} {statistics.median(runs[query, view]):6.1f} / {max(runs[query, view]):6.1f}"
+            for view in (*views, "counted") if PAGE == "notes" or view != "counted")
             + (f"  floor {floor[query]:6.1f}" if query in floor else ""))
 
 

@@ -118,6 +118,7 @@ MATRIX = {
 
     # Exploring notes (rows written from the explore code at d18006a; viewers see boards, not raw notes)
     "explore.browse": [get("/studies/{study}/notes", only(200, NOTES))],
+    "explore.browse_counts": [get("/studies/{study}/notes/counts?q=invoice", only(200, NOTES))],
     "explore.journey_matrix": [get("/studies/{study}/journey-matrix", only(200, NOTES))],
     "explore.note_page": [get("/studies/{study}/notes/{note}", only(200, NOTES))],
     "explore.edit_note": [post("/studies/{study}/notes/{note}/edit", only(422, NOTES))],  # the researcher wrote it

@@ -195,10 +195,11 @@ def test_session_and_invite_tokens_are_long_random_and_stored_only_hashed(app, c
 
 # V7.4.4: every page behind sign-in has a visible way to sign out
 
-# Files, not pages: a photo, and the exports' downloads.
+# Files, not pages: a photo, the exports' downloads, and JSON for a page's script.
 NOT_PAGES = {"observations.media_file", "exports.download", "exports.qdpx", "exports.qdc", "exports.archive",
              "transcripts.recording_state", "transcripts.recording_audio",  # JSON, and a recording's file
-             "fieldkit.brief_file", "fieldkit.sessions_file"}  # the visit kit's downloads (issue 15)
+             "fieldkit.brief_file", "fieldkit.sessions_file",  # the visit kit's downloads (issue 15)
+             "explore.browse_counts"}  # JSON: a browse page's counts, for its script
 
 
 def signed_in_pages():
@@ -386,8 +387,10 @@ def test_stored_media_is_served_as_its_checked_type_and_never_sniffed(app, clien
 SCRIPTS = sorted((ROOT / "static").rglob("*.js"))
 NEVER = re.compile(r"\beval\s*\(|new\s+Function\s*\(|document\.write|insertAdjacentHTML|outerHTML\s*=|"
                    r"setTimeout\s*\(\s*[\"'`]|setInterval\s*\(\s*[\"'`]")
-# The one innerHTML: the affinity workspace swaps in a fragment its own server rendered (autoescaped).
-INNER_HTML_ALLOWED = {("affinity.js", "root.innerHTML = await response.text();")}
+# The only innerHTML: fragments the app's own server rendered from its templates (autoescaped), swapped in whole:
+# the affinity workspace, and the browse page's filters once counted.
+INNER_HTML_ALLOWED = {("affinity.js", "root.innerHTML = await response.text();"),
+                      ("browse-counts.js", "options.innerHTML = counts.options;")}
 
 
 def test_browser_code_writes_text_not_html_and_evaluates_no_strings():

@@ -62,12 +62,13 @@ def option_counts(html):
 
 
 def heading(html):
-    return re.sub(r"<[^>]+>", "", re.search(r'<h2 id="results-heading">(.*?)</h2>', html, re.S).group(1)).strip()
+    return re.sub(r"<[^>]+>", "", re.search(r'<h2 id="results-heading"[^>]*>(.*?)</h2>', html, re.S).group(1)).strip()
 
 
 def test_many_notes_found_are_listed_at_once_and_counted_after(client, many):
     first = page(client, many, "q=invoice")
     assert heading(first) == "Notes that match (counting…)"
+    assert '<h2 id="results-heading" aria-live="polite">' in first  # the number is said when it comes
     assert option_counts(first) == {}  # no number on the page that is not yet counted
     assert "Show the counts" in first and 'aria-busy="true"' in first
     assert len(listed_texts(first)) == 50

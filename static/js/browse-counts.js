@@ -1,25 +1,22 @@
 // browse-counts.js: the browse page listed its notes before counting them, as the filters keep many
-// (explore/browse.py). This asks for the counts and puts them in place: the heading's number, and the
-// filters' options with theirs. The status line says the number once, for screen readers. If the counts
-// cannot be had, the page says so and keeps its "Show the counts" link, which reloads it counted.
+// (explore/browse.py). This asks for the counts and puts them in place: the heading's number (the heading
+// is a live region, so it is said), and the filters' options with theirs. If the counts cannot be had,
+// the heading and the filters say so, and the "Show the counts" link reloads the page counted.
 
 const options = document.getElementById("facet-options");
 
 async function fill() {
   const heading = document.getElementById("results-heading");
-  const status = document.getElementById("counts-status");
   try {
     const response = await fetch(options.dataset.counts, { headers: { Accept: "application/json" } });
     if (!response.ok) throw new Error(`the server answered ${response.status}`);
     const counts = await response.json();
-    // Rendered and escaped by the server's templates (explore/_found_heading.html, _facet_options.html).
-    heading.innerHTML = counts.heading;
+    heading.textContent = counts.heading;
+    // A fragment the server rendered from its own template, autoescaped (explore/_facet_options.html).
     options.innerHTML = counts.options;
-    status.textContent = `${heading.textContent}.`;
   } catch {
-    const waiting = options.querySelector(".counting");
-    waiting.firstChild.textContent = "The notes could not be counted just now. ";
-    status.textContent = "The notes could not be counted just now.";
+    heading.textContent = "Notes that match (not counted)";
+    options.querySelector(".counting").firstChild.textContent = "The notes could not be counted just now. ";
   } finally {
     options.removeAttribute("aria-busy");
   }

@@ -130,7 +130,7 @@ def searched_before_counted(browser, live_server, app, counts, device=LAPTOP):
 def test_a_search_of_many_notes_is_listed_at_once_and_its_counts_come_after(browser, live_server, app):
     page, _ = searched_before_counted(browser, live_server, app, lambda route: route.continue_())
     expect(page.get_by_role("heading", level=2)).to_have_text("154 notes match")
-    expect(page.locator("#counts-status")).to_have_text("154 notes match.")  # said once, for screen readers
+    expect(page.get_by_role("heading", level=2)).to_have_attribute("aria-live", "polite")  # said when it came
     expect(page.locator("#facet-options")).not_to_have_attribute("aria-busy", "true")
     quote = page.get_by_role("checkbox", name="Quote (77)")
     expect(page.get_by_role("checkbox", name="Breakdown (77)")).to_be_visible()
@@ -148,7 +148,7 @@ def test_a_search_of_many_notes_is_listed_at_once_and_its_counts_come_after(brow
 def test_counts_that_cannot_be_had_say_so_and_show_the_counts_counts_them_on_a_phone(browser, live_server, app):
     page, _ = searched_before_counted(browser, live_server, app, lambda route: route.abort(), PHONE)
     expect(page.locator(".counting")).to_contain_text("The notes could not be counted just now.")
-    expect(page.locator("#counts-status")).to_have_text("The notes could not be counted just now.")
+    expect(page.get_by_role("heading", level=2)).to_have_text("Notes that match (not counted)")
     check_page(page, "Notes")
     assert_tap_targets(page)
     page.get_by_role("link", name="Show the counts").tap()
