@@ -80,9 +80,9 @@ def tune_sqlite(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "connect")
 def tune_postgresql(dbapi_connection, connection_record):
-    """No JIT compilation: PostgreSQL compiles a statement it guesses costly (a search's counts at 100k notes and
-    up), and compiling took 30-50 ms of a 60-70 ms count at 100k, and more at 1M, where it also optimises and
-    inlines. The app's statements are what a page waits for, not hour-long reports that compiling would repay."""
+    """No JIT compilation: PostgreSQL compiles a statement it prices over a threshold, as it did a search's or a
+    filter's counts at 1M notes, and compiling cost up to 18% of such a page (docs/benchmarks.md, session 27). The
+    app's statements are what a page waits for, not hour-long reports that compiling would repay."""
     if type(dbapi_connection).__module__.split(".")[0] != "psycopg":
         return
     dbapi_connection.execute("SET jit = off")

@@ -35,7 +35,7 @@ def search_counts_plan():
 
 
 def test_a_searchs_counts_are_not_jit_compiled_however_costly_they_look(app):
-    """Compiling took 30-50 ms of a search's 60-70 ms count at 100k notes (docs/benchmarks.md, session 27)."""
+    """At 1M notes compiling cost up to 18% of a search's or a filter's first view (docs/benchmarks.md, session 27)."""
     with app.app_context():
         plan = search_counts_plan()
         assert "Bitmap Heap Scan" in plan or "Seq Scan" in plan  # the plan was read, and ran
