@@ -105,7 +105,7 @@ def test_the_list_before_its_counts_is_the_list_counted_pages_give_page_after_pa
 def test_chosen_filters_are_kept_by_a_search_sent_before_the_counts_come(client, many):
     """The options are not on the page yet: what was chosen goes with the form as it is, so searching again from
     the page keeps the kinds and the touchpoints chosen."""
-    chosen = [("kind", "quote"), ("kind", "breakdown"), *(("touchpoint", t) for t in many["touchpoints"][:3])]
+    chosen = [*(("kind", kind) for kind in KINDS), *(("touchpoint", t) for t in many["touchpoints"][:3])]
     html = page(client, many, "q=invoice&" + "&".join(f"{name}={value}" for name, value in chosen))
     assert counts_url(html)
     form = html.split('class="browse-filters"', 1)[1].split("</form>", 1)[0]
@@ -139,3 +139,4 @@ def test_the_counts_refuse_bad_filters_with_a_reason_and_strangers(app, client, 
     assert client.post("/login", data={"email": "bo@example.org", "password": PASSWORD}).status_code == 303
     stranger = client.get(f"/studies/{many['study']}/notes/counts?q=invoice", headers={"Accept": "application/json"})
     assert stranger.status_code == 404
+
