@@ -13,10 +13,11 @@ BENCH_TREE: the checkout whose code is timed (a `git worktree` of an earlier com
 one database. Each page is asked BENCH_ROUNDS times (default 5) after one warm-up, the pages in turn each round;
 p50 and the slowest, in ms, server time through Flask's test client. Each page's note count is printed, so two
 trees' runs can be checked alike. A first view that lists its notes before counting them (explore/browse.py) is
-timed without its counts; "counted" is that page and then its counts, asked as its script asks for them. Beside each search's page, the floor in the same run (PostgreSQL): the study's
-live notes with the search's words, counted and their newest 51 listed, through plain psycopg on its own connection,
-by the words' index alone (no tags, no transcripts, no facets: the least a search's page can ask), p50, the faster of
-two ways to list them (FLOORS).
+timed without its counts; "counted" is that page and then its counts, asked as its script asks for them. Beside
+each search's page, the floor in the same run (PostgreSQL): the study's live notes with the search's words, counted
+and their newest 51 listed, through plain psycopg on its own connection, by the words' index alone (no tags, no
+transcripts, no facets: the least a search's page can ask), p50, the faster of two ways to list them (FLOORS), each
+with JIT compiling as the server has it and off.
 BENCH_PAGE=affinity: the affinity workspace instead (its left column lists the
 search's notes not yet in an insight), the searches only. BENCH_PAGE=api: the API's list of notes (a page of 50),
 every query; neither has a count of its own, so "first viewed" is the list when the browse page has kept none.
