@@ -98,7 +98,7 @@ def seed_many(app):
 
 def searched_before_counted(browser, live_server, app, counts, device=LAPTOP):
     """Dee, on a laptop (or `device`), searches a study for a word most notes have; the page's ask for its counts is
-    held, and `counts(route)` answers it when called. (page, study id)"""
+    held, and `counts(route)` answers it when called. The page, its notes listed."""
     study_id = seed_many(app)
     context = browser.new_context(**device)
     page = context.new_page()
@@ -124,11 +124,11 @@ def searched_before_counted(browser, live_server, app, counts, device=LAPTOP):
         page.wait_for_timeout(50)
     assert len(held) == 1  # later pages ask freely
     counts(held[0])
-    return page, study_id
+    return page
 
 
 def test_a_search_of_many_notes_is_listed_at_once_and_its_counts_come_after(browser, live_server, app):
-    page, _ = searched_before_counted(browser, live_server, app, lambda route: route.continue_())
+    page = searched_before_counted(browser, live_server, app, lambda route: route.continue_())
     expect(page.get_by_role("heading", level=2)).to_have_text("154 notes match")
     expect(page.get_by_role("heading", level=2)).to_have_attribute("aria-live", "polite")  # said when it came
     expect(page.locator("#facet-options")).not_to_have_attribute("aria-busy", "true")
@@ -146,7 +146,7 @@ def test_a_search_of_many_notes_is_listed_at_once_and_its_counts_come_after(brow
 
 
 def test_counts_that_cannot_be_had_say_so_and_show_the_counts_counts_them_on_a_phone(browser, live_server, app):
-    page, _ = searched_before_counted(browser, live_server, app, lambda route: route.abort(), PHONE)
+    page = searched_before_counted(browser, live_server, app, lambda route: route.abort(), PHONE)
     expect(page.locator(".counting")).to_contain_text("The notes could not be counted just now.")
     expect(page.get_by_role("heading", level=2)).to_have_text("Notes that match (not counted)")
     check_page(page, "Notes")
